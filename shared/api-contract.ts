@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { RunConfig } from './run-config.js';
+import { RunDetail, RunRecord, RunSummary } from './run-record.js';
+import { BackendChoice, HyperparamChange } from './trainer-protocol.js';
+
+/**
+ * The one API the renderer (and the CLI, and remote clients) use, whatever the transport.
+ * Each method has a schema for its params and one for its result; types come from them.
+ */
+
+const RunRef = z.object({ runId: z.string().min(1).max(200) });
+
+export const StudioInfo = z.object({
+  version: z.string(),
+  dataDir: z.string(),
+  defaultDatasetDir: z.string(),
+  activeRunId: z.string().nullable(),
+  /** The backend the last trainer picked, once one has started. */
+  backend: BackendChoice.nullable(),
+});
+export type StudioInfo = z.infer<typeof StudioInfo>;
+
+export const apiMethods = {
+  getInfo: { params: z.object({}), result: StudioInfo },
+  listRuns: { params: z.object({}), result: z.array(RunSummary) },
+  getRun: { params: RunRef, result: RunDetail },
+  startRun: { params: z.object({ config: RunConfig }), result: RunRef },
+  pauseRun: { params: RunRef, result: z.object({}) },
+  unpauseRun: { params: RunRef, result: z.object({}) },
+  stopRun: { params: RunRef, result: z.object({}) },
+  /** Continue a stopped or failed run from its last checkpoint, as the same run. */
+  resumeRun: { params: RunRef, result: RunRef },
+  setHyperparams: { params: RunRef.extend({ change: HyperparamChange }), result: z.object({}) },
+  deleteRun: { params: RunRef, result: z.object({}) },
+} as const;
+
+/** Params nested under one key, whose name a form's field errors leave out. */
+export const PARAMS_WRAPPER: Partial<Record<keyof typeof apiMethods, string>> = {
+  startRun: 'config',
+  setHyperparams: 'change',
+};
+
+export type ApiMethods = typeof apiMethods;
+export type ApiMethodName = keyof ApiMethods;
+export type ApiParams<M extends ApiMethodName> = z.infer<ApiMethods[M]['params']>;
+export type ApiResult<M extends ApiMethodName> = z.infer<ApiMethods[M]['result']>;
+
+export const apiEvents = {
+  /** Every record appended to a run's log, as it is written. */
+  'run-record': z.object({ runId: z.string(), record: RunRecord }),
+  /** A run was created, deleted or changed status. */
+  'runs-changed': z.object({}),
+} as const;
+
+export type ApiEvents = typeof apiEvents;
+export type ApiEventName = keyof ApiEvents;
+export type ApiEventPayload<E extends ApiEventName> = z.infer<ApiEvents[E]>;
+
+/** The API as the host implements it. */
+export type StudioApi = { [M in ApiMethodName]: (params: ApiParams<M>) => Promise<ApiResult<M>> };

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+export const DEFAULT_FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+
+export const MODEL_KINDS = ['linear', 'mlp', 'cnn'] as const;
+export const OPTIMIZER_KINDS = ['sgd', 'momentum', 'adam'] as const;
+
+/** Accepted ranges, shared by the schema, the CLI help and the form hints. */
+export const LIMITS = {
+  lr: { min: 0, max: 10 },
+  batchSize: { min: 1, max: 65536 },
+  epochs: { min: 1, max: 10000 },
+  seed: { min: 0, max: 2 ** 31 - 1 },
+  limit: { min: 1, max: 10_000_000 },
+} as const;
+
+const int = (name: string, min: number, max: number) =>
+  z
+    .number({ error: `must be an integer from ${min} to ${max}` })
+    .int({ error: `must be an integer from ${min} to ${max}` })
+    .min(min, { error: `must be an integer from ${min} to ${max}` })
+    .max(max, { error: `must be an integer from ${min} to ${max}` })
+    .describe(name);
+
+export const LearningRate = z
+  .number({ error: `must be a finite number > ${LIMITS.lr.min} and ≤ ${LIMITS.lr.max}` })
+  .gt(LIMITS.lr.min, { error: `must be a finite number > ${LIMITS.lr.min} and ≤ ${LIMITS.lr.max}` })
+  .max(LIMITS.lr.max, { error: `must be a finite number > ${LIMITS.lr.min} and ≤ ${LIMITS.lr.max}` });
+
+export const BatchSize = int('batchSize', LIMITS.batchSize.min, LIMITS.batchSize.max);
+
+export const DatasetSpec = z.discriminatedUnion(
+  'kind',
+  [
+    z.object({
+      kind: z.literal('fashion-mnist'),
+      dir: z.string({ error: 'must be a folder path' }).min(1, { error: 'must be a folder path' }),
+    }),
+    z.object({
+      kind: z.literal('csv'),
+      path: z.string({ error: 'must be a CSV file path' }).min(1, { error: 'must be a CSV file path' }),
+      target: z.string({ error: 'must name a column of the CSV' }).min(1, { error: 'must name a column of the CSV' }),
+    }),
+  ],
+  { error: 'must be one of: fashion-mnist, csv:FILE' },
+);
+export type DatasetSpec = z.infer<typeof DatasetSpec>;
+
+export const RunConfig = z.object({
+  dataset: DatasetSpec,
+  model: z.enum(MODEL_KINDS, { error: `must be one of: ${MODEL_KINDS.join(', ')}` }),
+  epochs: int('epochs', LIMITS.epochs.min, LIMITS.epochs.max),
+  batchSize: BatchSize,
+  lr: LearningRate,
+  optimizer: z.enum(OPTIMIZER_KINDS, { error: `must be one of: ${OPTIMIZER_KINDS.join(', ')}` }),
+  seed: int('seed', LIMITS.seed.min, LIMITS.seed.max),
+  /** Use only the first N training examples. */
+  limit: int('limit', LIMITS.limit.min, LIMITS.limit.max).optional(),
+});
+export type RunConfig = z.infer<typeof RunConfig>;
+
+export const DEFAULT_RUN_CONFIG: RunConfig = {
+  dataset: { kind: 'fashion-mnist', dir: DEFAULT_FASHION_MNIST_DIR },
+  model: 'mlp',
+  epochs: 3,
+  batchSize: 64,
+  lr: 0.001,
+  optimizer: 'adam',
+  seed: 42,
+};
+
+/** `fashion-mnist` or `csv:FILE`, the form the CLI and the UI's dataset field accept. */
+export function parseDatasetArg(arg: string, fashionMnistDir: string, target?: string): unknown {
+  if (arg === 'fashion-mnist') return { kind: 'fashion-mnist', dir: fashionMnistDir };
+  if (arg.startsWith('csv:')) return { kind: 'csv', path: arg.slice(4), target: target ?? '' };
+  return { kind: arg };
+}
+
+export function describeDataset(spec: DatasetSpec): string {
+  return spec.kind === 'csv' ? `csv:${spec.path}` : spec.kind;
+}

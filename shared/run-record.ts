@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { RunConfig } from './run-config.js';
+import { BackendName, HyperparamChange, TrainerEvent } from './trainer-protocol.js';
+
+/** Bumped when the log format changes; readers keep reading every older version. */
+export const RUN_LOG_VERSION = 1;
+export const RUN_LOG_FORMAT = 'hpc-studio/run-log';
+
+export const RunLogHeader = z.object({
+  format: z.literal(RUN_LOG_FORMAT),
+  version: z.number().int().min(1),
+  runId: z.string(),
+  createdAt: z.number(),
+  config: RunConfig,
+});
+export type RunLogHeader = z.infer<typeof RunLogHeader>;
+
+export const RUN_STATUSES = ['running', 'paused', 'done', 'stopped', 'failed'] as const;
+export const RunStatus = z.enum(RUN_STATUSES);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+/** What the host writes beside the trainer's own events. */
+export const HostRecord = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('status'),
+    time: z.number(),
+    status: RunStatus,
+    reason: z.string().optional(),
+    exitCode: z.number().int().nullable().optional(),
+    signal: z.string().nullable().optional(),
+    /** Last lines the trainer wrote to stderr, kept when it fails. */
+    stderrTail: z.array(z.string()).optional(),
+  }),
+  /** A user asked for a hyperparameter change; the trainer's `hyperparams` event says when it applied. */
+  z.object({ type: z.literal('hyperparams-requested'), time: z.number(), change: HyperparamChange }),
+  /** The run continues from a checkpoint: records after `fromStep` before this one are superseded. */
+  z.object({ type: z.literal('resume'), time: z.number(), fromStep: z.number().int() }),
+]);
+export type HostRecord = z.infer<typeof HostRecord>;
+
+export const RunRecord = z.union([TrainerEvent, HostRecord]);
+export type RunRecord = z.infer<typeof RunRecord>;
+
+export const RunSummary = z.object({
+  id: z.string(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  config: RunConfig,
+  status: RunStatus,
+  reason: z.string().optional(),
+  backend: BackendName.optional(),
+  step: z.number().int(),
+  epoch: z.number().int(),
+  testLoss: z.number().optional(),
+  testAccuracy: z.number().optional(),
+  valLoss: z.number().optional(),
+  valAccuracy: z.number().optional(),
+  /** A checkpoint exists, so a stopped or failed run can be resumed. */
+  resumable: z.boolean(),
+  /** The log's last line was torn (a crash mid-write) and was left out. */
+  tornTail: z.boolean(),
+});
+export type RunSummary = z.infer<typeof RunSummary>;
+
+export const RunDetail = z.object({ summary: RunSummary, records: z.array(RunRecord) });
+export type RunDetail = z.infer<typeof RunDetail>;

@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import { BatchSize, LearningRate, RunConfig } from './run-config.js';
+
+/**
+ * The trainer child's contract: commands in, events out. Both ends validate every
+ * message against these schemas, so a malformed one is rejected, never acted on.
+ */
+
+export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BackendName = z.enum(BACKEND_NAMES);
+export type BackendName = z.infer<typeof BackendName>;
+
+export const BackendChoice = z.object({
+  name: BackendName,
+  /** Why each better backend was skipped, best first. */
+  skipped: z.array(z.object({ name: BackendName, reason: z.string() })),
+});
+export type BackendChoice = z.infer<typeof BackendChoice>;
+
+export const HyperparamChange = z
+  .object({ lr: LearningRate.optional(), batchSize: BatchSize.optional() })
+  .refine((c) => c.lr !== undefined || c.batchSize !== undefined, {
+    error: 'give lr, batchSize or both',
+  });
+export type HyperparamChange = z.infer<typeof HyperparamChange>;
+
+export const TrainerCommand = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('start'),
+    runId: z.string().min(1),
+    config: RunConfig,
+    /** Folder where the trainer writes its checkpoints. */
+    checkpointDir: z.string().min(1),
+    /** Continue from the newest checkpoint in checkpointDir instead of starting fresh. */
+    resume: z.boolean(),
+  }),
+  z.object({ type: z.literal('pause') }),
+  z.object({ type: z.literal('resume') }),
+  /** Write a checkpoint, then exit; answered by `stopped`. */
+  z.object({ type: z.literal('stop') }),
+  z.object({ type: z.literal('set-hyperparams'), change: HyperparamChange }),
+]);
+export type TrainerCommand = z.infer<typeof TrainerCommand>;
+
+const finite = z.number();
+const time = z.number().describe('ms since the Unix epoch');
+
+export const DatasetInfo = z.object({
+  task: z.enum(['classification', 'regression']),
+  trainSize: z.number().int(),
+  validationSize: z.number().int(),
+  testSize: z.number().int(),
+  inputShape: z.array(z.number().int()),
+  classes: z.number().int().optional(),
+  classNames: z.array(z.string()).optional(),
+  featureNames: z.array(z.string()).optional(),
+});
+export type DatasetInfo = z.infer<typeof DatasetInfo>;
+
+export const TrainerEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready'), time, backend: BackendChoice, pid: z.number().int() }),
+  /** Progress of long preparation work (loading data, evaluating). */
+  z.object({
+    type: z.literal('progress'),
+    time,
+    phase: z.enum(['load-data', 'evaluate']),
+    done: z.number(),
+    total: z.number(),
+  }),
+  z.object({
+    type: z.literal('started'),
+    time,
+    dataset: DatasetInfo,
+    totalSteps: z.number().int().describe('estimate at the current batch size'),
+    stepsPerEpoch: z.number().int(),
+    /** Set when continuing from a checkpoint: the step the run continues from. */
+    resumedFromStep: z.number().int().optional(),
+    /** Wall time already spent training before this process, so ETA and time axes continue. */
+    elapsedMs: z.number(),
+  }),
+  z.object({
+    type: z.literal('step'),
+    time,
+    step: z.number().int(),
+    epoch: z.number().int(),
+    /** Fraction of the current epoch done, 0–1. */
+    epochProgress: z.number(),
+    loss: finite,
+    accuracy: finite.optional(),
+    lr: z.number(),
+    batchSize: z.number().int(),
+    samplesPerSec: z.number(),
+    samplesSeen: z.number().int(),
+    etaSec: z.number(),
+  }),
+  z.object({
+    type: z.literal('epoch'),
+    time,
+    step: z.number().int(),
+    epoch: z.number().int(),
+    trainLoss: finite,
+    trainAccuracy: finite.optional(),
+    valLoss: finite,
+    valAccuracy: finite.optional(),
+  }),
+  /** A hyperparameter change took effect before this step. */
+  z.object({
+    type: z.literal('hyperparams'),
+    time,
+    step: z.number().int(),
+    lr: z.number(),
+    batchSize: z.number().int(),
+  }),
+  z.object({ type: z.literal('paused'), time, step: z.number().int() }),
+  z.object({ type: z.literal('resumed'), time, step: z.number().int() }),
+  z.object({
+    type: z.literal('checkpoint'),
+    time,
+    step: z.number().int(),
+    epoch: z.number().int(),
+    file: z.string(),
+  }),
+  z.object({ type: z.literal('log'), time, level: z.enum(['info', 'warn', 'error']), message: z.string() }),
+  /** Bad input found by the trainer (e.g. a CSV column): names the field. The trainer then exits. */
+  z.object({ type: z.literal('error'), time, field: z.string().optional(), message: z.string() }),
+  z.object({
+    type: z.literal('done'),
+    time,
+    step: z.number().int(),
+    testLoss: finite,
+    testAccuracy: finite.optional(),
+    /** Regression only: learned weights in the CSV's own units, by feature name, plus `bias`. */
+    weights: z.record(z.string(), z.number()).optional(),
+  }),
+  z.object({ type: z.literal('stopped'), time, step: z.number().int(), checkpoint: z.string().optional() }),
+]);
+export type TrainerEvent = z.infer<typeof TrainerEvent>;
+export type TrainerEventOf<T extends TrainerEvent['type']> = Extract<TrainerEvent, { type: T }>;
