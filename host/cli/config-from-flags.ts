@@ -1,0 +1,72 @@
+import { fieldErrors, type FieldError } from '../../shared/field-error.js';
+import { DEFAULT_RUN_CONFIG, parseDatasetArg, RunConfig } from '../../shared/run-config.js';
+
+export interface TrainFlags {
+  dataset?: string;
+  datasetDir: string;
+  target?: string;
+  model?: string;
+  epochs?: string;
+  batchSize?: string;
+  lr?: string;
+  optimizer?: string;
+  seed?: string;
+  limit?: string;
+}
+
+/** The flag a user typed for each config field, so errors speak the user's language. */
+const FLAG_OF: Record<string, keyof TrainFlags> = {
+  dataset: 'dataset',
+  'dataset.kind': 'dataset',
+  'dataset.path': 'dataset',
+  'dataset.dir': 'datasetDir',
+  'dataset.target': 'target',
+  model: 'model',
+  epochs: 'epochs',
+  batchSize: 'batchSize',
+  lr: 'lr',
+  optimizer: 'optimizer',
+  seed: 'seed',
+  limit: 'limit',
+};
+
+export type ConfigResult = { ok: true; config: RunConfig } | { ok: false; errors: FieldError[] };
+
+export function configFromFlags(flags: TrainFlags): ConfigResult {
+  const missing: FieldError[] = [];
+  if (!flags.dataset) missing.push({ field: 'dataset', message: '--dataset: required; one of fashion-mnist, csv:FILE' });
+  if (!flags.model) missing.push({ field: 'model', message: '--model: required; one of linear, mlp, cnn' });
+  if (missing.length > 0) return { ok: false, errors: missing };
+  const candidate = {
+    dataset: parseDatasetArg(flags.dataset!, flags.datasetDir, flags.target),
+    model: flags.model,
+    epochs: number(flags.epochs, DEFAULT_RUN_CONFIG.epochs),
+    batchSize: number(flags.batchSize, DEFAULT_RUN_CONFIG.batchSize),
+    lr: number(flags.lr, DEFAULT_RUN_CONFIG.lr),
+    optimizer: flags.optimizer ?? DEFAULT_RUN_CONFIG.optimizer,
+    seed: number(flags.seed, DEFAULT_RUN_CONFIG.seed),
+    limit: flags.limit === undefined ? undefined : number(flags.limit, NaN),
+  };
+  const parsed = RunConfig.safeParse(candidate);
+  if (parsed.success) return { ok: true, config: parsed.data };
+  return {
+    ok: false,
+    errors: fieldErrors(parsed.error).map(({ field, message }) => {
+      const flag = FLAG_OF[field];
+      if (!flag) return { field, message };
+      const given = flags[flag];
+      const text = message.slice(message.indexOf(': ') + 2);
+      return { field: flag, message: `--${kebab(flag)}: ${text}${given === undefined ? '' : ` (got ${JSON.stringify(given)})`}` };
+    }),
+  };
+}
+
+/** Strict: `12abc` and the empty string are not numbers. */
+function number(text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  return text.trim() === '' ? NaN : Number(text);
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

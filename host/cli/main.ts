@@ -1,0 +1,83 @@
+import { Command, CommanderError, Option } from 'commander';
+import { DEFAULT_FASHION_MNIST_DIR, LIMITS, MODEL_KINDS, OPTIMIZER_KINDS } from '../../shared/run-config.js';
+import { defaultDataDir } from '../data-dir.js';
+import { packageVersion } from '../package-root.js';
+import { appCommand } from './app-command.js';
+import { EXIT } from './exit-codes.js';
+import { runsCommand } from './runs-command.js';
+import { serveCommand } from './serve-command.js';
+import { trainCommand } from './train-command.js';
+
+const dataDirOption = () =>
+  new Option('--data-dir <dir>', 'where runs are stored (env HPC_STUDIO_DATA_DIR)').default(undefined, defaultDataDir());
+
+function serveOptions(opts: { dataDir?: string; host: string; port: string }) {
+  return { dataDir: opts.dataDir ?? defaultDataDir(), host: opts.host, port: Number(opts.port) };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command('hpc-studio')
+    .description('Train neural networks locally and on cluster nodes, and watch them learn.')
+    .version(packageVersion())
+    .exitOverride()
+    .showHelpAfterError();
+  let code: number = EXIT.done;
+
+  program
+    .command('train')
+    .description('train one model in the foreground, with a progress bar')
+    .option('--dataset <name>', 'fashion-mnist | csv:FILE')
+    .option('--dataset-dir <dir>', 'folder with the Fashion-MNIST IDX files', DEFAULT_FASHION_MNIST_DIR)
+    .option('--target <column>', 'the CSV column to predict (csv datasets)')
+    .option('--model <kind>', MODEL_KINDS.join(' | '))
+    .option('--epochs <n>', `${LIMITS.epochs.min}–${LIMITS.epochs.max} (default 3)`)
+    .option('--batch-size <n>', `${LIMITS.batchSize.min}–${LIMITS.batchSize.max}, at most the training set (default 64)`)
+    .option('--lr <x>', `learning rate, > 0 and ≤ ${LIMITS.lr.max} (default 0.001)`)
+    .option('--optimizer <kind>', `${OPTIMIZER_KINDS.join(' | ')} (default adam)`)
+    .option('--seed <n>', 'random seed (default 42)')
+    .option('--limit <n>', 'use only the first N training examples')
+    .option('--json', 'JSON Lines events on stdout; progress and logs on stderr', false)
+    .addOption(dataDirOption())
+    .action(async (opts) => {
+      code = await trainCommand({ ...opts, dataDir: opts.dataDir ?? defaultDataDir() });
+    });
+
+  program
+    .command('runs')
+    .description('list stored runs, newest first')
+    .option('--json', 'print a JSON array', false)
+    .addOption(dataDirOption())
+    .action((opts) => {
+      code = runsCommand({ dataDir: opts.dataDir ?? defaultDataDir(), json: opts.json });
+    });
+
+  program
+    .command('serve')
+    .description('serve the UI to a browser; prints the URL to open')
+    .option('--port <n>', 'port (0: any free port)', '0')
+    .option('--host <address>', 'address to bind; keep it loopback unless you mean it', '127.0.0.1')
+    .addOption(dataDirOption())
+    .action(async (opts) => {
+      code = await serveCommand(serveOptions(opts));
+    });
+
+  program
+    .command('app', { isDefault: true })
+    .description('open the desktop app (serve mode where Electron cannot run)')
+    .option('--port <n>', 'port for the serve-mode fallback', '0')
+    .option('--host <address>', 'address for the serve-mode fallback', '127.0.0.1')
+    .addOption(dataDirOption())
+    .action(async (opts) => {
+      code = await appCommand({ ...serveOptions(opts), dataDirGiven: opts.dataDir !== undefined });
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.done : EXIT.badInput;
+    }
+    throw error;
+  }
+  return code;
+}

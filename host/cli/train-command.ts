@@ -1,0 +1,120 @@
+import type { RunConfig } from '../../shared/run-config.js';
+import type { RunRecord } from '../../shared/run-record.js';
+import { ApiError } from '../../shared/rpc-protocol.js';
+import { createCliHost } from './cli-host.js';
+import { configFromFlags, type TrainFlags } from './config-from-flags.js';
+import { EXIT } from './exit-codes.js';
+import { formatDuration } from './duration-format.js';
+import { TrainProgress } from './train-progress.js';
+
+/** Host bookkeeping, and input errors, which are reported once, below, with their field. */
+const HOST_ONLY = new Set<RunRecord['type']>(['status', 'hyperparams-requested', 'resume', 'error']);
+
+export interface TrainOptions extends TrainFlags {
+  dataDir: string;
+  json: boolean;
+}
+
+/** `hpc-studio train`: one run in the foreground; stdout is JSON Lines with --json, a summary otherwise. */
+export async function trainCommand(options: TrainOptions): Promise<number> {
+  const out = (value: object) => process.stdout.write(JSON.stringify(value) + '\n');
+  const checked = configFromFlags(options);
+  if (!checked.ok) {
+    for (const e of checked.errors) {
+      if (options.json) out({ type: 'error', field: e.field, message: e.message });
+      process.stderr.write(`error: ${e.message}\n`);
+    }
+    return EXIT.badInput;
+  }
+  const config = checked.config;
+  const host = createCliHost(options.dataDir);
+  const progress = new TrainProgress(config.epochs);
+  let runId: string | undefined;
+  let last: { status?: RunRecord & { type: 'status' }; done?: RunRecord & { type: 'done' }; backend?: string } = {};
+  const startedAt = Date.now();
+
+  host.service.onEvent((name, payload) => {
+    if (name !== 'run-record') return;
+    const { runId: id, record } = payload as { runId: string; record: RunRecord };
+    runId ??= id;
+    progress.update(record);
+    if (record.type === 'status') last.status = record;
+    else if (record.type === 'done') last.done = record;
+    else if (record.type === 'ready') last.backend = record.backend.name;
+    if (options.json && !HOST_ONLY.has(record.type)) {
+      out({ ...record, runId: id });
+    }
+  });
+
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) process.exit(EXIT.interrupted);
+    interrupted = true;
+    progress.log('stopping: writing a checkpoint… (press Ctrl-C again to abort)');
+    if (runId) void host.supervisor.stop(runId).catch(() => {});
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    runId = (await host.service.startRun({ config })).runId;
+    await host.supervisor.idle();
+  } catch (error) {
+    progress.stop();
+    return reportStartFailure(error, options.json, out);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  progress.stop();
+
+  const status = last.status;
+  if (status?.status === 'done' && last.done) {
+    if (!options.json) printSummary(runId, config, last.done, last.backend, (Date.now() - startedAt) / 1000);
+    return EXIT.done;
+  }
+  if (status?.status === 'stopped') {
+    process.stderr.write(`run ${runId} stopped; resume it from the app (its checkpoint is kept)\n`);
+    return EXIT.interrupted;
+  }
+  const reason = status?.reason ?? 'the trainer ended without a result';
+  if (options.json) out({ type: 'error', runId, message: reason, exitCode: status?.exitCode ?? null, signal: status?.signal ?? null });
+  process.stderr.write(`run ${runId} failed: ${reason}\n`);
+  for (const line of status?.stderrTail ?? []) process.stderr.write(`  | ${line}\n`);
+  return EXIT.failed;
+}
+
+function reportStartFailure(error: unknown, json: boolean, out: (v: object) => void): number {
+  if (error instanceof ApiError && (error.error.code === 'invalid' || error.error.code === 'conflict')) {
+    const fields = error.error.fields ?? [{ field: 'run', message: error.message }];
+    for (const f of fields) {
+      if (json) out({ type: 'error', field: f.field, message: f.message });
+      process.stderr.write(`error: ${f.message}\n`);
+    }
+    return EXIT.badInput;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  if (json) out({ type: 'error', message });
+  process.stderr.write(`error: ${message}\n`);
+  return EXIT.failed;
+}
+
+function printSummary(
+  runId: string,
+  config: RunConfig,
+  done: RunRecord & { type: 'done' },
+  backend: string | undefined,
+  seconds: number,
+): void {
+  const lines = [`run ${runId} done in ${formatDuration(seconds)} (${config.model}, ${backend ?? 'unknown backend'})`];
+  if (done.testAccuracy !== undefined) {
+    lines.push(`test loss ${done.testLoss.toFixed(4)}  test accuracy ${done.testAccuracy.toFixed(4)} (${(done.testAccuracy * 100).toFixed(2)} %)`);
+  } else {
+    lines.push(`test loss (MSE) ${done.testLoss.toFixed(6)}`);
+  }
+  if (done.weights) {
+    const width = Math.max(...Object.keys(done.weights).map((k) => k.length));
+    for (const [name, w] of Object.entries(done.weights)) lines.push(`  ${name.padEnd(width)}  ${w.toFixed(4)}`);
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+}

@@ -1,0 +1,127 @@
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunConfig } from '../shared/run-config.js';
+import type { RunDetail, RunSummary } from '../shared/run-record.js';
+import { ApiError } from '../shared/rpc-protocol.js';
+import { writeFileAtomic } from './atomic-file.js';
+import { readRunLog, RunLogWriter } from './run-log.js';
+import { summarizeRun } from './run-summary.js';
+
+const RUN_ID = /^run-\d{8}-\d{6}-[0-9a-f]{4}$/;
+const LOG_FILE = 'run.log.jsonl';
+
+export interface RunPaths {
+  dir: string;
+  log: string;
+  config: string;
+  checkpoints: string;
+}
+
+/**
+ * Runs on disk under `<dataDir>/runs/<id>/`: the append-only log (the source of truth),
+ * `config.json` for people and scripts, and the trainer's `checkpoints/`.
+ */
+export class RunStore {
+  readonly runsDir: string;
+  private readonly cache = new Map<string, { size: number; mtimeMs: number; summary: RunSummary }>();
+
+  constructor(
+    dataDir: string,
+    private readonly now: () => number = Date.now,
+    private readonly randomHex: () => string = () => Math.floor(Math.random() * 0x10000).toString(16).padStart(4, '0'),
+  ) {
+    this.runsDir = join(dataDir, 'runs');
+    mkdirSync(this.runsDir, { recursive: true });
+  }
+
+  paths(runId: string): RunPaths {
+    if (!RUN_ID.test(runId)) throw new ApiError({ code: 'not-found', message: `runId: no run named ${JSON.stringify(runId)}` });
+    const dir = join(this.runsDir, runId);
+    return { dir, log: join(dir, LOG_FILE), config: join(dir, 'config.json'), checkpoints: join(dir, 'checkpoints') };
+  }
+
+  create(config: RunConfig): { runId: string; log: RunLogWriter } {
+    const createdAt = this.now();
+    for (;;) {
+      const runId = `run-${stamp(createdAt)}-${this.randomHex()}`;
+      const p = this.paths(runId);
+      try {
+        mkdirSync(p.dir);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        throw error;
+      }
+      mkdirSync(p.checkpoints);
+      writeFileAtomic(p.config, JSON.stringify(config, null, 2) + '\n');
+      return { runId, log: RunLogWriter.create(p.log, { runId, createdAt, config }) };
+    }
+  }
+
+  appendLog(runId: string): RunLogWriter {
+    return RunLogWriter.append(this.existing(runId).log);
+  }
+
+  exists(runId: string): boolean {
+    return RUN_ID.test(runId) && existsSync(this.paths(runId).log);
+  }
+
+  /** Newest first. A run whose log cannot be read is left out of the list, not deleted. */
+  list(isActive: (runId: string) => boolean): RunSummary[] {
+    const ids = readdirSync(this.runsDir).filter((id) => RUN_ID.test(id));
+    const summaries: RunSummary[] = [];
+    for (const id of ids) {
+      try {
+        summaries.push(this.summary(id, isActive(id)));
+      } catch {
+        continue;
+      }
+    }
+    return summaries.sort((a, b) => b.createdAt - a.createdAt || b.id.localeCompare(a.id));
+  }
+
+  summary(runId: string, active: boolean): RunSummary {
+    const p = this.existing(runId);
+    const stat = statSync(p.log);
+    const cached = this.cache.get(runId);
+    if (cached && cached.size === stat.size && cached.mtimeMs === stat.mtimeMs && !active) {
+      return { ...cached.summary, resumable: this.resumable(runId) };
+    }
+    const summary = this.detail(runId, active).summary;
+    this.cache.set(runId, { size: stat.size, mtimeMs: stat.mtimeMs, summary });
+    return summary;
+  }
+
+  detail(runId: string, active: boolean): RunDetail {
+    const p = this.existing(runId);
+    const log = readRunLog(p.log);
+    const summary = summarizeRun(log.header, log.records, {
+      active,
+      resumable: this.resumable(runId),
+      tornTail: log.tornTail,
+      updatedAt: statSync(p.log).mtimeMs,
+    });
+    return { summary, records: log.records };
+  }
+
+  resumable(runId: string): boolean {
+    const dir = this.paths(runId).checkpoints;
+    return existsSync(dir) && readdirSync(dir).some((f) => !f.startsWith('.'));
+  }
+
+  delete(runId: string): void {
+    rmSync(this.existing(runId).dir, { recursive: true, force: true });
+    this.cache.delete(runId);
+  }
+
+  private existing(runId: string): RunPaths {
+    const p = this.paths(runId);
+    if (!existsSync(p.log)) throw new ApiError({ code: 'not-found', message: `runId: no run named ${runId}` });
+    return p;
+  }
+}
+
+function stamp(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${d.getUTCFullYear()}${two(d.getUTCMonth() + 1)}${two(d.getUTCDate())}-${two(d.getUTCHours())}${two(d.getUTCMinutes())}${two(d.getUTCSeconds())}`;
+}

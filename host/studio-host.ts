@@ -1,0 +1,42 @@
+import { mkdirSync } from 'node:fs';
+import { DataDirLock } from './run-lock.js';
+import { RunStore } from './run-store.js';
+import { StudioService } from './studio-service.js';
+import type { SpawnTrainer } from './trainer-process.js';
+import { TrainerSupervisor } from './trainer-supervisor.js';
+
+export interface StudioHostOptions {
+  dataDir: string;
+  spawnTrainer: SpawnTrainer;
+  version: string;
+  defaultDatasetDir?: string;
+  env?: NodeJS.ProcessEnv;
+  stopTimeoutMs?: number;
+}
+
+export interface StudioHost {
+  service: StudioService;
+  supervisor: TrainerSupervisor;
+  store: RunStore;
+}
+
+/** Wires the host services for one data directory: the same under Electron, `serve` and the CLI. */
+export function createStudioHost(options: StudioHostOptions): StudioHost {
+  mkdirSync(options.dataDir, { recursive: true });
+  const store = new RunStore(options.dataDir);
+  const supervisor = new TrainerSupervisor({
+    spawnTrainer: options.spawnTrainer,
+    store,
+    lock: new DataDirLock(options.dataDir),
+    env: options.env,
+    stopTimeoutMs: options.stopTimeoutMs,
+  });
+  const service = new StudioService({
+    store,
+    supervisor,
+    dataDir: options.dataDir,
+    version: options.version,
+    defaultDatasetDir: options.defaultDatasetDir,
+  });
+  return { service, supervisor, store };
+}

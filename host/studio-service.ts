@@ -1,0 +1,86 @@
+import type { ApiEventName, ApiEventPayload, StudioApi } from '../shared/api-contract.js';
+import { DEFAULT_FASHION_MNIST_DIR } from '../shared/run-config.js';
+import { ApiError } from '../shared/rpc-protocol.js';
+import type { RunStore } from './run-store.js';
+import type { TrainerSupervisor } from './trainer-supervisor.js';
+
+export type StudioEventListener = <E extends ApiEventName>(name: E, payload: ApiEventPayload<E>) => void;
+
+export interface StudioServiceDeps {
+  store: RunStore;
+  supervisor: TrainerSupervisor;
+  dataDir: string;
+  version: string;
+  defaultDatasetDir?: string;
+}
+
+/** The API's implementation: every transport (IPC, WebSocket, in-process CLI) calls this. */
+export class StudioService implements StudioApi {
+  private readonly listeners = new Set<StudioEventListener>();
+
+  constructor(private readonly deps: StudioServiceDeps) {
+    deps.supervisor.onRecord((runId, record) => this.emit('run-record', { runId, record }));
+    deps.supervisor.onStatusChange(() => this.emit('runs-changed', {}));
+  }
+
+  onEvent(listener: StudioEventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  getInfo: StudioApi['getInfo'] = async () => ({
+    version: this.deps.version,
+    dataDir: this.deps.dataDir,
+    defaultDatasetDir: this.deps.defaultDatasetDir ?? DEFAULT_FASHION_MNIST_DIR,
+    activeRunId: this.deps.supervisor.activeRunId,
+    backend: this.deps.supervisor.lastBackend,
+  });
+
+  listRuns: StudioApi['listRuns'] = async () => this.deps.store.list((id) => this.isActive(id));
+
+  getRun: StudioApi['getRun'] = async ({ runId }) => this.deps.store.detail(runId, this.isActive(runId));
+
+  startRun: StudioApi['startRun'] = async ({ config }) => {
+    const runId = await this.deps.supervisor.start(config);
+    return { runId };
+  };
+
+  resumeRun: StudioApi['resumeRun'] = async ({ runId }) => ({ runId: await this.deps.supervisor.resume(runId) });
+
+  pauseRun: StudioApi['pauseRun'] = async ({ runId }) => {
+    this.deps.supervisor.pause(runId);
+    return {};
+  };
+
+  unpauseRun: StudioApi['unpauseRun'] = async ({ runId }) => {
+    this.deps.supervisor.unpause(runId);
+    return {};
+  };
+
+  stopRun: StudioApi['stopRun'] = async ({ runId }) => {
+    await this.deps.supervisor.stop(runId);
+    return {};
+  };
+
+  setHyperparams: StudioApi['setHyperparams'] = async ({ runId, change }) => {
+    this.deps.supervisor.setHyperparams(runId, change);
+    return {};
+  };
+
+  deleteRun: StudioApi['deleteRun'] = async ({ runId }) => {
+    if (this.isActive(runId)) {
+      throw new ApiError({ code: 'conflict', message: `run ${runId} is training; stop it before deleting it` });
+    }
+    this.deps.store.delete(runId);
+    this.emit('runs-changed', {});
+    return {};
+  };
+
+  private isActive(runId: string): boolean {
+    return this.deps.supervisor.activeRunId === runId;
+  }
+
+  private emit<E extends ApiEventName>(name: E, payload: ApiEventPayload<E>): void {
+    for (const l of this.listeners) l(name, payload);
+  }
+}

@@ -1,0 +1,292 @@
+import type { RunConfig } from '../shared/run-config.js';
+import type { RunRecord, RunStatus } from '../shared/run-record.js';
+import { ApiError } from '../shared/rpc-protocol.js';
+import {
+  TrainerEvent,
+  type BackendChoice,
+  type HyperparamChange,
+  type TrainerCommand,
+} from '../shared/trainer-protocol.js';
+import type { RunLogWriter } from './run-log.js';
+import type { DataDirLock } from './run-lock.js';
+import type { RunStore } from './run-store.js';
+import type { SpawnTrainer, TrainerProcess } from './trainer-process.js';
+
+export interface SupervisorDeps {
+  spawnTrainer: SpawnTrainer;
+  store: RunStore;
+  lock: DataDirLock;
+  now?: () => number;
+  env?: NodeJS.ProcessEnv;
+  /** How long a trainer may take to honour `stop` before it is killed. */
+  stopTimeoutMs?: number;
+}
+
+export type RecordListener = (runId: string, record: RunRecord) => void;
+
+const STDERR_TAIL_LINES = 20;
+
+/**
+ * Runs one trainer child at a time: starts it, relays commands, writes every event to the
+ * run's log, and turns an unexpected exit into a failed run with its reason, so a crash
+ * never takes the host down with it.
+ */
+export class TrainerSupervisor {
+  private active: SupervisedRun | null = null;
+  private readonly recordListeners = new Set<RecordListener>();
+  private readonly statusListeners = new Set<() => void>();
+  private backend: BackendChoice | null = null;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: SupervisorDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  get activeRunId(): string | null {
+    return this.active?.runId ?? null;
+  }
+
+  get lastBackend(): BackendChoice | null {
+    return this.backend;
+  }
+
+  onRecord(listener: RecordListener): () => void {
+    this.recordListeners.add(listener);
+    return () => this.recordListeners.delete(listener);
+  }
+
+  onStatusChange(listener: () => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  /** Resolves with the run's id once the trainer has loaded its data and begun. */
+  async start(config: RunConfig): Promise<string> {
+    this.assertIdle();
+    const { runId, log } = this.deps.store.create(config);
+    return this.launch(runId, log, config, false);
+  }
+
+  /** Continues a stopped or failed run from its newest checkpoint, as the same run. */
+  async resume(runId: string): Promise<string> {
+    this.assertIdle();
+    const detail = this.deps.store.detail(runId, false);
+    if (detail.summary.status === 'done') {
+      throw new ApiError({ code: 'conflict', message: `run ${runId} is done; only a stopped or failed run can resume` });
+    }
+    if (!detail.summary.resumable) {
+      throw new ApiError({ code: 'conflict', message: `run ${runId} has no checkpoint to resume from` });
+    }
+    return this.launch(runId, this.deps.store.appendLog(runId), detail.summary.config, true);
+  }
+
+  pause(runId: string): void {
+    this.running(runId).send({ type: 'pause' });
+  }
+
+  unpause(runId: string): void {
+    this.running(runId).send({ type: 'resume' });
+  }
+
+  setHyperparams(runId: string, change: HyperparamChange): void {
+    const run = this.running(runId);
+    run.append({ type: 'hyperparams-requested', time: this.now(), change });
+    run.send({ type: 'set-hyperparams', change });
+  }
+
+  /** Asks the trainer to checkpoint and exit; resolves once it has. */
+  stop(runId: string): Promise<void> {
+    return this.running(runId).stop(this.deps.stopTimeoutMs ?? 30_000);
+  }
+
+  /** Resolves once no trainer is running (its log closed, its lock released). */
+  async idle(): Promise<void> {
+    while (this.active) await this.active.exited;
+  }
+
+  /** Stops whatever is training, for a clean shutdown of the host. */
+  async stopAll(): Promise<void> {
+    if (this.active) await this.active.stop(this.deps.stopTimeoutMs ?? 30_000);
+  }
+
+  private assertIdle(): void {
+    const holder = this.active ? { runId: this.active.runId } : this.deps.lock.holder();
+    if (holder) {
+      throw new ApiError({
+        code: 'conflict',
+        message: `run ${holder.runId} is already training; stop it or wait for it to finish before starting another`,
+      });
+    }
+  }
+
+  private running(runId: string): SupervisedRun {
+    if (!this.active || this.active.runId !== runId) {
+      throw new ApiError({ code: 'conflict', message: `run ${runId} is not training now` });
+    }
+    return this.active;
+  }
+
+  private launch(runId: string, log: RunLogWriter, config: RunConfig, resume: boolean): Promise<string> {
+    try {
+      this.deps.lock.acquire(runId);
+    } catch (error) {
+      log.close();
+      if (!resume) this.deps.store.delete(runId);
+      throw error;
+    }
+    const child = this.deps.spawnTrainer({ ...process.env, ...this.deps.env });
+    const run = new SupervisedRun(runId, child, log, this.now, (record) => {
+      if (record.type === 'ready') this.backend = record.backend;
+      for (const l of this.recordListeners) l(runId, record);
+      if (record.type === 'status') for (const l of this.statusListeners) l();
+    });
+    this.active = run;
+    run.append({ type: 'status', time: this.now(), status: 'running' }, true);
+    run.exited.then((outcome) => {
+      this.active = null;
+      this.deps.lock.release(runId);
+      if (outcome.rejectedInput && !resume) this.deps.store.delete(runId);
+      for (const l of this.statusListeners) l();
+    });
+    const checkpointDir = this.deps.store.paths(runId).checkpoints;
+    return run.begin({ type: 'start', runId, config, checkpointDir, resume }).then(() => runId);
+  }
+}
+
+interface RunOutcome {
+  /** The trainer refused the run's input before training (bad field). */
+  rejectedInput: boolean;
+}
+
+/** One trainer child and the log it feeds, from spawn to exit. */
+class SupervisedRun {
+  readonly exited: Promise<RunOutcome>;
+  private started = false;
+  private terminal: 'done' | 'stopped' | null = null;
+  private inputError: { field?: string; message: string } | null = null;
+  private readonly stderrTail: string[] = [];
+  private resolveStarted!: () => void;
+  private rejectStarted!: (error: Error) => void;
+  private readonly startedPromise: Promise<void>;
+  private startCommand: TrainerCommand | null = null;
+
+  constructor(
+    readonly runId: string,
+    private readonly child: TrainerProcess,
+    private readonly log: RunLogWriter,
+    private readonly now: () => number,
+    private readonly emit: (record: RunRecord) => void,
+  ) {
+    this.startedPromise = new Promise<void>((resolve, reject) => {
+      this.resolveStarted = resolve;
+      this.rejectStarted = reject;
+    });
+    this.startedPromise.catch(() => {});
+    child.onMessage((message) => this.receive(message));
+    child.onOutputLine((line) => {
+      this.stderrTail.push(line);
+      if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
+    });
+    this.exited = new Promise((resolve) => {
+      child.onExit((code, signal) => resolve(this.finish(code, signal)));
+    });
+  }
+
+  begin(command: TrainerCommand): Promise<void> {
+    this.startCommand = command;
+    return this.startedPromise;
+  }
+
+  send(command: TrainerCommand): void {
+    this.child.send(command);
+  }
+
+  append(record: RunRecord, durable = false): void {
+    this.log.append(record, durable);
+    this.emit(record);
+  }
+
+  async stop(timeoutMs: number): Promise<void> {
+    this.send({ type: 'stop' });
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  private receive(message: unknown): void {
+    const parsed = TrainerEvent.safeParse(message);
+    if (!parsed.success) {
+      this.append({
+        type: 'log',
+        time: this.now(),
+        level: 'warn',
+        message: `rejected a malformed message from the trainer: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+      });
+      return;
+    }
+    const event = parsed.data;
+    this.append(event, event.type === 'done' || event.type === 'stopped' || event.type === 'checkpoint');
+    switch (event.type) {
+      case 'ready':
+        if (this.startCommand) this.send(this.startCommand);
+        break;
+      case 'started':
+        this.started = true;
+        if (event.resumedFromStep !== undefined) {
+          this.append({ type: 'resume', time: this.now(), fromStep: event.resumedFromStep }, true);
+        }
+        this.resolveStarted();
+        break;
+      case 'error':
+        this.inputError = { field: event.field, message: event.message };
+        break;
+      case 'paused':
+      case 'resumed':
+        this.status(event.type === 'paused' ? 'paused' : 'running');
+        break;
+      case 'done':
+      case 'stopped':
+        this.terminal = event.type;
+        this.status(event.type);
+        break;
+    }
+  }
+
+  private status(status: RunStatus): void {
+    this.append({ type: 'status', time: this.now(), status }, true);
+  }
+
+  private finish(code: number | null, signal: string | null): RunOutcome {
+    const rejectedInput = !this.started && this.inputError !== null;
+    if (!this.terminal) {
+      const reason = this.inputError
+        ? this.inputError.message
+        : signal
+          ? `trainer killed by signal ${signal}`
+          : `trainer exited with code ${code}`;
+      this.append(
+        {
+          type: 'status',
+          time: this.now(),
+          status: 'failed',
+          reason,
+          exitCode: code,
+          signal,
+          stderrTail: this.stderrTail.slice(),
+        },
+        true,
+      );
+      this.rejectStarted(
+        this.inputError
+          ? new ApiError({
+              code: 'invalid',
+              message: this.inputError.message,
+              fields: [{ field: this.inputError.field ?? '(input)', message: this.inputError.message }],
+            })
+          : new ApiError({ code: 'internal', message: `the run failed before it began: ${reason}` }),
+      );
+    }
+    this.log.close();
+    return { rejectedInput };
+  }
+}
