@@ -4,7 +4,7 @@ import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron';
 import { serveApi } from '../host/api-server.js';
 import { defaultDataDir, PRODUCT_NAME } from '../host/data-dir.js';
 import { createStudioHost } from '../host/studio-host.js';
-import { CONTENT_SECURITY_POLICY } from '../host/web/web-server.js';
+import { CONTENT_SECURITY_POLICY } from '../host/web/content-security-policy.js';
 import { ipcServerChannel } from './ipc-transport.js';
 import { utilityProcessTrainer } from './utility-trainer.js';
 

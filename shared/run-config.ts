@@ -4,6 +4,8 @@ export const DEFAULT_FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
 export const MODEL_KINDS = ['linear', 'mlp', 'cnn'] as const;
 export const OPTIMIZER_KINDS = ['sgd', 'momentum', 'adam'] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
+export type OptimizerKind = (typeof OPTIMIZER_KINDS)[number];
 
 /** Accepted ranges, shared by the schema, the CLI help and the form hints. */
 export const LIMITS = {

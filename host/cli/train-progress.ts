@@ -3,10 +3,12 @@ import type { RunRecord } from '../../shared/run-record.js';
 import { formatDuration } from './duration-format.js';
 
 /**
- * The training progress bar on stderr: loading, then per-step progress over the whole run
- * with epoch, loss, throughput and ETA. On a non-terminal stderr it prints a line every few seconds.
+ * Training progress on stderr. On a terminal: one live bar (loading, then training over the
+ * whole run, then evaluating). Elsewhere (CI logs, pipes): a plain line at each phase change,
+ * each epoch, and every few seconds, so logs stay readable.
  */
 export class TrainProgress {
+  private readonly tty = Boolean(process.stderr.isTTY);
   private readonly bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
@@ -14,41 +16,46 @@ export class TrainProgress {
       barCompleteChar: '█',
       barIncompleteChar: '░',
       hideCursor: true,
-      noTTYOutput: true,
-      notTTYSchedule: 5000,
-      etaBuffer: 50,
     },
     cliProgress.Presets.shades_classic,
   );
-  private started = false;
+  private barShown = false;
+  private phase = '';
+  private lastLineAt = 0;
   private totalSteps = 1;
-  private epochs = 1;
   private lastEpochLine = '';
 
-  constructor(epochs: number) {
-    this.epochs = epochs;
-  }
+  constructor(
+    private readonly epochs: number,
+    private readonly now: () => number = Date.now,
+    private readonly lineEveryMs = 5000,
+  ) {}
 
   update(record: RunRecord): void {
     switch (record.type) {
-      case 'ready':
-        this.log(`backend: ${record.backend.name}${record.backend.skipped.length ? ` (skipped ${record.backend.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})` : ''}`);
+      case 'ready': {
+        const skipped = record.backend.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
+        this.log(`backend: ${record.backend.name}${skipped ? ` (skipped ${skipped})` : ''}`);
         break;
+      }
       case 'progress':
-        this.show(record.total, record.done, { phase: record.phase === 'load-data' ? 'loading data' : 'evaluating', detail: `${record.done}/${record.total}` });
+        this.render(record.phase === 'load-data' ? 'loading data' : 'evaluating', record.done, record.total, `${record.done}/${record.total}`);
         break;
       case 'started':
         this.totalSteps = Math.max(1, record.totalSteps);
-        this.show(this.totalSteps, 0, { phase: 'training', detail: `${record.dataset.trainSize} examples, ${record.stepsPerEpoch} steps/epoch` });
+        this.render('training', record.resumedFromStep ?? 0, this.totalSteps, `${record.dataset.trainSize} examples, ${record.stepsPerEpoch} steps/epoch`);
         break;
       case 'step':
-        this.show(this.totalSteps, Math.min(record.step, this.totalSteps), {
-          phase: 'training',
-          detail: `epoch ${record.epoch}/${this.epochs} | step ${record.step}/${this.totalSteps} | loss ${record.loss.toFixed(4)} | ${Math.round(record.samplesPerSec)} samples/s | ETA ${formatDuration(record.etaSec)}${this.lastEpochLine}`,
-        });
+        this.render(
+          'training',
+          Math.min(record.step, this.totalSteps),
+          this.totalSteps,
+          `epoch ${record.epoch}/${this.epochs} | step ${record.step}/${this.totalSteps} | loss ${record.loss.toFixed(4)} | ${Math.round(record.samplesPerSec)} samples/s | ETA ${formatDuration(record.etaSec)}${this.lastEpochLine}`,
+        );
         break;
       case 'epoch':
         this.lastEpochLine = ` | val loss ${record.valLoss.toFixed(4)}${record.valAccuracy === undefined ? '' : ` acc ${record.valAccuracy.toFixed(4)}`}`;
+        if (!this.tty) this.log(`epoch ${record.epoch}/${this.epochs}: train loss ${record.trainLoss.toFixed(4)}${this.lastEpochLine}`);
         break;
       case 'hyperparams':
         this.log(`step ${record.step}: lr ${record.lr}, batch size ${record.batchSize}`);
@@ -60,25 +67,32 @@ export class TrainProgress {
   }
 
   stop(): void {
-    if (this.started) this.bar.stop();
-    this.started = false;
+    if (this.barShown) this.bar.stop();
+    this.barShown = false;
   }
 
   log(line: string): void {
-    if (this.started && process.stderr.isTTY) {
-      this.bar.stop();
-      this.started = false;
-    }
+    this.stop();
     process.stderr.write(line + '\n');
   }
 
-  private show(total: number, value: number, payload: { phase: string; detail: string }): void {
-    if (!this.started) {
-      this.bar.start(total, value, payload);
-      this.started = true;
-    } else {
-      this.bar.setTotal(total);
-      this.bar.update(value, payload);
+  private render(phase: string, value: number, total: number, detail: string): void {
+    const changed = phase !== this.phase;
+    this.phase = phase;
+    if (this.tty) {
+      if (changed) this.stop();
+      if (!this.barShown) {
+        this.bar.start(total, value, { phase, detail });
+        this.barShown = true;
+      } else {
+        this.bar.setTotal(total);
+        this.bar.update(value, { phase, detail });
+      }
+      return;
+    }
+    if (changed || value >= total || this.now() - this.lastLineAt >= this.lineEveryMs) {
+      this.lastLineAt = this.now();
+      process.stderr.write(`${phase} ${Math.round((100 * value) / Math.max(1, total))}% | ${detail}\n`);
     }
   }
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { MAX_MESSAGE_BYTES, type ServerMessage } from '../../shared/rpc-protocol.js';
 import { serveApi, type ServerChannel } from '../api-server.js';
+import { CONTENT_SECURITY_POLICY } from './content-security-policy.js';
 import type { StudioService } from '../studio-service.js';
 import { RequestGuard } from './request-guard.js';
 import { serveStatic } from './static-files.js';
@@ -24,18 +25,6 @@ export interface WebServer {
   token: string;
   close(): Promise<void>;
 }
-
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
 
 const SECURITY_HEADERS = {
   'content-security-policy': CONTENT_SECURITY_POLICY,

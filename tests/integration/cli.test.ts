@@ -30,7 +30,8 @@ describe('hpc-studio train', () => {
   it('without --json shows progress on stderr and a summary on stdout', async () => {
     const r = await runCli(['train', ...small, '--limit', '600', '--data-dir', tempDir('cli')]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/training \|[█░]+\| \d+%/);
+    expect(r.stderr).toMatch(/^training \d+% \| epoch 1\/1 \| step \d+\/\d+ \| loss \d\.\d{4} \| \d+ samples\/s \| ETA/m);
+    expect(r.stderr).toMatch(/^evaluating 100% \| 10000\/10000$/m);
     expect(r.stdout).toMatch(/test loss \d\.\d{4}\s+test accuracy 0\.\d{4}/);
   });
 

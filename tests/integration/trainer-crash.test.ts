@@ -11,9 +11,10 @@ describe('a trainer killed mid-epoch', () => {
       if (name === 'run-record') records.push((payload as { record: RunRecord }).record);
     });
     const { runId } = await host.service.startRun({ config: smallRun({ epochs: 20 }) });
-    const ready = records.find((r) => r.type === 'ready');
     await waitFor('steps', () => records.filter((r) => r.type === 'step').length >= 3);
-    process.kill(ready!.type === 'ready' ? ready.pid : -1, 'SIGKILL');
+    const ready = records.find((r) => r.type === 'ready');
+    if (ready?.type !== 'ready') throw new Error('no ready event');
+    process.kill(ready.pid, 'SIGKILL');
     await host.supervisor.idle();
 
     const [summary] = await host.service.listRuns({});

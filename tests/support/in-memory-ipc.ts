@@ -16,7 +16,9 @@ export class InMemoryIpc {
   constructor(
     readonly webContentsId = 1,
     public frameUrl = 'file:///app/out/renderer/index.html',
-  ) {}
+  ) {
+    this.webContents.id = webContentsId;
+  }
 
   readonly ipcMain: IpcMainLike = {
     on: (channel, listener) => this.set(this.mainListeners, channel).add(listener),
@@ -24,7 +26,7 @@ export class InMemoryIpc {
   };
 
   readonly webContents: IpcTarget = {
-    id: this.webContentsId,
+    id: 0,
     send: (channel, message) => this.deliver(this.rendererListeners, channel, [{}, structuredClone(message)]),
     isDestroyed: () => this.destroyed,
     once: (_event, listener) => this.destroyedListeners.push(listener),

@@ -35,7 +35,7 @@ export function smallRun(patch: Partial<RunConfig> = {}): RunConfig {
 }
 
 /** Resolves when `predicate` holds, polling; fails with `what` after the timeout. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = probe();

@@ -1,0 +1,77 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser.js';
+import { startCli } from '../support/cli-process.js';
+import { ROOT, tempDir, waitFor } from '../support/studio-fixture.js';
+
+const SHOTS = join(ROOT, 'test-output', 'e2e');
+
+/** The real UI in Debian's Chromium against a real `serve` process and a real trainer. */
+describe('the dashboard in a browser', () => {
+  let browser: Browser;
+  let serve: ReturnType<typeof startCli>;
+  let url: string;
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    serve = startCli(['serve', '--port', '0', '--data-dir', tempDir('e2e')]);
+    url = (await waitFor('the URL', () => /^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+$/m.exec(serve.stdout())?.[0], 20_000));
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    serve?.child.kill('SIGTERM');
+    await serve?.result;
+  });
+
+  const points = async (page: Page) => Number(await page.getByTestId('loss-chart').getAttribute('data-points'));
+
+  it('trains a run live, changes its LR, stops it, and finds it in history after a reload', async () => {
+    const page = await browser.newPage({ colorScheme: 'light', viewport: { width: 1440, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await page.goto(url);
+    await expect.poll(() => page.url()).not.toContain('token=');
+
+    await page.getByTestId('field-model').selectOption('mlp');
+    await page.getByTestId('field-epochs').fill('20');
+    await page.getByTestId('field-batchSize').fill('32');
+    await page.getByTestId('field-limit').fill('3000');
+    await page.getByTestId('field-lr').fill('0');
+    await page.getByTestId('start-button').click();
+    await expect.poll(() => page.getByTestId('error-lr').textContent()).toMatch(/lr: must be a finite number > 0/);
+
+    await page.getByTestId('field-lr').fill('0.002');
+    await page.getByTestId('start-button').click();
+    await expect.poll(() => page.getByTestId('backend-label').textContent(), { timeout: 30_000 }).toMatch(/wasm/);
+    await expect.poll(() => points(page), { timeout: 30_000 }).toBeGreaterThan(5);
+    const before = await points(page);
+    await expect.poll(() => points(page), { timeout: 30_000 }).toBeGreaterThan(before + 10);
+
+    await page.getByTestId('lr-input').fill('0.0005');
+    await page.getByTestId('apply-button').click();
+    await expect.poll(() => page.getByTestId('loss-chart').getAttribute('data-markers'), { timeout: 20_000 }).toMatch(/lr→0\.0005|lr→5e-4/);
+    await page.screenshot({ path: join(SHOTS, 'dashboard-training.png') });
+
+    await page.getByTestId('stop-button').click();
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 30_000 }).toMatch(/stopped/i);
+
+    await page.reload();
+    const item = page.getByTestId('run-item').first();
+    await expect.poll(() => item.getAttribute('data-status'), { timeout: 20_000 }).toBe('stopped');
+    await item.click();
+    await expect.poll(() => points(page), { timeout: 20_000 }).toBeGreaterThan(before + 10);
+    await page.screenshot({ path: join(SHOTS, 'dashboard-history.png') });
+
+    const dark = await browser.newPage({ colorScheme: 'dark', viewport: { width: 1440, height: 900 } });
+    await dark.goto(url);
+    await dark.getByTestId('run-item').first().click();
+    await expect.poll(() => points(dark), { timeout: 20_000 }).toBeGreaterThan(0);
+    await dark.screenshot({ path: join(SHOTS, 'dashboard-dark.png') });
+    expect(errors).toEqual([]);
+  });
+});

@@ -1,0 +1,35 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Model } from './model.js';
+import { ParameterSet } from './parameters.js';
+
+/**
+ * For 28×28×1 images: conv 3×3×32 valid ReLU → max-pool 2 → conv 3×3×64 valid ReLU →
+ * max-pool 2 → dense 128 ReLU → dense `outputs` (softmax in the loss). The benchmarks compare
+ * exactly this shape with PyTorch.
+ */
+export function cnnModel(outputs: number, seed: number): Model {
+  const p = new ParameterSet(seed);
+  const c1 = p.heNormal('conv1/kernel', [3, 3, 1, 32], 9);
+  const c1b = p.zeros('conv1/bias', [32]);
+  const c2 = p.heNormal('conv2/kernel', [3, 3, 32, 64], 9 * 32);
+  const c2b = p.zeros('conv2/bias', [64]);
+  const flat = 5 * 5 * 64;
+  const d1 = p.heNormal('dense1/kernel', [flat, 128], flat);
+  const d1b = p.zeros('dense1/bias', [128]);
+  const d2 = p.glorotUniform('dense2/kernel', [128, outputs], 128, outputs);
+  const d2b = p.zeros('dense2/bias', [outputs]);
+  return {
+    names: p.names,
+    variables: p.variables,
+    apply: (x) => {
+      const images = tf.reshape(x, [x.shape[0], 28, 28, 1]) as tf.Tensor4D;
+      let h = tf.relu(tf.add(tf.conv2d(images, c1 as tf.Tensor4D, 1, 'valid'), c1b)) as tf.Tensor4D;
+      h = tf.maxPool(h, 2, 2, 'valid');
+      h = tf.relu(tf.add(tf.conv2d(h, c2 as tf.Tensor4D, 1, 'valid'), c2b)) as tf.Tensor4D;
+      h = tf.maxPool(h, 2, 2, 'valid');
+      const f = tf.reshape(h, [x.shape[0], flat]);
+      const hidden = tf.relu(tf.add(tf.matMul(f, d1), d1b));
+      return tf.add(tf.matMul(hidden, d2), d2b);
+    },
+  };
+}

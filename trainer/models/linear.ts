@@ -1,0 +1,11 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Model } from './model.js';
+import { ParameterSet } from './parameters.js';
+
+/** Linear regression (outputs 1) or softmax regression (outputs = classes). */
+export function linearModel(inputs: number, outputs: number, seed: number): Model {
+  const p = new ParameterSet(seed);
+  const w = p.glorotUniform('dense/kernel', [inputs, outputs], inputs, outputs);
+  const b = p.zeros('dense/bias', [outputs]);
+  return { names: p.names, variables: p.variables, apply: (x) => tf.add(tf.matMul(x, w), b) };
+}

@@ -1,0 +1,51 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Optimizer state as checkpoints store it: per-parameter slot tensors plus the update count. */
+export interface OptimizerState {
+  updates: number;
+  slots: Record<string, Float32Array[]>;
+}
+
+/**
+ * Updates parameters from their gradients. The learning rate is a plain field so a live change
+ * applies at the next step; the state is plain arrays so checkpoints can hold it.
+ */
+export abstract class Optimizer {
+  updates = 0;
+  protected readonly slots: Record<string, tf.Variable[]> = {};
+
+  constructor(
+    protected readonly params: readonly tf.Variable[],
+    public lr: number,
+    slotNames: readonly string[],
+  ) {
+    for (const name of slotNames) this.slots[name] = params.map((p) => tf.variable(tf.zerosLike(p), false));
+  }
+
+  /** `grads[i]` is the gradient of `params[i]`. */
+  apply(grads: readonly tf.Tensor[]): void {
+    this.updates++;
+    tf.tidy(() => grads.forEach((g, i) => this.update(i, g)));
+  }
+
+  protected abstract update(index: number, grad: tf.Tensor): void;
+
+  async state(): Promise<OptimizerState> {
+    const slots: Record<string, Float32Array[]> = {};
+    for (const [name, vars] of Object.entries(this.slots)) slots[name] = await Promise.all(vars.map(async (v) => (await v.data()) as Float32Array));
+    return { updates: this.updates, slots };
+  }
+
+  restore(state: OptimizerState): void {
+    this.updates = state.updates;
+    for (const [name, vars] of Object.entries(this.slots)) {
+      const saved = state.slots[name];
+      if (!saved || saved.length !== vars.length) throw new Error(`checkpoint lacks optimizer slot ${name}`);
+      vars.forEach((v, i) => v.assign(tf.tensor(saved[i]!, v.shape)));
+    }
+  }
+
+  dispose(): void {
+    for (const vars of Object.values(this.slots)) for (const v of vars) v.dispose();
+  }
+}
