@@ -49,6 +49,28 @@ describe('hpc-studio train', () => {
     expect(JSON.parse((await runCli(['runs', '--json', '--data-dir', dataDir])).stdout)).toEqual([]);
   });
 
+  it('recovers the known weights of the shipped linear-regression CSV', async () => {
+    const csvArgs = ['--dataset', 'csv:resources/linear-regression.csv', '--target', 'y', '--model', 'linear', '--epochs', '20', '--lr', '0.01', '--batch-size', '32'];
+    const r = await runCli(['train', ...csvArgs, '--json', '--data-dir', tempDir('cli')]);
+    expect(r.code).toBe(0);
+    const done = jsonLines(r.stdout).at(-1)!;
+    expect(done).toMatchObject({ type: 'done', testLoss: expect.any(Number) });
+    expect(done.testLoss).toBeLessThan(0.02);
+    const w = done.weights as Record<string, number>;
+    expect(w.x1).toBeCloseTo(3, 1);
+    expect(w.x2).toBeCloseTo(-2, 1);
+    expect(w.x3).toBeCloseTo(0.5, 1);
+    expect(w.bias).toBeCloseTo(4, 1);
+  });
+
+  it('a CSV without the target column is bad input naming its columns', async () => {
+    const r = await runCli(['train', '--dataset', 'csv:resources/linear-regression.csv', '--target', 'price', '--model', 'linear', '--json', '--data-dir', tempDir('cli')]);
+    expect(r.code).toBe(2);
+    expect(jsonLines(r.stdout).filter((e) => e.type === 'error')).toEqual([
+      { type: 'error', field: 'target', message: expect.stringContaining('its columns are x1, x2, x3, y') },
+    ]);
+  });
+
   it('a batch larger than the training set is bad input, found once the data is loaded', async () => {
     const r = await runCli(['train', ...small, '--limit', '100', '--batch-size', '500', '--json', '--data-dir', tempDir('cli')]);
     expect(r.code).toBe(2);
