@@ -24,6 +24,9 @@ export class ApiClient {
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Map<ApiEventName, Set<Listener>>();
   private closed = false;
+  private resolveClosed!: (reason: Error) => void;
+  /** Settles with the reason once the connection is gone. */
+  readonly whenClosed = new Promise<Error>((resolve) => (this.resolveClosed = resolve));
 
   /** Typed proxy: `client.api.listRuns({})`. */
   readonly api: StudioApi;
@@ -67,6 +70,7 @@ export class ApiClient {
     this.closed = true;
     for (const p of this.pending.values()) p.reject(reason);
     this.pending.clear();
+    this.resolveClosed(reason);
   }
 
   private receive(raw: unknown): void {

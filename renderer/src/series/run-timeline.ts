@@ -1,0 +1,116 @@
+import type { RunRecord, RunStatus } from '../../../shared/run-record.js';
+import type { BackendChoice, DatasetInfo, TrainerEventOf } from '../../../shared/trainer-protocol.js';
+
+export type Point = [step: number, value: number];
+
+export interface Marker {
+  step: number;
+  label: string;
+  kind: 'hyperparams' | 'pause' | 'resume' | 'restart';
+}
+
+export interface Progress {
+  phase: 'load-data' | 'evaluate';
+  done: number;
+  total: number;
+}
+
+/**
+ * A run's curves and state, folded from its log records in order: the same code rebuilds a past
+ * run from its history and follows a live run record by record.
+ */
+export class RunTimeline {
+  readonly trainLoss: Point[] = [];
+  readonly trainAccuracy: Point[] = [];
+  readonly valLoss: Point[] = [];
+  readonly valAccuracy: Point[] = [];
+  readonly markers: Marker[] = [];
+  status: RunStatus | null = null;
+  reason: string | undefined;
+  stderrTail: string[] = [];
+  backend: BackendChoice | null = null;
+  dataset: DatasetInfo | null = null;
+  totalSteps = 0;
+  stepsPerEpoch = 0;
+  last: TrainerEventOf<'step'> | null = null;
+  progress: Progress | null = null;
+  done: TrainerEventOf<'done'> | null = null;
+  lastLog: TrainerEventOf<'log'> | null = null;
+
+  constructor(readonly runId: string) {}
+
+  apply(record: RunRecord): void {
+    switch (record.type) {
+      case 'ready':
+        this.backend = record.backend;
+        break;
+      case 'progress':
+        this.progress = record.done >= record.total && record.phase === 'evaluate' ? null : record;
+        break;
+      case 'started':
+        this.dataset = record.dataset;
+        this.totalSteps = record.totalSteps;
+        this.stepsPerEpoch = record.stepsPerEpoch;
+        this.progress = null;
+        break;
+      case 'step':
+        this.trainLoss.push([record.step, record.loss]);
+        if (record.accuracy !== undefined) this.trainAccuracy.push([record.step, record.accuracy]);
+        this.last = record;
+        if (record.step > this.totalSteps) this.totalSteps = record.step;
+        break;
+      case 'epoch':
+        this.valLoss.push([record.step, record.valLoss]);
+        if (record.valAccuracy !== undefined) this.valAccuracy.push([record.step, record.valAccuracy]);
+        break;
+      case 'hyperparams': {
+        const prev = this.last;
+        const parts = [];
+        if (!prev || prev.lr !== record.lr) parts.push(`lr→${formatNumber(record.lr)}`);
+        if (!prev || prev.batchSize !== record.batchSize) parts.push(`bs→${record.batchSize}`);
+        this.markers.push({ step: record.step, label: parts.join(' ') || `lr→${formatNumber(record.lr)}`, kind: 'hyperparams' });
+        break;
+      }
+      case 'paused':
+        this.markers.push({ step: record.step, label: 'paused', kind: 'pause' });
+        break;
+      case 'resumed':
+        this.markers.push({ step: record.step, label: 'resumed', kind: 'resume' });
+        break;
+      case 'resume':
+        this.truncateAfter(record.fromStep);
+        this.markers.push({ step: record.fromStep, label: 'restarted', kind: 'restart' });
+        this.done = null;
+        break;
+      case 'done':
+        this.done = record;
+        this.progress = null;
+        break;
+      case 'log':
+        this.lastLog = record;
+        break;
+      case 'status':
+        this.status = record.status;
+        this.reason = record.reason;
+        this.stderrTail = record.stderrTail ?? [];
+        if (record.status !== 'running') this.progress = null;
+        break;
+    }
+  }
+
+  /** Records after a checkpoint's step are superseded when the run continues from it. */
+  private truncateAfter(step: number): void {
+    for (const series of [this.trainLoss, this.trainAccuracy, this.valLoss, this.valAccuracy]) {
+      while (series.length > 0 && series[series.length - 1]![0] > step) series.pop();
+    }
+    while (this.markers.length > 0 && this.markers[this.markers.length - 1]!.step > step) this.markers.pop();
+    if (this.last && this.last.step > step) this.last = null;
+  }
+}
+
+export function formatNumber(value: number): string {
+  if (value === 0) return '0';
+  const abs = Math.abs(value);
+  if (abs >= 0.01 && abs < 10000) return String(+value.toPrecision(4));
+  return value.toExponential(1).replace('.0e', 'e');
+}

@@ -1,0 +1,51 @@
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { RunSummary } from '../../../shared/run-record.js';
+import { useConnectionStore } from './connection.js';
+
+/** Run history: the list, which run is on screen, delete and resume. */
+export const useRunsStore = defineStore('runs', () => {
+  const connection = useConnectionStore();
+  const summaries = ref<RunSummary[]>([]);
+  const selectedId = ref<string | null>(null);
+  const error = ref<string | null>(null);
+
+  const selected = computed(() => summaries.value.find((r) => r.id === selectedId.value) ?? null);
+
+  connection.onConnected((client) => {
+    void refresh();
+    client.on('runs-changed', () => void refresh());
+  });
+
+  async function refresh(): Promise<void> {
+    const client = connection.client;
+    if (!client) return;
+    summaries.value = await client.api.listRuns({});
+  }
+
+  function select(runId: string | null): void {
+    selectedId.value = runId;
+    error.value = null;
+  }
+
+  async function remove(runId: string): Promise<void> {
+    try {
+      await connection.client!.api.deleteRun({ runId });
+      if (selectedId.value === runId) selectedId.value = null;
+      await refresh();
+    } catch (e) {
+      error.value = (e as Error).message;
+    }
+  }
+
+  async function resume(runId: string): Promise<void> {
+    try {
+      error.value = null;
+      await connection.client!.api.resumeRun({ runId });
+    } catch (e) {
+      error.value = (e as Error).message;
+    }
+  }
+
+  return { summaries, selectedId, selected, error, refresh, select, remove, resume };
+});
