@@ -9,7 +9,7 @@ async function filterGradient(backend: string, x: Float32Array, xShape: number[]
     const xt = tf.tensor4d(x, xShape as [number, number, number, number]);
     const wt = tf.tensor4d(w, wShape as [number, number, number, number]);
     // A non-uniform upstream gradient, so every position of dy matters.
-    const grad = tf.grad((f: tf.Tensor4D) => tf.sum(tf.mul(tf.conv2d(xt, f, strides, pad), tf.sin(tf.conv2d(xt, f, strides, pad)))))(wt);
+    const grad = tf.grad((f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xt, f as tf.Tensor4D, strides, pad), tf.sin(tf.conv2d(xt, f as tf.Tensor4D, strides, pad)))))(wt);
     return grad.dataSync().slice();
   });
 }

@@ -111,6 +111,6 @@ export class RunTimeline {
 export function formatNumber(value: number): string {
   if (value === 0) return '0';
   const abs = Math.abs(value);
-  if (abs >= 0.01 && abs < 10000) return String(+value.toPrecision(4));
+  if (abs >= 0.001 && abs < 10000) return String(+value.toPrecision(4));
   return value.toExponential(1).replace('.0e', 'e');
 }

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import type { RunRecord } from '../../shared/run-record.js';
+import { formatNumber, RunTimeline } from '../../renderer/src/series/run-timeline.js';
+
+const step = (n: number, lr = 0.001): RunRecord => ({
+  type: 'step', time: n, step: n, epoch: 1, epochProgress: n / 10, loss: 1 / n, accuracy: 0.5, lr, batchSize: 32,
+  samplesPerSec: 100, samplesSeen: 32 * n, etaSec: 1,
+});
+
+describe('run timeline (what the charts draw)', () => {
+  it('marks a live LR change where it applied', () => {
+    const t = new RunTimeline('r');
+    [step(1), step(2), { type: 'hyperparams', time: 3, step: 3, lr: 0.0005, batchSize: 32 } as RunRecord, step(3, 0.0005)].forEach((r) => t.apply(r));
+    expect(t.markers).toEqual([{ step: 3, label: 'lr→5e-4', kind: 'hyperparams' }]);
+    expect(t.trainLoss.map(([s]) => s)).toEqual([1, 2, 3]);
+  });
+
+  it('drops the superseded tail when a run resumes from an earlier checkpoint', () => {
+    const t = new RunTimeline('r');
+    for (let i = 1; i <= 8; i++) t.apply(step(i));
+    t.apply({ type: 'resume', time: 9, fromStep: 5 });
+    t.apply(step(6));
+    expect(t.trainLoss.map(([s]) => s)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(t.markers.at(-1)).toMatchObject({ step: 5, kind: 'restart' });
+  });
+
+  it('keeps the failure reason and the trainer’s last stderr lines', () => {
+    const t = new RunTimeline('r');
+    t.apply({ type: 'status', time: 1, status: 'failed', reason: 'trainer killed by signal SIGKILL', signal: 'SIGKILL', stderrTail: ['boom'] });
+    expect(t).toMatchObject({ status: 'failed', reason: 'trainer killed by signal SIGKILL', stderrTail: ['boom'] });
+  });
+
+  it('formats learning rates compactly', () => {
+    expect([formatNumber(0.001), formatNumber(0.0003), formatNumber(0.05), formatNumber(2)]).toEqual(['0.001', '3e-4', '0.05', '2']);
+  });
+});
