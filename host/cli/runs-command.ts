@@ -1,5 +1,5 @@
 import { describeDataset } from '../../shared/run-config.js';
-import type { RunSummary } from '../../shared/run-record.js';
+import { finalMetric } from '../../shared/run-labels.js';
 import { DataDirLock } from '../run-lock.js';
 import { RunStore } from '../run-store.js';
 
@@ -22,12 +22,4 @@ export function runsCommand(options: { dataDir: string; json: boolean }): number
   process.stdout.write([line(header), ...rows.map(line)].join('\n') + '\n');
   for (const r of runs) if (r.status === 'failed' && r.reason) process.stdout.write(`  ${r.id}: ${r.reason}\n`);
   return 0;
-}
-
-export function finalMetric(run: RunSummary): string {
-  if (run.testAccuracy !== undefined) return `test acc ${(run.testAccuracy * 100).toFixed(2)} %`;
-  if (run.testLoss !== undefined) return `test loss ${run.testLoss.toFixed(4)}`;
-  if (run.valAccuracy !== undefined) return `val acc ${(run.valAccuracy * 100).toFixed(2)} %`;
-  if (run.valLoss !== undefined) return `val loss ${run.valLoss.toFixed(4)}`;
-  return '-';
 }

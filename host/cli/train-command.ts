@@ -4,7 +4,7 @@ import { ApiError } from '../../shared/rpc-protocol.js';
 import { createCliHost } from './cli-host.js';
 import { configFromFlags, type TrainFlags } from './config-from-flags.js';
 import { EXIT } from './exit-codes.js';
-import { formatDuration } from './duration-format.js';
+import { formatDuration } from '../../shared/run-labels.js';
 import { TrainProgress } from './train-progress.js';
 
 /** Host bookkeeping, and input errors, which are reported once, below, with their field. */

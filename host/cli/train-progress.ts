@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { RunRecord } from '../../shared/run-record.js';
-import { formatDuration } from './duration-format.js';
+import { formatDuration } from '../../shared/run-labels.js';
 
 /**
  * Training progress on stderr. On a terminal: one live bar (loading, then training over the

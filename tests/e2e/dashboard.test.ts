@@ -29,7 +29,7 @@ describe('the dashboard in a browser', () => {
 
   const points = async (page: Page) => Number(await page.getByTestId('loss-chart').getAttribute('data-points'));
 
-  it('trains a run live, changes its LR, stops it, and finds it in history after a reload', async () => {
+  it('trains a run live, changes its LR, stops it, finds it in history after a reload, and deletes it', async () => {
     const page = await browser.newPage({ colorScheme: 'light', viewport: { width: 1440, height: 900 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -72,6 +72,11 @@ describe('the dashboard in a browser', () => {
     await dark.getByTestId('run-item').first().click();
     await expect.poll(() => points(dark), { timeout: 20_000 }).toBeGreaterThan(0);
     await dark.screenshot({ path: join(SHOTS, 'dashboard-dark.png') });
+
+    await dark.getByTestId('delete-button').click();
+    await expect.poll(() => dark.getByTestId('confirm-button').isVisible()).toBe(true);
+    await dark.getByTestId('confirm-button').click();
+    await expect.poll(() => dark.getByTestId('run-item').count(), { timeout: 10_000 }).toBe(0);
     expect(errors).toEqual([]);
   });
 });

@@ -15,7 +15,7 @@ const FILES = {
   testLabels: 't10k-labels-idx1-ubyte.gz',
 };
 
-/** Fashion-MNIST from its IDX files (Debian's `dataset-fashion-mnist`), pixels scaled to [0, 1]. */
+/** Fashion-MNIST from its IDX files (Debian's `dataset-fashion-mnist`), pixels standardised by the training set's statistics. */
 export async function loadFashionMnist(dir: string, limit: number | undefined, progress: LoadProgress): Promise<Dataset> {
   for (const file of Object.values(FILES)) {
     const path = join(dir, file);
@@ -51,6 +51,13 @@ export async function loadFashionMnist(dir: string, limit: number | undefined, p
     for (let i = 0; i < x.length; i++) x[i] = source[i]! / 255;
     return { count: to - from, x, y: Int32Array.from(labels.subarray(from, to)) };
   };
+  const trainSplit = toSplit(trainImages.data, trainLabels.data, 0, train);
+  const validationSplit = toSplit(trainImages.data, trainLabels.data, train, used);
+  const testSplit = toSplit(testImages.data, testLabels.data, 0, testImages.dims[0]!);
+  const { mean, std } = pixelStatistics(trainSplit.x);
+  for (const split of [trainSplit, validationSplit, testSplit]) {
+    for (let i = 0; i < split.x.length; i++) split.x[i] = (split.x[i]! - mean) / std;
+  }
   return {
     info: {
       task: 'classification',
@@ -62,8 +69,21 @@ export async function loadFashionMnist(dir: string, limit: number | undefined, p
       classNames: FASHION_MNIST_CLASSES,
     },
     featureSize: pixels,
-    train: toSplit(trainImages.data, trainLabels.data, 0, train),
-    validation: toSplit(trainImages.data, trainLabels.data, train, used),
-    test: toSplit(testImages.data, testLabels.data, 0, testImages.dims[0]!),
+    train: trainSplit,
+    validation: validationSplit,
+    test: testSplit,
   };
+}
+
+/**
+ * One mean and standard deviation over every training pixel (about 0.286 and 0.353 for the full
+ * set): inputs centred at zero with unit spread train faster and generalise better than raw [0, 1].
+ */
+function pixelStatistics(x: Float32Array): { mean: number; std: number } {
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) sum += x[i]!;
+  const mean = sum / x.length;
+  let squares = 0;
+  for (let i = 0; i < x.length; i++) squares += (x[i]! - mean) ** 2;
+  return { mean, std: Math.sqrt(squares / x.length) || 1 };
 }

@@ -9,15 +9,15 @@ import { ParameterSet } from './parameters.js';
  */
 export function cnnModel(outputs: number, seed: number): Model {
   const p = new ParameterSet(seed);
-  const c1 = p.heNormal('conv1/kernel', [3, 3, 1, 32], 9);
-  const c1b = p.zeros('conv1/bias', [32]);
-  const c2 = p.heNormal('conv2/kernel', [3, 3, 32, 64], 9 * 32);
-  const c2b = p.zeros('conv2/bias', [64]);
+  const c1 = p.fanInUniform('conv1/kernel', [3, 3, 1, 32], 9);
+  const c1b = p.fanInUniform('conv1/bias', [32], 9);
+  const c2 = p.fanInUniform('conv2/kernel', [3, 3, 32, 64], 9 * 32);
+  const c2b = p.fanInUniform('conv2/bias', [64], 9 * 32);
   const flat = 5 * 5 * 64;
-  const d1 = p.heNormal('dense1/kernel', [flat, 128], flat);
-  const d1b = p.zeros('dense1/bias', [128]);
-  const d2 = p.glorotUniform('dense2/kernel', [128, outputs], 128, outputs);
-  const d2b = p.zeros('dense2/bias', [outputs]);
+  const d1 = p.fanInUniform('dense1/kernel', [flat, 128], flat);
+  const d1b = p.fanInUniform('dense1/bias', [128], flat);
+  const d2 = p.fanInUniform('dense2/kernel', [128, outputs], 128);
+  const d2b = p.fanInUniform('dense2/bias', [outputs], 128);
   return {
     names: p.names,
     variables: p.variables,

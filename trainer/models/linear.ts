@@ -5,7 +5,7 @@ import { ParameterSet } from './parameters.js';
 /** Linear regression (outputs 1) or softmax regression (outputs = classes). */
 export function linearModel(inputs: number, outputs: number, seed: number): Model {
   const p = new ParameterSet(seed);
-  const w = p.glorotUniform('dense/kernel', [inputs, outputs], inputs, outputs);
-  const b = p.zeros('dense/bias', [outputs]);
+  const w = p.fanInUniform('dense/kernel', [inputs, outputs], inputs);
+  const b = p.fanInUniform('dense/bias', [outputs], inputs);
   return { names: p.names, variables: p.variables, apply: (x) => tf.add(tf.matMul(x, w), b) };
 }

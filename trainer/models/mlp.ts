@@ -5,12 +5,12 @@ import { ParameterSet } from './parameters.js';
 /** input → 256 ReLU → 128 ReLU → outputs. */
 export function mlpModel(inputs: number, outputs: number, seed: number): Model {
   const p = new ParameterSet(seed);
-  const w1 = p.heNormal('dense1/kernel', [inputs, 256], inputs);
-  const b1 = p.zeros('dense1/bias', [256]);
-  const w2 = p.heNormal('dense2/kernel', [256, 128], 256);
-  const b2 = p.zeros('dense2/bias', [128]);
-  const w3 = p.glorotUniform('dense3/kernel', [128, outputs], 128, outputs);
-  const b3 = p.zeros('dense3/bias', [outputs]);
+  const w1 = p.fanInUniform('dense1/kernel', [inputs, 256], inputs);
+  const b1 = p.fanInUniform('dense1/bias', [256], inputs);
+  const w2 = p.fanInUniform('dense2/kernel', [256, 128], 256);
+  const b2 = p.fanInUniform('dense2/bias', [128], 256);
+  const w3 = p.fanInUniform('dense3/kernel', [128, outputs], 128);
+  const b3 = p.fanInUniform('dense3/bias', [outputs], 128);
   return {
     names: p.names,
     variables: p.variables,

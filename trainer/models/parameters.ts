@@ -1,6 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-/** Builds a model's parameters with seeded initialisation, so the same seed gives the same start. */
+/**
+ * Builds a model's parameters with seeded initialisation, so the same seed gives the same start.
+ * Every weight and bias starts as PyTorch's Linear/Conv2d default, U(±1/√fanIn), so the same
+ * architecture here and in PyTorch starts alike and benchmarks compare like with like.
+ */
 export class ParameterSet {
   readonly names: string[] = [];
   readonly variables: tf.Variable[] = [];
@@ -10,22 +14,9 @@ export class ParameterSet {
     this.next = seed * 9973;
   }
 
-  /** He-normal: keeps ReLU activations' variance steady through depth. */
-  heNormal(name: string, shape: number[], fanIn: number): tf.Variable {
-    return this.add(name, tf.randomNormal(shape, 0, Math.sqrt(2 / fanIn), 'float32', this.next++));
-  }
-
-  /** Glorot-uniform, for the layer that feeds softmax or a linear output. */
-  glorotUniform(name: string, shape: number[], fanIn: number, fanOut: number): tf.Variable {
-    const limit = Math.sqrt(6 / (fanIn + fanOut));
-    return this.add(name, tf.randomUniform(shape, -limit, limit, 'float32', this.next++));
-  }
-
-  zeros(name: string, shape: number[]): tf.Variable {
-    return this.add(name, tf.zeros(shape));
-  }
-
-  private add(name: string, init: tf.Tensor): tf.Variable {
+  fanInUniform(name: string, shape: number[], fanIn: number): tf.Variable {
+    const limit = 1 / Math.sqrt(fanIn);
+    const init = tf.randomUniform(shape, -limit, limit, 'float32', this.next++);
     const v = tf.variable(init, true);
     init.dispose();
     this.names.push(name);

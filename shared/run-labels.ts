@@ -1,0 +1,22 @@
+import type { RunSummary } from './run-record.js';
+
+/** How the CLI's `runs` table and the app's run list name a run's outcome, so they agree. */
+export function finalMetric(run: RunSummary): string {
+  if (run.status === 'running') return 'training…';
+  if (run.testAccuracy !== undefined) return `test acc ${(run.testAccuracy * 100).toFixed(2)} %`;
+  if (run.testLoss !== undefined) return `test MSE ${run.testLoss.toPrecision(4)}`;
+  if (run.valAccuracy !== undefined) return `val acc ${(run.valAccuracy * 100).toFixed(2)} %`;
+  if (run.valLoss !== undefined) return `val loss ${run.valLoss.toPrecision(4)}`;
+  return `step ${run.step}`;
+}
+
+/** `1h02m`, `3m05s`, `42s`: short enough for a progress line; `–` when unknown. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '–';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (h > 0) return `${h}h${String(m).padStart(2, '0')}m`;
+  if (m > 0) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${s}s`;
+}
