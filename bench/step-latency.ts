@@ -32,8 +32,8 @@ async function appLatency(): Promise<{ samples: number[]; bytes: number }> {
   let stopping = false;
   ws.on('message', (data) => {
     const received = Date.now();
-    const m = JSON.parse(data.toString()) as { kind: string; payload?: { runId: string; record: { type: string; time: number } } };
-    if (m.kind !== 'event' || m.payload?.record.type !== 'step') return;
+    const m = JSON.parse(data.toString()) as { kind: string; payload?: { runId: string; record?: { type: string; time: number } } };
+    if (m.kind !== 'event' || m.payload?.record?.type !== 'step') return;
     samples.push(received - m.payload.record.time);
     bytes = data.toString().length;
     if (samples.length >= STEPS && !stopping) {
