@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { apiMethods, PARAMS_WRAPPER, type ApiMethodName, type StudioApi } from '../shared/api-contract.js';
+import { apiMethods, PARAMS_WRAPPER, type ApiMethodName } from '../shared/api-contract.js';
 import { fieldErrors } from '../shared/field-error.js';
 import { ApiError, RpcRequest, type MessageChannel, type RpcError, type ServerMessage } from '../shared/rpc-protocol.js';
 import type { StudioService } from './studio-service.js';
@@ -43,7 +43,7 @@ export function serveApi(channel: ServerChannel, service: StudioService, onError
     const checked = apiMethods[name].params.safeParse(params);
     if (!checked.success) return fail(id, invalid(checked.error, PARAMS_WRAPPER[name]));
     try {
-      const call = service[name] as StudioApi[ApiMethodName] as (p: unknown) => Promise<unknown>;
+      const call = service[name] as (p: unknown) => Promise<unknown>;
       return { kind: 'response', id, ok: true, result: await call(checked.data) };
     } catch (error) {
       if (error instanceof ApiError) return fail(id, error.error);
