@@ -1,8 +1,10 @@
 import { Command, CommanderError, Option } from 'commander';
+import { SAMPLE_INTERVAL_MS } from '../../shared/hardware-sample.js';
 import { DEFAULT_FASHION_MNIST_DIR, LIMITS, MODEL_KINDS, OPTIMIZER_KINDS } from '../../shared/run-config.js';
 import { defaultDataDir } from '../data-dir.js';
 import { packageVersion } from '../package-root.js';
 import { appCommand } from './app-command.js';
+import { monitorCommand } from './monitor-command.js';
 import { EXIT } from './exit-codes.js';
 import { runsCommand } from './runs-command.js';
 import { serveCommand } from './serve-command.js';
@@ -59,6 +61,17 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(dataDirOption())
     .action(async (opts) => {
       code = await serveCommand(serveOptions(opts));
+    });
+
+  program
+    .command('monitor')
+    .description('live GPU, CPU, memory, disk and network readings (like nvitop)')
+    .option('--interval-ms <n>', `sampling interval, ${SAMPLE_INTERVAL_MS.min}–${SAMPLE_INTERVAL_MS.max} ms (1–20 Hz)`, String(SAMPLE_INTERVAL_MS.default))
+    .option('--count <n>', 'stop after N samples')
+    .option('--json', 'JSON Lines on stdout, one object per sample', false)
+    .addOption(dataDirOption())
+    .action(async (opts) => {
+      code = await monitorCommand(opts);
     });
 
   program
