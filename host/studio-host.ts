@@ -1,4 +1,6 @@
 import { mkdirSync } from 'node:fs';
+import { SAMPLE_INTERVAL_MS } from '../shared/hardware-sample.js';
+import { createHardwareMonitor, type HardwareMonitor } from './monitor/hardware-monitor.js';
 import { DataDirLock } from './run-lock.js';
 import { RunStore } from './run-store.js';
 import { StudioService } from './studio-service.js';
@@ -18,6 +20,8 @@ export interface StudioHost {
   service: StudioService;
   supervisor: TrainerSupervisor;
   store: RunStore;
+  /** Not started here: the app and `serve` start it; a one-off CLI run does not need it. */
+  monitor: HardwareMonitor;
 }
 
 /** Wires the host services for one data directory: the same under Electron, `serve` and the CLI. */
@@ -31,12 +35,14 @@ export function createStudioHost(options: StudioHostOptions): StudioHost {
     env: options.env,
     stopTimeoutMs: options.stopTimeoutMs,
   });
+  const monitor = createHardwareMonitor(SAMPLE_INTERVAL_MS.default, { trainerPid: () => supervisor.trainerPid, env: options.env });
   const service = new StudioService({
+    monitor,
     store,
     supervisor,
     dataDir: options.dataDir,
     version: options.version,
     defaultDatasetDir: options.defaultDatasetDir,
   });
-  return { service, supervisor, store };
+  return { service, supervisor, store, monitor };
 }

@@ -1,6 +1,8 @@
 import type { ApiEventName, ApiEventPayload, StudioApi } from '../shared/api-contract.js';
 import { DEFAULT_FASHION_MNIST_DIR } from '../shared/run-config.js';
 import { ApiError } from '../shared/rpc-protocol.js';
+import type { HardwareMonitor } from './monitor/hardware-monitor.js';
+import { SampleHistory } from './monitor/sample-history.js';
 import type { RunStore } from './run-store.js';
 import type { TrainerSupervisor } from './trainer-supervisor.js';
 
@@ -12,13 +14,16 @@ export interface StudioServiceDeps {
   dataDir: string;
   version: string;
   defaultDatasetDir?: string;
+  monitor: HardwareMonitor;
 }
 
 /** The API's implementation: every transport (IPC, WebSocket, in-process CLI) calls this. */
 export class StudioService implements StudioApi {
   private readonly listeners = new Set<StudioEventListener>();
+  private readonly hardware: SampleHistory;
 
   constructor(private readonly deps: StudioServiceDeps) {
+    this.hardware = new SampleHistory(deps.monitor, (samples) => this.emit('hardware-samples', { samples }));
     deps.supervisor.onRecord((runId, record) => this.emit('run-record', { runId, record }));
     deps.supervisor.onStatusChange(() => this.emit('runs-changed', {}));
   }
@@ -73,6 +78,16 @@ export class StudioService implements StudioApi {
     }
     this.deps.store.delete(runId);
     this.emit('runs-changed', {});
+    return {};
+  };
+
+  getHardware: StudioApi['getHardware'] = async () => ({
+    intervalMs: this.deps.monitor.intervalMs,
+    samples: this.hardware.recent(),
+  });
+
+  setSampleInterval: StudioApi['setSampleInterval'] = async ({ intervalMs }) => {
+    this.deps.monitor.setIntervalMs(intervalMs);
     return {};
   };
 

@@ -50,6 +50,11 @@ export class TrainerSupervisor {
     return this.backend;
   }
 
+  /** The running trainer's process id, for the hardware monitor. */
+  get trainerPid(): number | null {
+    return this.active?.pid ?? null;
+  }
+
   onRecord(listener: RecordListener): () => void {
     this.recordListeners.add(listener);
     return () => this.recordListeners.delete(listener);
@@ -161,6 +166,7 @@ interface RunOutcome {
 /** One trainer child and the log it feeds, from spawn to exit. */
 class SupervisedRun {
   readonly exited: Promise<RunOutcome>;
+  pid: number | null = null;
   private started = false;
   private terminal: 'done' | 'stopped' | null = null;
   private inputError: { field?: string; message: string } | null = null;
@@ -228,6 +234,7 @@ class SupervisedRun {
     this.append(event, event.type === 'done' || event.type === 'stopped' || event.type === 'checkpoint');
     switch (event.type) {
       case 'ready':
+        this.pid = event.pid;
         if (this.startCommand) this.send(this.startCommand);
         break;
       case 'started':

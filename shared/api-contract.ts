@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HardwareSample, SAMPLE_INTERVAL_MS } from './hardware-sample.js';
 import { RunConfig } from './run-config.js';
 import { RunDetail, RunRecord, RunSummary } from './run-record.js';
 import { BackendChoice, HyperparamChange } from './trainer-protocol.js';
@@ -32,6 +33,21 @@ export const apiMethods = {
   resumeRun: { params: RunRef, result: RunRef },
   setHyperparams: { params: RunRef.extend({ change: HyperparamChange }), result: z.object({}) },
   deleteRun: { params: RunRef, result: z.object({}) },
+  /** The last few minutes of hardware samples and the sampling interval, so a new window starts full. */
+  getHardware: {
+    params: z.object({}),
+    result: z.object({ intervalMs: z.number().int(), samples: z.array(HardwareSample) }),
+  },
+  setSampleInterval: {
+    params: z.object({
+      intervalMs: z
+        .number({ error: `must be an integer from ${SAMPLE_INTERVAL_MS.min} to ${SAMPLE_INTERVAL_MS.max} ms (1–20 Hz)` })
+        .int({ error: `must be an integer from ${SAMPLE_INTERVAL_MS.min} to ${SAMPLE_INTERVAL_MS.max} ms (1–20 Hz)` })
+        .min(SAMPLE_INTERVAL_MS.min, { error: `must be an integer from ${SAMPLE_INTERVAL_MS.min} to ${SAMPLE_INTERVAL_MS.max} ms (1–20 Hz)` })
+        .max(SAMPLE_INTERVAL_MS.max, { error: `must be an integer from ${SAMPLE_INTERVAL_MS.min} to ${SAMPLE_INTERVAL_MS.max} ms (1–20 Hz)` }),
+    }),
+    result: z.object({}),
+  },
 } as const;
 
 /** Params nested under one key, whose name a form's field errors leave out. */
@@ -50,6 +66,8 @@ export const apiEvents = {
   'run-record': z.object({ runId: z.string(), record: RunRecord }),
   /** A run was created, deleted or changed status. */
   'runs-changed': z.object({}),
+  /** New hardware samples, batched (a few per message, not one message per value). */
+  'hardware-samples': z.object({ samples: z.array(HardwareSample) }),
 } as const;
 
 export type ApiEvents = typeof apiEvents;

@@ -30,6 +30,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
     return EXIT.badInput;
   }
+  await host.monitor.start();
   process.stdout.write(`${server.url}\n`);
   process.stderr.write(`HPC Studio serving data dir ${options.dataDir}; Ctrl-C to stop\n`);
   await new Promise<void>((resolve) => {
@@ -39,6 +40,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   });
   process.stderr.write('shutting down: stopping any run cleanly…\n');
   await host.supervisor.stopAll();
+  host.monitor.stop();
   await server.close();
   return EXIT.done;
 }

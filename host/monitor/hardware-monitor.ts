@@ -38,13 +38,34 @@ export class HardwareMonitor {
   async start(): Promise<void> {
     await this.o.gpu.start();
     await this.tick();
-    this.timer = setInterval(() => void this.tick(), this.o.intervalMs);
-    if (!this.o.keepAlive) this.timer.unref();
+    this.schedule();
+  }
+
+  get intervalMs(): number {
+    return this.o.intervalMs;
+  }
+
+  get running(): boolean {
+    return this.timer !== null;
+  }
+
+  setIntervalMs(intervalMs: number): void {
+    this.o.intervalMs = intervalMs;
+    this.o.gpu.setPeriod(intervalMs);
+    if (!this.timer) return;
+    clearInterval(this.timer);
+    this.schedule();
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    this.timer = null;
     this.o.gpu.stop();
+  }
+
+  private schedule(): void {
+    this.timer = setInterval(() => void this.tick(), this.o.intervalMs);
+    if (!this.o.keepAlive) this.timer.unref();
   }
 
   /** Reads one sample now. */

@@ -28,6 +28,7 @@ export class NvidiaSmiSampler {
   private restartTimer: NodeJS.Timeout | null = null;
   private restarts = 0;
   private stopped = false;
+  private restarting = false;
   private fields: Partial<Record<GpuField, string>> = {};
   private readonly command: string;
 
@@ -68,6 +69,14 @@ export class NvidiaSmiSampler {
     return this.processes;
   }
 
+  /** A new sampling period: the reader restarts with it at once, without counting as a failure. */
+  setPeriod(periodMs: number): void {
+    this.o.periodMs = periodMs;
+    if (!this.child) return;
+    this.restarting = true;
+    this.child.kill();
+  }
+
   stop(): void {
     this.stopped = true;
     if (this.processTimer) clearInterval(this.processTimer);
@@ -101,6 +110,10 @@ export class NvidiaSmiSampler {
     child.on('error', (error) => (errorText = error.message));
     child.on('close', (code, signal) => {
       if (this.stopped) return;
+      if (this.restarting) {
+        this.restarting = false;
+        return this.stream();
+      }
       const why = errorText.trim().split('\n')[0] || `exited with ${signal ?? `code ${code}`}`;
       const delay = Math.min(30_000, 500 * 2 ** this.restarts++);
       this.status = { available: false, reason: `nvidia-smi stopped (${why}); restarting in ${Math.round(delay / 100) / 10} s` };

@@ -37,6 +37,14 @@ describe('the dashboard in a browser', () => {
     await page.goto(url);
     await expect.poll(() => page.url()).not.toContain('token=');
 
+    // The System panel: live CPU and memory, and (no NVIDIA GPU on this machine) why there is no GPU.
+    await expect.poll(() => page.getByTestId('gpu-status').textContent(), { timeout: 10_000 }).toMatch(/No GPU detected\s*nvidia-smi not found/);
+    await expect.poll(() => page.getByTestId('memory-used').textContent()).toMatch(/^\d+\.\d \/ \d+\.\d GiB$/);
+    const cpuReadings = new Set<string>();
+    await expect
+      .poll(async () => cpuReadings.add((await page.getByTestId('cpu-total').textContent()) ?? '').size, { timeout: 15_000 })
+      .toBeGreaterThan(2);
+
     await page.getByTestId('field-model').selectOption('mlp');
     await page.getByTestId('field-epochs').fill('20');
     await page.getByTestId('field-batchSize').fill('32');
@@ -51,6 +59,7 @@ describe('the dashboard in a browser', () => {
     await expect.poll(() => points(page), { timeout: 30_000 }).toBeGreaterThan(5);
     const before = await points(page);
     await expect.poll(() => points(page), { timeout: 30_000 }).toBeGreaterThan(before + 10);
+    await expect.poll(() => page.getByTestId('trainer-usage').textContent(), { timeout: 10_000 }).toMatch(/trainer pid \d+: CPU \d+ % · RSS \d+\.\d GiB/);
 
     await page.getByTestId('lr-input').fill('0.0005');
     await page.getByTestId('apply-button').click();

@@ -101,6 +101,13 @@ describe.each(Object.entries(transports))('the API over %s', (_name, connect) =>
     expect((await t.client.api.getInfo({})).activeRunId).toBeNull();
   });
 
+  it('rejects a sampling rate outside 1–20 Hz, naming the field', async () => {
+    expect(await rawCall(4245, { kind: 'request', method: 'setSampleInterval', params: { intervalMs: 10 } })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid', fields: [{ field: 'intervalMs', message: 'intervalMs: must be an integer from 50 to 1000 ms (1–20 Hz)' }] },
+    });
+  });
+
   it('starts a run, streams its steps, applies a live LR change, stops, resumes and deletes it', async () => {
     const { runId } = await t.client.api.startRun({ config: smallRun({ epochs: 3 }) });
     await waitFor('a few steps', () => records.filter((r) => r.type === 'step').length >= 5);
