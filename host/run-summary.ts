@@ -1,4 +1,4 @@
-import type { RunLogHeader, RunRecord, RunStatus, RunSummary } from '../shared/run-record.js';
+import type { HardwarePoint, RunLogHeader, RunRecord, RunStatus, RunSummary } from '../shared/run-record.js';
 
 export interface SummaryContext {
   /** A live process holds this run's lock right now. */
@@ -6,6 +6,30 @@ export interface SummaryContext {
   resumable: boolean;
   tornTail: boolean;
   updatedAt: number;
+}
+
+/** Samples further apart than this are a gap (paused, app closed): no energy is assumed across it. */
+const MAX_INTEGRATION_GAP_MS = 5000;
+
+/** GPU energy by the trapezoid rule over the summed power of every GPU with a power reading. */
+class EnergyMeter {
+  joules = 0;
+  readable = false;
+  private last: { time: number; watts: number } | null = null;
+
+  add(time: number, gpus: HardwarePoint['gpus']): void {
+    const readings = gpus.map((g) => g.powerDrawW).filter((w): w is number => w !== null);
+    if (readings.length === 0) {
+      this.last = null;
+      return;
+    }
+    const watts = readings.reduce((a, b) => a + b, 0);
+    if (this.last && time - this.last.time <= MAX_INTEGRATION_GAP_MS && time > this.last.time) {
+      this.joules += ((this.last.watts + watts) / 2) * ((time - this.last.time) / 1000);
+      this.readable = true;
+    }
+    this.last = { time, watts };
+  }
 }
 
 export const INTERRUPTED_REASON = 'interrupted: the app or CLI running it exited before the run ended';
@@ -22,8 +46,10 @@ export function summarizeRun(header: RunLogHeader, records: readonly RunRecord[]
     epoch: 0,
     resumable: ctx.resumable,
     tornTail: ctx.tornTail,
+    hints: 0,
   };
   let status: RunStatus | undefined;
+  const energy = new EnergyMeter();
   for (const r of records) {
     switch (r.type) {
       case 'status':
@@ -45,8 +71,15 @@ export function summarizeRun(header: RunLogHeader, records: readonly RunRecord[]
         summary.testLoss = r.testLoss;
         summary.testAccuracy = r.testAccuracy;
         break;
+      case 'hint':
+        summary.hints++;
+        break;
+      case 'hardware':
+        energy.add(r.time, r.gpus);
+        break;
     }
   }
+  if (energy.readable) summary.energyJ = energy.joules;
   const live = status === undefined || status === 'running' || status === 'paused';
   if (live && !ctx.active) {
     summary.status = 'failed';

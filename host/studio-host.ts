@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { SAMPLE_INTERVAL_MS } from '../shared/hardware-sample.js';
 import { createHardwareMonitor, type HardwareMonitor } from './monitor/hardware-monitor.js';
+import { RunHardwareRecorder } from './monitor/run-hardware-recorder.js';
 import { DataDirLock } from './run-lock.js';
 import { RunStore } from './run-store.js';
 import { StudioService } from './studio-service.js';
@@ -36,6 +37,7 @@ export function createStudioHost(options: StudioHostOptions): StudioHost {
     stopTimeoutMs: options.stopTimeoutMs,
   });
   const monitor = createHardwareMonitor(SAMPLE_INTERVAL_MS.default, { trainerPid: () => supervisor.trainerPid, env: options.env });
+  new RunHardwareRecorder(monitor, supervisor);
   const service = new StudioService({
     monitor,
     store,

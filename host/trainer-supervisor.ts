@@ -99,6 +99,11 @@ export class TrainerSupervisor {
     run.send({ type: 'set-hyperparams', change });
   }
 
+  /** Adds a host record (hardware, hint) to the training run's log; nothing when none trains. */
+  appendToActive(record: RunRecord): void {
+    this.active?.append(record);
+  }
+
   /** Asks the trainer to checkpoint and exit; resolves once it has. */
   stop(runId: string): Promise<void> {
     return this.running(runId).stop(this.deps.stopTimeoutMs ?? 30_000);

@@ -19,6 +19,41 @@ export const RUN_STATUSES = ['running', 'paused', 'done', 'stopped', 'failed'] a
 export const RunStatus = z.enum(RUN_STATUSES);
 export type RunStatus = z.infer<typeof RunStatus>;
 
+/** One hardware reading kept in a run's log: the few series a run's page draws, on its time axis and step. */
+export const HardwarePoint = z.object({
+  type: z.literal('hardware'),
+  time: z.number(),
+  /** The last step the trainer reported when the sample was taken. */
+  step: z.number().int(),
+  cpuPercent: z.number().nullable(),
+  memoryUsedBytes: z.number().nullable(),
+  trainerCpuPercent: z.number().nullable(),
+  trainerRssBytes: z.number().nullable(),
+  gpus: z.array(
+    z.object({
+      index: z.number().int(),
+      utilizationPercent: z.number().nullable(),
+      memoryUsedMiB: z.number().nullable(),
+      memoryTotalMiB: z.number().nullable(),
+      powerDrawW: z.number().nullable(),
+    }),
+  ),
+});
+export type HardwarePoint = z.infer<typeof HardwarePoint>;
+
+export const HINT_KINDS = ['input-bound', 'gpu-memory', 'throttling', 'memory-pressure'] as const;
+
+/** Something wrong with how the hardware is being used, with the evidence that shows it. */
+export const HintRecord = z.object({
+  type: z.literal('hint'),
+  time: z.number(),
+  step: z.number().int(),
+  kind: z.enum(HINT_KINDS),
+  message: z.string(),
+  evidence: z.string(),
+});
+export type HintRecord = z.infer<typeof HintRecord>;
+
 /** What the host writes beside the trainer's own events. */
 export const HostRecord = z.discriminatedUnion('type', [
   z.object({
@@ -35,6 +70,8 @@ export const HostRecord = z.discriminatedUnion('type', [
   z.object({ type: z.literal('hyperparams-requested'), time: z.number(), change: HyperparamChange }),
   /** The run continues from a checkpoint: records after `fromStep` before this one are superseded. */
   z.object({ type: z.literal('resume'), time: z.number(), fromStep: z.number().int() }),
+  HardwarePoint,
+  HintRecord,
 ]);
 export type HostRecord = z.infer<typeof HostRecord>;
 
@@ -55,6 +92,9 @@ export const RunSummary = z.object({
   testAccuracy: z.number().optional(),
   valLoss: z.number().optional(),
   valAccuracy: z.number().optional(),
+  /** Energy the GPUs drew during the run, integrated from power samples; absent when power is unreadable. */
+  energyJ: z.number().optional(),
+  hints: z.number().int(),
   /** A checkpoint exists, so a stopped or failed run can be resumed. */
   resumable: z.boolean(),
   /** The log's last line was torn (a crash mid-write) and was left out. */

@@ -8,7 +8,7 @@ import { formatDuration } from '../../shared/run-labels.js';
 import { TrainProgress } from './train-progress.js';
 
 /** Host bookkeeping, and input errors, which are reported once, below, with their field. */
-const HOST_ONLY = new Set<RunRecord['type']>(['status', 'hyperparams-requested', 'resume', 'error']);
+const HOST_ONLY = new Set<RunRecord['type']>(['status', 'hyperparams-requested', 'resume', 'error', 'hardware', 'hint']);
 
 export interface TrainOptions extends TrainFlags {
   dataDir: string;
@@ -57,12 +57,14 @@ export async function trainCommand(options: TrainOptions): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   try {
+    await host.monitor.start();
     runId = (await host.service.startRun({ config })).runId;
     await host.supervisor.idle();
   } catch (error) {
     progress.stop();
     return reportStartFailure(error, options.json, out);
   } finally {
+    host.monitor.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

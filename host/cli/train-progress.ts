@@ -63,6 +63,9 @@ export class TrainProgress {
       case 'log':
         if (record.level !== 'info') this.log(`${record.level}: ${record.message}`);
         break;
+      case 'hint':
+        this.log(`hint at step ${record.step}: ${record.message} (${record.evidence})`);
+        break;
     }
   }
 

@@ -6,7 +6,10 @@ import { HardwareSample } from '../../shared/hardware-sample.js';
 import { NvidiaSmiSampler } from '../../host/monitor/nvidia-smi-sampler.js';
 import { ProcSampler } from '../../host/monitor/proc-sampler.js';
 import { jsonLines, runCli } from '../support/cli-process.js';
-import { ROOT, waitFor } from '../support/studio-fixture.js';
+import { createStudioHost } from '../../host/studio-host.js';
+import { forkTrainer } from '../../host/trainer-process.js';
+import type { RunRecord } from '../../shared/run-record.js';
+import { ROOT, smallRun, tempDir, TRAINER_ENTRY, waitFor } from '../support/studio-fixture.js';
 
 // This machine has no NVIDIA GPU. A stand-in nvidia-smi (tests/fixtures/fake-nvidia-smi), put first
 // on PATH, answers in the real tool's CSV format: two GPUs, `[N/A]`/`[Not Supported]` cells, and it
@@ -75,6 +78,31 @@ describe('host readings from /proc', () => {
     expect(s.trainer?.cpuPercent).toBeGreaterThan(50);
     expect(s.trainer?.rssBytes).toBeGreaterThan(10 * 2 ** 20);
     expect(s.network.readBytesPerSec).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('hardware recorded with a run', () => {
+  it('keeps GPU and trainer series in the run log by step, and the run’s GPU energy', async () => {
+    const host = createStudioHost({ dataDir: tempDir('hw'), version: 'test', spawnTrainer: forkTrainer(TRAINER_ENTRY), env: withFake() });
+    await host.monitor.start();
+    try {
+      const { runId } = await host.service.startRun({ config: smallRun({ epochs: 2, limit: 3000 }) });
+      await host.supervisor.idle();
+      const detail = await host.service.getRun({ runId });
+      const hardware = detail.records.filter((r): r is Extract<RunRecord, { type: 'hardware' }> => r.type === 'hardware');
+      expect(hardware.length).toBeGreaterThan(3);
+      expect(hardware.at(-1)!.gpus).toEqual([
+        { index: 0, utilizationPercent: 87, memoryUsedMiB: 30512, memoryTotalMiB: 81559, powerDrawW: 512.43 },
+        { index: 1, utilizationPercent: 0, memoryUsedMiB: 1, memoryTotalMiB: 81559, powerDrawW: null },
+      ]);
+      expect(hardware.some((r) => (r.trainerCpuPercent ?? 0) > 20)).toBe(true);
+      const steps = hardware.map((r) => r.step);
+      expect(steps).toEqual([...steps].sort((a, b) => a - b));
+      expect(steps.at(-1)).toBeGreaterThan(0);
+      expect(detail.summary.energyJ).toBeGreaterThan(0);
+    } finally {
+      host.monitor.stop();
+    }
   });
 });
 

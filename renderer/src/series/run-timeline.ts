@@ -1,4 +1,6 @@
 import type { RunRecord, RunStatus } from '../../../shared/run-record.js';
+
+type RunRecordOf<T extends RunRecord['type']> = Extract<RunRecord, { type: T }>;
 import type { BackendChoice, DatasetInfo, TrainerEventOf } from '../../../shared/trainer-protocol.js';
 
 export type Point = [step: number, value: number];
@@ -6,7 +8,7 @@ export type Point = [step: number, value: number];
 export interface Marker {
   step: number;
   label: string;
-  kind: 'hyperparams' | 'pause' | 'resume' | 'restart';
+  kind: 'hyperparams' | 'pause' | 'resume' | 'restart' | 'hint';
 }
 
 export interface Progress {
@@ -25,6 +27,12 @@ export class RunTimeline {
   readonly valLoss: Point[] = [];
   readonly valAccuracy: Point[] = [];
   readonly markers: Marker[] = [];
+  /** Hardware during the run, by step: CPU and trainer CPU (%), GPU utilisation and memory (%, first GPU). */
+  readonly cpu: Point[] = [];
+  readonly trainerCpu: Point[] = [];
+  readonly gpuUtil: Point[] = [];
+  readonly gpuMemory: Point[] = [];
+  readonly hints: RunRecordOf<'hint'>[] = [];
   status: RunStatus | null = null;
   reason: string | undefined;
   stderrTail: string[] = [];
@@ -89,6 +97,18 @@ export class RunTimeline {
       case 'log':
         this.lastLog = record;
         break;
+      case 'hardware': {
+        if (record.cpuPercent !== null) this.cpu.push([record.step, record.cpuPercent]);
+        if (record.trainerCpuPercent !== null) this.trainerCpu.push([record.step, record.trainerCpuPercent]);
+        const gpu = record.gpus[0];
+        if (gpu?.utilizationPercent != null) this.gpuUtil.push([record.step, gpu.utilizationPercent]);
+        if (gpu?.memoryUsedMiB != null && gpu.memoryTotalMiB) this.gpuMemory.push([record.step, (100 * gpu.memoryUsedMiB) / gpu.memoryTotalMiB]);
+        break;
+      }
+      case 'hint':
+        this.hints.push(record);
+        this.markers.push({ step: record.step, label: record.kind, kind: 'hint' });
+        break;
       case 'status':
         this.status = record.status;
         this.reason = record.reason;
@@ -100,7 +120,7 @@ export class RunTimeline {
 
   /** Records after a checkpoint's step are superseded when the run continues from it. */
   private truncateAfter(step: number): void {
-    for (const series of [this.trainLoss, this.trainAccuracy, this.valLoss, this.valAccuracy]) {
+    for (const series of [this.trainLoss, this.trainAccuracy, this.valLoss, this.valAccuracy, this.cpu, this.trainerCpu, this.gpuUtil, this.gpuMemory]) {
       while (series.length > 0 && series[series.length - 1]![0] > step) series.pop();
     }
     while (this.markers.length > 0 && this.markers[this.markers.length - 1]!.step > step) this.markers.pop();
