@@ -27,7 +27,7 @@ describe('the dashboard in a browser', () => {
     await serve?.result;
   });
 
-  const points = async (page: Page) => Number(await page.getByTestId('loss-chart').getAttribute('data-points'));
+  const points = async (page: Page, chart = 'loss-chart') => Number(await page.getByTestId(chart).getAttribute('data-points'));
 
   it('trains a run live, changes its LR, stops it, finds it in history after a reload, and deletes it', async () => {
     const page = await browser.newPage({ colorScheme: 'light', viewport: { width: 1440, height: 900 } });
@@ -60,6 +60,7 @@ describe('the dashboard in a browser', () => {
     const before = await points(page);
     await expect.poll(() => points(page), { timeout: 30_000 }).toBeGreaterThan(before + 10);
     await expect.poll(() => page.getByTestId('trainer-usage').textContent(), { timeout: 10_000 }).toMatch(/trainer pid \d+: CPU \d+ % · RSS \d+\.\d GiB/);
+    await expect.poll(() => points(page, 'hardware-chart'), { timeout: 10_000 }).toBeGreaterThan(3);
 
     await page.getByTestId('lr-input').fill('0.0005');
     await page.getByTestId('apply-button').click();
