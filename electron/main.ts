@@ -92,6 +92,8 @@ app.whenReady().then(() => {
   });
 });
 
+app.on('will-quit', () => host.monitor.stop());
+
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });

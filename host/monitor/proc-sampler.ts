@@ -1,11 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostReadings, HostSampler } from './host-sampler.js';
+import { ProcFile } from './proc-file.js';
 
 /** Whole block devices (partitions and device-mapper volumes would count the same bytes twice). */
 const WHOLE_DISK = /^(sd[a-z]+|vd[a-z]+|xvd[a-z]+|hd[a-z]+|nvme\d+n\d+|mmcblk\d+)$/;
 /** Linux reports process CPU time in clock ticks of 1/100 s on every architecture it runs on here. */
 const CLOCK_TICKS_PER_SEC = 100;
+const MEMINFO = /^(MemTotal|MemAvailable|SwapTotal|SwapFree):\s+(\d+) kB/gm;
+const VM_RSS = /^VmRSS:\s+(\d+) kB/m;
 
 interface Counters {
   at: number;
@@ -23,6 +25,7 @@ interface Counters {
  */
 export class ProcSampler implements HostSampler {
   private previous: Counters | null = null;
+  private readonly files = new Map<string, ProcFile>();
 
   constructor(
     private readonly proc = '/proc',
@@ -67,10 +70,22 @@ export class ProcSampler implements HostSampler {
   }
 
   private read(...path: string[]): string | null {
-    try {
-      return readFileSync(join(this.proc, ...path), 'utf8');
-    } catch {
-      return null;
+    const key = join(this.proc, ...path);
+    let file = this.files.get(key);
+    if (!file) {
+      // A new trainer means new /proc/<pid> files; the old ones are closed with it.
+      if (path.length === 2 && /^\d+$/.test(path[0]!)) this.forgetProcesses();
+      this.files.set(key, (file = new ProcFile(key)));
+    }
+    return file.read();
+  }
+
+  private forgetProcesses(): void {
+    for (const [key, file] of this.files) {
+      if (/\/\d+\/[^/]+$/.test(key)) {
+        file.close();
+        this.files.delete(key);
+      }
     }
   }
 
@@ -89,15 +104,12 @@ export class ProcSampler implements HostSampler {
   }
 
   private memory(): HostReadings['memory'] {
-    const text = this.read('meminfo');
-    const kb = (key: string) => {
-      const m = text && new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text);
-      return m ? Number(m[1]) * 1024 : null;
-    };
-    const total = kb('MemTotal');
-    const available = kb('MemAvailable');
-    const swapTotal = kb('SwapTotal');
-    const swapFree = kb('SwapFree');
+    const values: Record<string, number> = {};
+    for (const m of (this.read('meminfo') ?? '').matchAll(MEMINFO)) values[m[1]!] = Number(m[2]) * 1024;
+    const total = values.MemTotal ?? null;
+    const available = values.MemAvailable ?? null;
+    const swapTotal = values.SwapTotal ?? null;
+    const swapFree = values.SwapFree ?? null;
     return {
       totalBytes: total,
       availableBytes: available,
@@ -141,7 +153,7 @@ export class ProcSampler implements HostSampler {
   }
 
   private rss(pid: number): number | null {
-    const m = /^VmRSS:\s+(\d+) kB/m.exec(this.read(String(pid), 'status') ?? '');
+    const m = VM_RSS.exec(this.read(String(pid), 'status') ?? '');
     return m ? Number(m[1]) * 1024 : null;
   }
 }
