@@ -3,10 +3,12 @@ import type { RunRecord, RunStatus } from '../../../shared/run-record.js';
 type RunRecordOf<T extends RunRecord['type']> = Extract<RunRecord, { type: T }>;
 import type { BackendChoice, DatasetInfo, TrainerEventOf } from '../../../shared/trainer-protocol.js';
 
-export type Point = [step: number, value: number];
+/** A value at a step, and the wall time it was recorded, so charts can align by either. */
+export type Point = [step: number, value: number, time: number];
 
 export interface Marker {
   step: number;
+  time: number;
   label: string;
   kind: 'hyperparams' | 'pause' | 'resume' | 'restart' | 'hint';
 }
@@ -44,10 +46,13 @@ export class RunTimeline {
   progress: Progress | null = null;
   done: TrainerEventOf<'done'> | null = null;
   lastLog: TrainerEventOf<'log'> | null = null;
+  /** When the run's first record was written: the origin of the time axis. */
+  startTime: number | null = null;
 
   constructor(readonly runId: string) {}
 
   apply(record: RunRecord): void {
+    if (this.startTime === null && 'time' in record) this.startTime = record.time;
     switch (record.type) {
       case 'ready':
         this.backend = record.backend;
@@ -62,32 +67,32 @@ export class RunTimeline {
         this.progress = null;
         break;
       case 'step':
-        this.trainLoss.push([record.step, record.loss]);
-        if (record.accuracy !== undefined) this.trainAccuracy.push([record.step, record.accuracy]);
+        this.trainLoss.push([record.step, record.loss, record.time]);
+        if (record.accuracy !== undefined) this.trainAccuracy.push([record.step, record.accuracy, record.time]);
         this.last = record;
         if (record.step > this.totalSteps) this.totalSteps = record.step;
         break;
       case 'epoch':
-        this.valLoss.push([record.step, record.valLoss]);
-        if (record.valAccuracy !== undefined) this.valAccuracy.push([record.step, record.valAccuracy]);
+        this.valLoss.push([record.step, record.valLoss, record.time]);
+        if (record.valAccuracy !== undefined) this.valAccuracy.push([record.step, record.valAccuracy, record.time]);
         break;
       case 'hyperparams': {
         const prev = this.last;
         const parts = [];
         if (!prev || prev.lr !== record.lr) parts.push(`lr→${formatNumber(record.lr)}`);
         if (!prev || prev.batchSize !== record.batchSize) parts.push(`bs→${record.batchSize}`);
-        this.markers.push({ step: record.step, label: parts.join(' ') || `lr→${formatNumber(record.lr)}`, kind: 'hyperparams' });
+        this.markers.push({ step: record.step, time: record.time, label: parts.join(' ') || `lr→${formatNumber(record.lr)}`, kind: 'hyperparams' });
         break;
       }
       case 'paused':
-        this.markers.push({ step: record.step, label: 'paused', kind: 'pause' });
+        this.markers.push({ step: record.step, time: record.time, label: 'paused', kind: 'pause' });
         break;
       case 'resumed':
-        this.markers.push({ step: record.step, label: 'resumed', kind: 'resume' });
+        this.markers.push({ step: record.step, time: record.time, label: 'resumed', kind: 'resume' });
         break;
       case 'resume':
         this.truncateAfter(record.fromStep);
-        this.markers.push({ step: record.fromStep, label: 'restarted', kind: 'restart' });
+        this.markers.push({ step: record.fromStep, time: record.time, label: 'restarted', kind: 'restart' });
         this.done = null;
         break;
       case 'done':
@@ -98,16 +103,16 @@ export class RunTimeline {
         this.lastLog = record;
         break;
       case 'hardware': {
-        if (record.cpuPercent !== null) this.cpu.push([record.step, record.cpuPercent]);
-        if (record.trainerCpuPercent !== null) this.trainerCpu.push([record.step, record.trainerCpuPercent]);
+        if (record.cpuPercent !== null) this.cpu.push([record.step, record.cpuPercent, record.time]);
+        if (record.trainerCpuPercent !== null) this.trainerCpu.push([record.step, record.trainerCpuPercent, record.time]);
         const gpu = record.gpus[0];
-        if (gpu?.utilizationPercent != null) this.gpuUtil.push([record.step, gpu.utilizationPercent]);
-        if (gpu?.memoryUsedMiB != null && gpu.memoryTotalMiB) this.gpuMemory.push([record.step, (100 * gpu.memoryUsedMiB) / gpu.memoryTotalMiB]);
+        if (gpu?.utilizationPercent != null) this.gpuUtil.push([record.step, gpu.utilizationPercent, record.time]);
+        if (gpu?.memoryUsedMiB != null && gpu.memoryTotalMiB) this.gpuMemory.push([record.step, (100 * gpu.memoryUsedMiB) / gpu.memoryTotalMiB, record.time]);
         break;
       }
       case 'hint':
         this.hints.push(record);
-        this.markers.push({ step: record.step, label: record.kind, kind: 'hint' });
+        this.markers.push({ step: record.step, time: record.time, label: record.kind, kind: 'hint' });
         break;
       case 'status':
         this.status = record.status;
