@@ -1,13 +1,15 @@
 import type { HardwareSample } from '../../shared/hardware-sample.js';
+import { AllGpus, type GpuSource } from './gpu-source.js';
 import type { HostSampler } from './host-sampler.js';
 import { NvidiaSmiSampler } from './nvidia-smi-sampler.js';
 import { ProcSampler } from './proc-sampler.js';
+import { RocmSmiSampler } from './rocm-smi.js';
 import { SystemInformationSampler } from './systeminformation-sampler.js';
 
 export interface HardwareMonitorOptions {
   intervalMs: number;
   host: HostSampler;
-  gpu: NvidiaSmiSampler;
+  gpu: GpuSource;
   /** The trainer to watch, while one runs. */
   trainerPid?: () => number | null;
   now?: () => number;
@@ -94,7 +96,7 @@ export class HardwareMonitor {
   }
 }
 
-/** The monitor for this machine: /proc on Linux, systeminformation elsewhere; nvidia-smi for GPUs. */
+/** The monitor for this machine: /proc on Linux, systeminformation elsewhere; nvidia-smi and rocm-smi for GPUs. */
 export function createHardwareMonitor(
   intervalMs: number,
   options: { trainerPid?: () => number | null; env?: NodeJS.ProcessEnv; keepAlive?: boolean } = {},
@@ -105,6 +107,6 @@ export function createHardwareMonitor(
     trainerPid,
     keepAlive,
     host: process.platform === 'linux' ? new ProcSampler() : new SystemInformationSampler(),
-    gpu: new NvidiaSmiSampler({ periodMs: intervalMs, env }),
+    gpu: new AllGpus([new NvidiaSmiSampler({ periodMs: intervalMs, env }), new RocmSmiSampler({ periodMs: intervalMs, env })]),
   });
 }

@@ -1,6 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import type { GpuProcess, GpuSample, GpuStatus } from '../../shared/hardware-sample.js';
 import { forEachLine } from '../output-lines.js';
+import type { GpuSource } from './gpu-source.js';
 import { chooseQueryFields, fieldsInHelp, parseComputeApps, parseGpuLine, parseHeader, type GpuField } from './nvidia-smi-csv.js';
 
 export interface NvidiaSmiOptions {
@@ -19,7 +20,7 @@ export interface NvidiaSmiOptions {
  * one unknown field fails the whole query. A child that dies is restarted with backoff, and
  * readings go stale (reported as unavailable) rather than frozen.
  */
-export class NvidiaSmiSampler {
+export class NvidiaSmiSampler implements GpuSource {
   private status: GpuStatus = { available: false, reason: 'starting' };
   private latest = new Map<number, { sample: GpuSample; at: number }>();
   private processes: GpuProcess[] = [];

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { HardwareSample } from '../../shared/hardware-sample.js';
 import { NvidiaSmiSampler } from '../../host/monitor/nvidia-smi-sampler.js';
 import { ProcSampler } from '../../host/monitor/proc-sampler.js';
+import { RocmSmiSampler } from '../../host/monitor/rocm-smi.js';
 import { jsonLines, runCli } from '../support/cli-process.js';
 import { createStudioHost } from '../../host/studio-host.js';
 import { forkTrainer } from '../../host/trainer-process.js';
@@ -62,6 +63,21 @@ describe('GPU sampling through nvidia-smi', () => {
   });
 });
 
+describe('AMD GPUs through rocm-smi', () => {
+  it('reads the stand-in rocm-smi’s cards; without it, says so', async () => {
+    const amd = new RocmSmiSampler({ periodMs: 200, env: { ...process.env, PATH: `${join(ROOT, 'tests', 'fixtures', 'fake-rocm-smi')}:${process.env.PATH}` } });
+    await amd.start();
+    expect(amd.gpus(Date.now()).map((g) => [g.vendor, g.name, g.utilizationPercent])).toEqual([
+      ['amd', 'AMD Instinct MI210', 63],
+      ['amd', 'AMD Instinct MI210', 0],
+    ]);
+    amd.stop();
+    const none = new RocmSmiSampler({ periodMs: 200, env: withoutNvidia });
+    await none.start();
+    expect(none.gpuStatus()).toEqual({ available: false, reason: 'rocm-smi not found (no AMD ROCm installed)' });
+  });
+});
+
 describe('host readings from /proc', () => {
   it('reports CPU per core and total, memory, and a process’s CPU and RSS', async () => {
     const sampler = new ProcSampler();
@@ -114,7 +130,10 @@ describe('hpc-studio monitor', () => {
     expect(samples).toHaveLength(3);
     for (const s of samples) {
       expect(HardwareSample.omit({ gpuStatus: true }).safeParse(s).success).toBe(true);
-      expect(s).toMatchObject({ gpus: [], gpuStatus: { available: false, reason: 'nvidia-smi not found (no NVIDIA driver installed)' } });
+      expect(s).toMatchObject({
+        gpus: [],
+        gpuStatus: { available: false, reason: 'nvidia-smi not found (no NVIDIA driver installed); rocm-smi not found (no AMD ROCm installed)' },
+      });
     }
   });
 
