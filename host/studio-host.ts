@@ -37,6 +37,7 @@ export function createStudioHost(options: StudioHostOptions): StudioHost {
     stopTimeoutMs: options.stopTimeoutMs,
   });
   const monitor = createHardwareMonitor(SAMPLE_INTERVAL_MS.default, { trainerPid: () => supervisor.trainerPid, env: options.env });
+  // Lives on through its subscriptions: every monitor sample during a run goes into that run's log.
   new RunHardwareRecorder(monitor, supervisor);
   const service = new StudioService({
     monitor,

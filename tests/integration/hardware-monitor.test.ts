@@ -6,6 +6,7 @@ import { HardwareSample } from '../../shared/hardware-sample.js';
 import { NvidiaSmiSampler } from '../../host/monitor/nvidia-smi-sampler.js';
 import { ProcSampler } from '../../host/monitor/proc-sampler.js';
 import { RocmSmiSampler } from '../../host/monitor/rocm-smi.js';
+import { SystemInformationSampler } from '../../host/monitor/systeminformation-sampler.js';
 import { jsonLines, runCli } from '../support/cli-process.js';
 import { createStudioHost } from '../../host/studio-host.js';
 import { forkTrainer } from '../../host/trainer-process.js';
@@ -119,6 +120,17 @@ describe('hardware recorded with a run', () => {
     } finally {
       host.monitor.stop();
     }
+  });
+});
+
+describe('host readings from systeminformation (the macOS/Windows path), for real here', () => {
+  it('reports CPU per core, memory and disk/network rates', async () => {
+    const s = await new SystemInformationSampler().sample(null);
+    expect(s.cpu.perCorePercent).toHaveLength(cpus().length);
+    expect(s.cpu.totalPercent).toBeGreaterThanOrEqual(0);
+    expect(s.memory.totalBytes).toBe(totalmem());
+    expect(s.memory.usedBytes).toBeGreaterThan(0);
+    expect(s.trainer).toBeNull();
   });
 });
 
