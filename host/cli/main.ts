@@ -6,7 +6,7 @@ import { packageVersion } from '../package-root.js';
 import { appCommand } from './app-command.js';
 import { monitorCommand } from './monitor-command.js';
 import { EXIT } from './exit-codes.js';
-import { runsCommand } from './runs-command.js';
+import { runsCompareCommand, runsDeleteCommand, runsListCommand, runsShowCommand } from './run-commands.js';
 import { serveCommand } from './serve-command.js';
 import { trainCommand } from './train-command.js';
 
@@ -44,13 +44,39 @@ export async function main(argv: string[]): Promise<number> {
       code = await trainCommand({ ...opts, dataDir: opts.dataDir ?? defaultDataDir() });
     });
 
-  program
-    .command('runs')
-    .description('list stored runs, newest first')
+  const runs = program.command('runs').description('stored runs: list, show, compare, delete');
+  const runsOptions = (opts: { dataDir?: string; json: boolean }) => ({ dataDir: opts.dataDir ?? defaultDataDir(), json: opts.json });
+  runs
+    .command('list', { isDefault: true })
+    .description('list stored runs, newest first (the default)')
     .option('--json', 'print a JSON array', false)
     .addOption(dataDirOption())
     .action((opts) => {
-      code = runsCommand({ dataDir: opts.dataDir ?? defaultDataDir(), json: opts.json });
+      code = runsListCommand(runsOptions(opts));
+    });
+  runs
+    .command('show <id>')
+    .description("one run's config, status and results")
+    .option('--json', 'print JSON', false)
+    .addOption(dataDirOption())
+    .action((id: string, opts) => {
+      code = runsShowCommand(id, runsOptions(opts));
+    });
+  runs
+    .command('compare <ids...>')
+    .description('two or more runs side by side; differing config fields are marked')
+    .option('--json', 'print JSON', false)
+    .addOption(dataDirOption())
+    .action((ids: string[], opts) => {
+      code = runsCompareCommand(ids, runsOptions(opts));
+    });
+  runs
+    .command('delete <id>')
+    .description('delete a run that is not training')
+    .option('--json', 'print JSON', false)
+    .addOption(dataDirOption())
+    .action((id: string, opts) => {
+      code = runsDeleteCommand(id, runsOptions(opts));
     });
 
   program

@@ -102,6 +102,30 @@ describe('hpc-studio train', () => {
   });
 });
 
+describe('hpc-studio runs show, compare, delete', () => {
+  it('shows a run, compares two marking what differs, and deletes one', async () => {
+    const dataDir = tempDir('cli');
+    for (const lr of ['0.001', '0.003']) {
+      expect((await runCli(['train', ...small, '--limit', '300', '--lr', lr, '--data-dir', dataDir])).code).toBe(0);
+    }
+    const [newer, older] = JSON.parse((await runCli(['runs', 'list', '--json', '--data-dir', dataDir])).stdout) as { id: string }[];
+
+    const show = await runCli(['runs', 'show', newer!.id, '--json', '--data-dir', dataDir]);
+    expect(JSON.parse(show.stdout)).toMatchObject({ id: newer!.id, status: 'done', config: { lr: 0.003 }, testAccuracy: expect.any(Number) });
+
+    const compare = await runCli(['runs', 'compare', newer!.id, older!.id, '--data-dir', dataDir]);
+    expect(compare.stdout).toMatch(/^\* lr\s+0\.003\s+0\.001$/m);
+    expect(compare.stdout).toMatch(/^ {2}model\s+mlp\s+mlp$/m);
+    expect(compare.stdout).toMatch(/\* differs: lr$/m);
+
+    expect((await runCli(['runs', 'delete', older!.id, '--data-dir', dataDir])).stdout).toBe(`deleted ${older!.id}\n`);
+    expect(JSON.parse((await runCli(['runs', '--json', '--data-dir', dataDir])).stdout)).toMatchObject([{ id: newer!.id }]);
+    const missing = await runCli(['runs', 'show', older!.id, '--data-dir', dataDir]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(`no run named ${older!.id}`);
+  });
+});
+
 describe('hpc-studio serve and app', () => {
   it('serve prints the URL, then shuts down cleanly on SIGTERM; a busy port is a clear error', async () => {
     const dataDir = tempDir('cli');

@@ -1,0 +1,129 @@
+import { describeDataset, type RunConfig } from '../../shared/run-config.js';
+import { finalMetric } from '../../shared/run-labels.js';
+import type { RunSummary } from '../../shared/run-record.js';
+import { ApiError } from '../../shared/rpc-protocol.js';
+import { DataDirLock } from '../run-lock.js';
+import { RunStore } from '../run-store.js';
+import { EXIT } from './exit-codes.js';
+
+interface Options {
+  dataDir: string;
+  json: boolean;
+}
+
+function open(dataDir: string) {
+  const holder = new DataDirLock(dataDir).holder();
+  return { store: new RunStore(dataDir), isActive: (id: string) => holder?.runId === id };
+}
+
+/** Runs a store command, turning "no such run" and "still training" into exit 2 with the reason. */
+function guarded(action: () => number): number {
+  try {
+    return action();
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    process.stderr.write(`error: ${error.message}\n`);
+    return EXIT.badInput;
+  }
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+/** `runs` / `runs list`: stored runs, newest first. */
+export function runsListCommand(options: Options): number {
+  const { store, isActive } = open(options.dataDir);
+  const runs = store.list(isActive);
+  if (options.json) {
+    process.stdout.write(JSON.stringify(runs, null, 2) + '\n');
+    return EXIT.done;
+  }
+  if (runs.length === 0) {
+    process.stdout.write(`no runs in ${options.dataDir}\n`);
+    return EXIT.done;
+  }
+  const rows = runs.map((r) => [r.id, new Date(r.createdAt).toLocaleString(), describeDataset(r.config.dataset), r.config.model, r.status, finalMetric(r)]);
+  process.stdout.write(table([['ID', 'CREATED', 'DATASET', 'MODEL', 'STATUS', 'FINAL METRIC'], ...rows]));
+  for (const r of runs) if (r.status === 'failed' && r.reason) process.stdout.write(`  ${r.id}: ${r.reason}\n`);
+  return EXIT.done;
+}
+
+/** `runs show ID`: one run's config, status and results. */
+export function runsShowCommand(runId: string, options: Options): number {
+  return guarded(() => {
+    const { store, isActive } = open(options.dataDir);
+    const { summary } = store.detail(runId, isActive(runId));
+    if (options.json) {
+      process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+      return EXIT.done;
+    }
+    const rows = [
+      ['run', summary.id],
+      ['created', new Date(summary.createdAt).toLocaleString()],
+      ['status', summary.status + (summary.reason ? ` (${summary.reason})` : '')],
+      ...configRows(summary.config),
+      ['backend', summary.backend ?? '-'],
+      ['progress', `step ${summary.step}, epoch ${summary.epoch}`],
+      ['result', finalMetric(summary)],
+      ['GPU energy', summary.energyJ === undefined ? 'not readable' : `${(summary.energyJ / 3600).toFixed(2)} Wh`],
+      ['hints', String(summary.hints)],
+      ['resumable', summary.resumable ? 'yes' : 'no'],
+    ];
+    process.stdout.write(table(rows));
+    return EXIT.done;
+  });
+}
+
+/** `runs compare ID ID…`: configs side by side, differing fields marked, and final metrics. */
+export function runsCompareCommand(runIds: string[], options: Options): number {
+  if (runIds.length < 2) {
+    process.stderr.write('error: runs compare: give at least two run ids\n');
+    return EXIT.badInput;
+  }
+  return guarded(() => {
+    const { store, isActive } = open(options.dataDir);
+    const runs: RunSummary[] = runIds.map((id) => store.detail(id, isActive(id)).summary);
+    const fields = configRows(runs[0]!.config).map(([name]) => name!);
+    const perRun = runs.map((r) => new Map(configRows(r.config) as [string, string][]));
+    const differing = fields.filter((f) => new Set(perRun.map((m) => m.get(f))).size > 1);
+    if (options.json) {
+      process.stdout.write(JSON.stringify({ runs, differing }, null, 2) + '\n');
+      return EXIT.done;
+    }
+    const rows = [
+      ['', ...runs.map((r) => r.id)],
+      ...fields.map((f) => [`${differing.includes(f) ? '*' : ' '} ${f}`, ...perRun.map((m) => m.get(f) ?? '-')]),
+      ['  status', ...runs.map((r) => r.status)],
+      ['  result', ...runs.map(finalMetric)],
+    ];
+    process.stdout.write(table(rows) + (differing.length ? `* differs: ${differing.join(', ')}\n` : 'configs are identical\n'));
+    return EXIT.done;
+  });
+}
+
+/** `runs delete ID`: removes a run that is not training. */
+export function runsDeleteCommand(runId: string, options: Options): number {
+  return guarded(() => {
+    const { store, isActive } = open(options.dataDir);
+    if (isActive(runId)) throw new ApiError({ code: 'conflict', message: `run ${runId} is training; stop it before deleting it` });
+    store.delete(runId);
+    if (options.json) process.stdout.write(JSON.stringify({ deleted: runId }) + '\n');
+    else process.stdout.write(`deleted ${runId}\n`);
+    return EXIT.done;
+  });
+}
+
+function configRows(c: RunConfig): string[][] {
+  return [
+    ['dataset', describeDataset(c.dataset)],
+    ['model', c.model],
+    ['optimizer', c.optimizer],
+    ['lr', String(c.lr)],
+    ['batch size', String(c.batchSize)],
+    ['epochs', String(c.epochs)],
+    ['seed', String(c.seed)],
+    ['limit', c.limit === undefined ? 'all' : String(c.limit)],
+  ];
+}
