@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunConfig } from '../shared/run-config.js';
-import type { RunDetail, RunSummary } from '../shared/run-record.js';
+import { EMPTY_RUN_META, RunMeta, type RunDetail, type RunSummary } from '../shared/run-record.js';
 import { ApiError } from '../shared/rpc-protocol.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { readRunLog, RunLogWriter } from './run-log.js';
@@ -14,6 +14,8 @@ export interface RunPaths {
   dir: string;
   log: string;
   config: string;
+  /** Tags, note, archived: the user's, kept apart from the append-only log. */
+  meta: string;
   checkpoints: string;
 }
 
@@ -37,7 +39,7 @@ export class RunStore {
   paths(runId: string): RunPaths {
     if (!RUN_ID.test(runId)) throw new ApiError({ code: 'not-found', message: `runId: no run named ${JSON.stringify(runId)}` });
     const dir = join(this.runsDir, runId);
-    return { dir, log: join(dir, LOG_FILE), config: join(dir, 'config.json'), checkpoints: join(dir, 'checkpoints') };
+    return { dir, log: join(dir, LOG_FILE), config: join(dir, 'config.json'), meta: join(dir, 'meta.json'), checkpoints: join(dir, 'checkpoints') };
   }
 
   create(config: RunConfig): { runId: string; log: RunLogWriter } {
@@ -84,7 +86,7 @@ export class RunStore {
     const stat = statSync(p.log);
     const cached = this.cache.get(runId);
     if (cached && cached.size === stat.size && cached.mtimeMs === stat.mtimeMs && !active) {
-      return { ...cached.summary, resumable: this.resumable(runId) };
+      return { ...cached.summary, resumable: this.resumable(runId), meta: this.meta(runId) };
     }
     const summary = this.detail(runId, active).summary;
     this.cache.set(runId, { size: stat.size, mtimeMs: stat.mtimeMs, summary });
@@ -99,8 +101,24 @@ export class RunStore {
       resumable: this.resumable(runId),
       tornTail: log.tornTail,
       updatedAt: statSync(p.log).mtimeMs,
+      meta: this.meta(runId),
     });
     return { summary, records: log.records };
+  }
+
+  meta(runId: string): RunMeta {
+    try {
+      const parsed = RunMeta.safeParse(JSON.parse(readFileSync(this.paths(runId).meta, 'utf8')));
+      return parsed.success ? parsed.data : EMPTY_RUN_META;
+    } catch {
+      return EMPTY_RUN_META;
+    }
+  }
+
+  setMeta(runId: string, change: Partial<RunMeta>): RunMeta {
+    const meta = { ...this.meta(runId), ...change };
+    writeFileAtomic(this.existing(runId).meta, JSON.stringify(meta, null, 2) + '\n');
+    return meta;
   }
 
   resumable(runId: string): boolean {

@@ -1,6 +1,7 @@
-import type { HardwarePoint, RunLogHeader, RunRecord, RunStatus, RunSummary } from '../shared/run-record.js';
+import type { HardwarePoint, RunLogHeader, RunMeta, RunRecord, RunStatus, RunSummary } from '../shared/run-record.js';
 
 export interface SummaryContext {
+  meta: RunMeta;
   /** A live process holds this run's lock right now. */
   active: boolean;
   resumable: boolean;
@@ -47,6 +48,7 @@ export function summarizeRun(header: RunLogHeader, records: readonly RunRecord[]
     resumable: ctx.resumable,
     tornTail: ctx.tornTail,
     hints: 0,
+    meta: ctx.meta,
   };
   let status: RunStatus | undefined;
   const energy = new EnergyMeter();

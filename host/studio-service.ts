@@ -81,6 +81,12 @@ export class StudioService implements StudioApi {
     return {};
   };
 
+  setRunMeta: StudioApi['setRunMeta'] = async ({ runId, meta }) => {
+    const saved = this.deps.store.setMeta(runId, meta);
+    this.emit('runs-changed', {});
+    return saved;
+  };
+
   getHardware: StudioApi['getHardware'] = async () => ({
     intervalMs: this.deps.monitor.intervalMs,
     samples: this.hardware.recent(),

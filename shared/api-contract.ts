@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { HardwareSample, SAMPLE_INTERVAL_MS } from './hardware-sample.js';
 import { RunConfig } from './run-config.js';
-import { RunDetail, RunRecord, RunSummary } from './run-record.js';
+import { RunDetail, RunMeta, RunRecord, RunSummary } from './run-record.js';
 import { BackendChoice, HyperparamChange } from './trainer-protocol.js';
 
 /**
@@ -33,6 +33,8 @@ export const apiMethods = {
   resumeRun: { params: RunRef, result: RunRef },
   setHyperparams: { params: RunRef.extend({ change: HyperparamChange }), result: z.object({}) },
   deleteRun: { params: RunRef, result: z.object({}) },
+  /** Tags, note and archived flag; fields left out stay as they were. */
+  setRunMeta: { params: RunRef.extend({ meta: RunMeta.partial() }), result: RunMeta },
   /** The last few minutes of hardware samples and the sampling interval, so a new window starts full. */
   getHardware: {
     params: z.object({}),
@@ -54,6 +56,7 @@ export const apiMethods = {
 export const PARAMS_WRAPPER: Partial<Record<keyof typeof apiMethods, string>> = {
   startRun: 'config',
   setHyperparams: 'change',
+  setRunMeta: 'meta',
 };
 
 export type ApiMethods = typeof apiMethods;

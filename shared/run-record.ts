@@ -78,6 +78,17 @@ export type HostRecord = z.infer<typeof HostRecord>;
 export const RunRecord = z.union([TrainerEvent, HostRecord]);
 export type RunRecord = z.infer<typeof RunRecord>;
 
+/** What the user adds to a run: tags, a note, and whether it is archived (hidden from the list). */
+export const RunMeta = z.object({
+  tags: z
+    .array(z.string().trim().min(1, { error: 'a tag cannot be empty' }).max(32, { error: 'a tag is at most 32 characters' }))
+    .max(20, { error: 'at most 20 tags' }),
+  note: z.string().max(2000, { error: 'a note is at most 2,000 characters' }),
+  archived: z.boolean(),
+});
+export type RunMeta = z.infer<typeof RunMeta>;
+export const EMPTY_RUN_META: RunMeta = { tags: [], note: '', archived: false };
+
 export const RunSummary = z.object({
   id: z.string(),
   createdAt: z.number(),
@@ -99,6 +110,7 @@ export const RunSummary = z.object({
   resumable: z.boolean(),
   /** The log's last line was torn (a crash mid-write) and was left out. */
   tornTail: z.boolean(),
+  meta: RunMeta,
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 

@@ -134,6 +134,14 @@ describe.each(Object.entries(transports))('the API over %s', (_name, connect) =>
     expect(detail.records).toContainEqual(expect.objectContaining({ type: 'hyperparams-requested', change: { lr: 0.0005 } }));
     expect(detail.records).toContainEqual(expect.objectContaining({ type: 'resume', fromStep: stoppedAt }));
 
+    expect(await t.client.api.setRunMeta({ runId, meta: { tags: ['baseline'], note: 'first try' } })).toEqual({ tags: ['baseline'], note: 'first try', archived: false });
+    await t.client.api.setRunMeta({ runId, meta: { archived: true } });
+    expect((await t.client.api.listRuns({})).find((r) => r.id === runId)?.meta).toEqual({ tags: ['baseline'], note: 'first try', archived: true });
+    expect(await rawCall(4246, { kind: 'request', method: 'setRunMeta', params: { runId, meta: { tags: [''] } } })).toMatchObject({
+      ok: false,
+      error: { fields: [{ field: 'tags.0', message: 'tags.0: a tag cannot be empty' }] },
+    });
+
     await t.client.api.deleteRun({ runId });
     await expect(t.client.api.getRun({ runId })).rejects.toBeInstanceOf(ApiError);
     records.length = 0;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RUN_CONFIG } from '../../shared/run-config.js';
 import type { GpuSample, HardwareSample } from '../../shared/hardware-sample.js';
-import type { RunRecord } from '../../shared/run-record.js';
+import { EMPTY_RUN_META, type RunRecord } from '../../shared/run-record.js';
 import { HintDetector } from '../../host/monitor/hint-detector.js';
 import { summarizeRun } from '../../host/run-summary.js';
 
@@ -68,7 +68,7 @@ describe('hardware hints', () => {
 
 describe('run energy', () => {
   const header = { format: 'hpc-studio/run-log' as const, version: 1, runId: 'r', createdAt: 0, config: DEFAULT_RUN_CONFIG };
-  const ctx = { active: false, resumable: false, tornTail: false, updatedAt: 0 };
+  const ctx = { active: false, resumable: false, tornTail: false, updatedAt: 0, meta: EMPTY_RUN_META };
   const hw = (time: number, watts: (number | null)[]): RunRecord => ({
     type: 'hardware', time, step: 0, cpuPercent: 10, memoryUsedBytes: 1, trainerCpuPercent: 90, trainerRssBytes: 1,
     gpus: watts.map((w, index) => ({ index, utilizationPercent: 90, memoryUsedMiB: 1, memoryTotalMiB: 2, powerDrawW: w })),

@@ -8,15 +8,18 @@ export interface RunQuery {
   status: RunStatus | 'any';
   model: string;
   sort: RunSort;
+  /** Archived runs stay hidden unless asked for. */
+  archived: boolean;
 }
 
-/** The run list as the user narrowed and ordered it: free text over id, dataset, model and optimizer. */
+/** The run list as the user narrowed and ordered it: free text over id, dataset, model, optimizer, tags and note. */
 export function filterRuns(runs: readonly RunSummary[], q: RunQuery): RunSummary[] {
   const words = q.text.toLowerCase().split(/\s+/).filter(Boolean);
   const matches = runs.filter((r) => {
     if (q.status !== 'any' && r.status !== q.status) return false;
     if (q.model !== 'any' && r.config.model !== q.model) return false;
-    const haystack = `${r.id} ${describeDataset(r.config.dataset)} ${r.config.model} ${r.config.optimizer} lr ${r.config.lr}`.toLowerCase();
+    if (r.meta.archived !== q.archived) return false;
+    const haystack = `${r.id} ${describeDataset(r.config.dataset)} ${r.config.model} ${r.config.optimizer} lr ${r.config.lr} ${r.meta.tags.join(' ')} ${r.meta.note}`.toLowerCase();
     return words.every((w) => haystack.includes(w));
   });
   const metric = (r: RunSummary, key: 'testAccuracy' | 'testLoss') => r[key] ?? (key === 'testAccuracy' ? -Infinity : Infinity);

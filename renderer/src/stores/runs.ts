@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { RunSummary } from '../../../shared/run-record.js';
+import type { RunMeta, RunSummary } from '../../../shared/run-record.js';
 import { useConnectionStore } from './connection.js';
 
 /** Run history: the list, which run is on screen, delete and resume. */
@@ -47,5 +47,15 @@ export const useRunsStore = defineStore('runs', () => {
     }
   }
 
-  return { summaries, selectedId, selected, error, refresh, select, remove, resume };
+  async function setMeta(runId: string, meta: Partial<RunMeta>): Promise<void> {
+    try {
+      error.value = null;
+      await connection.client!.api.setRunMeta({ runId, meta });
+      await refresh();
+    } catch (e) {
+      error.value = (e as Error).message;
+    }
+  }
+
+  return { summaries, selectedId, selected, error, refresh, select, remove, resume, setMeta };
 });
