@@ -63,10 +63,6 @@ export class RunStore {
     return RunLogWriter.append(this.existing(runId).log);
   }
 
-  exists(runId: string): boolean {
-    return RUN_ID.test(runId) && existsSync(this.paths(runId).log);
-  }
-
   /** Newest first. A run whose log cannot be read is left out of the list, not deleted. */
   list(isActive: (runId: string) => boolean): RunSummary[] {
     const ids = readdirSync(this.runsDir).filter((id) => RUN_ID.test(id));

@@ -1,5 +1,4 @@
 import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { forEachLine } from './output-lines.js';
 
 /**
@@ -18,10 +17,8 @@ export interface TrainerProcess {
 
 export type SpawnTrainer = (env: NodeJS.ProcessEnv) => TrainerProcess;
 
-export const TRAINER_ENTRY = fileURLToPath(new URL('../trainer/main.js', import.meta.url));
-
 /** Starts the trainer with Node's `fork`: plain Node, the CLI and `serve`. */
-export function forkTrainer(entry: string = TRAINER_ENTRY): SpawnTrainer {
+export function forkTrainer(entry: string): SpawnTrainer {
   return (env) => {
     const child = fork(entry, [], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced' });
     const lineListeners: ((line: string) => void)[] = [];

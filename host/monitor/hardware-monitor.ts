@@ -47,10 +47,6 @@ export class HardwareMonitor {
     return this.o.intervalMs;
   }
 
-  get running(): boolean {
-    return this.timer !== null;
-  }
-
   setIntervalMs(intervalMs: number): void {
     this.o.intervalMs = intervalMs;
     this.o.gpu.setPeriod(intervalMs);

@@ -31,10 +31,6 @@ export class SampleHistory {
     return out;
   }
 
-  stop(): void {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-  }
-
   private add(sample: HardwareSample): void {
     this.ring[this.next] = sample;
     this.next = (this.next + 1) % this.ring.length;

@@ -45,7 +45,6 @@ export class RunTimeline {
   last: TrainerEventOf<'step'> | null = null;
   progress: Progress | null = null;
   done: TrainerEventOf<'done'> | null = null;
-  lastLog: TrainerEventOf<'log'> | null = null;
   /** When the run's first record was written: the origin of the time axis. */
   startTime: number | null = null;
 
@@ -98,9 +97,6 @@ export class RunTimeline {
       case 'done':
         this.done = record;
         this.progress = null;
-        break;
-      case 'log':
-        this.lastLog = record;
         break;
       case 'hardware': {
         if (record.cpuPercent !== null) this.cpu.push([record.step, record.cpuPercent, record.time]);
