@@ -92,7 +92,8 @@ describe('host readings from /proc', () => {
     expect(s.cpu.totalPercent).toBeLessThanOrEqual(100);
     expect(s.memory.totalBytes).toBe(Math.round(totalmem() / 1024) * 1024);
     expect(s.memory.usedBytes).toBeGreaterThan(0);
-    expect(s.trainer?.cpuPercent).toBeGreaterThan(50);
+    // Busy for 300 ms; another test worker may share the core, so only a clear share is asserted.
+    expect(s.trainer?.cpuPercent).toBeGreaterThan(20);
     expect(s.trainer?.rssBytes).toBeGreaterThan(10 * 2 ** 20);
     expect(s.network.readBytesPerSec).toBeGreaterThanOrEqual(0);
   });
