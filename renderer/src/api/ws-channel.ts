@@ -4,6 +4,20 @@ export class SessionRefused extends Error {
   override name = 'SessionRefused';
 }
 
+export class ServerUnreachable extends Error {
+  override name = 'ServerUnreachable';
+}
+
+/** Whether the HTTP server that served this page is up, whatever it answers. */
+async function serverAnswers(): Promise<boolean> {
+  try {
+    await fetch(location.pathname, { method: 'HEAD', cache: 'no-store', credentials: 'same-origin' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * `serve` mode: trade the URL's one-time token for a session cookie, take the token out of the
  * address bar, then open the API's WebSocket on the same origin.
@@ -23,10 +37,16 @@ export async function openWebSocketChannel(): Promise<MessageChannel<unknown, Rp
     if (!res.ok) throw new SessionRefused('the link’s token was refused');
   }
   const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api`);
-  await new Promise<void>((resolve, reject) => {
-    socket.addEventListener('open', () => resolve(), { once: true });
-    socket.addEventListener('close', () => reject(new SessionRefused('the server refused this session')), { once: true });
+  const opened = await new Promise<boolean>((resolve) => {
+    socket.addEventListener('open', () => resolve(true), { once: true });
+    socket.addEventListener('close', () => resolve(false), { once: true });
   });
+  if (!opened) {
+    // Closed before opening: either the server is down (retry later) or it is up and refused
+    // this session (401: the cookie is gone or the server restarted), which no retry will fix.
+    if (await serverAnswers()) throw new SessionRefused('the server refused this session');
+    throw new ServerUnreachable('the server does not answer');
+  }
   return {
     send: (message) => socket.send(JSON.stringify(message)),
     onMessage: (listener) => {

@@ -1,3 +1,4 @@
+import { formatDuration } from '../../../shared/run-labels.js';
 import type { RunRecord, RunStatus } from '../../../shared/run-record.js';
 
 type RunRecordOf<T extends RunRecord['type']> = Extract<RunRecord, { type: T }>;
@@ -38,6 +39,10 @@ export class RunTimeline {
   status: RunStatus | null = null;
   reason: string | undefined;
   stderrTail: string[] = [];
+  exitCode: number | null = null;
+  signal: string | null = null;
+  /** The trainer's own complaint (bad input, e.g. a CSV column), naming the field when it can. */
+  trainerError: TrainerEventOf<'error'> | null = null;
   backend: BackendChoice | null = null;
   dataset: DatasetInfo | null = null;
   totalSteps = 0;
@@ -83,16 +88,27 @@ export class RunTimeline {
         this.markers.push({ step: record.step, time: record.time, label: parts.join(' ') || `lr→${formatNumber(record.lr)}`, kind: 'hyperparams' });
         break;
       }
+      case 'error':
+        this.trainerError = record;
+        break;
       case 'paused':
         this.markers.push({ step: record.step, time: record.time, label: 'paused', kind: 'pause' });
         break;
-      case 'resumed':
+      case 'resumed': {
+        // A pause and its resume at the same step would draw one label over the other: one marker says both.
+        const pause = this.markers.at(-1);
+        if (pause?.kind === 'pause' && pause.step === record.step) {
+          pause.label = `paused ${formatDuration((record.time - pause.time) / 1000)}`;
+          break;
+        }
         this.markers.push({ step: record.step, time: record.time, label: 'resumed', kind: 'resume' });
         break;
+      }
       case 'resume':
         this.truncateAfter(record.fromStep);
         this.markers.push({ step: record.fromStep, time: record.time, label: 'restarted', kind: 'restart' });
         this.done = null;
+        this.trainerError = null;
         break;
       case 'done':
         this.done = record;
@@ -114,6 +130,8 @@ export class RunTimeline {
         this.status = record.status;
         this.reason = record.reason;
         this.stderrTail = record.stderrTail ?? [];
+        this.exitCode = record.exitCode ?? null;
+        this.signal = record.signal ?? null;
         if (record.status !== 'running') this.progress = null;
         break;
     }

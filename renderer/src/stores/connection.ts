@@ -32,11 +32,13 @@ export const useConnectionStore = defineStore('connection', () => {
       info.value = await connected.client.api.getInfo({});
       state.value = 'connected';
       problem.value = null;
-      connected.client.on('runs-changed', () => void refreshInfo());
+      connected.client.on('runs-changed', () => void refreshInfo().catch(() => {}));
       for (const l of listeners) l(connected.client);
       watchForClose(connected.client);
     } catch (error) {
-      if (error instanceof SessionRefused && attempt === 0 && state.value === 'connecting') {
+      if (error instanceof SessionRefused) {
+        // The server is up and turned this page away: retrying cannot help, a fresh link can.
+        client.value = null;
         state.value = 'refused';
         problem.value = 'Session expired — open the URL printed by `hpc-studio serve`.';
         return;
@@ -55,11 +57,24 @@ export const useConnectionStore = defineStore('connection', () => {
     });
   }
 
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  /** Seconds until the next attempt, for the banner. */
+  const retryInSec = ref(0);
+
   function retry(): void {
     state.value = 'reconnecting';
     const delay = Math.min(10_000, 500 * 2 ** attempt++);
-    setTimeout(() => void connect(), delay);
+    retryInSec.value = Math.ceil(delay / 1000);
+    clearTimeout(timer);
+    timer = setTimeout(() => void connect(), delay);
   }
 
-  return { state, transport, info, problem, client, connect, onConnected, refreshInfo };
+  /** Try again now (the banner's button), instead of waiting for the backoff. */
+  function retryNow(): void {
+    clearTimeout(timer);
+    state.value = state.value === 'refused' ? 'connecting' : state.value;
+    void connect();
+  }
+
+  return { state, transport, info, problem, client, retryInSec, connect, retryNow, onConnected, refreshInfo };
 });

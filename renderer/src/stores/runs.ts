@@ -17,10 +17,18 @@ export const useRunsStore = defineStore('runs', () => {
     client.on('runs-changed', () => void refresh());
   });
 
+  let refreshSeq = 0;
+  /** Reloads the list; a burst of changes can overlap, so only the newest answer is kept. */
   async function refresh(): Promise<void> {
     const client = connection.client;
     if (!client) return;
-    summaries.value = await client.api.listRuns({});
+    const seq = ++refreshSeq;
+    try {
+      const list = await client.api.listRuns({});
+      if (seq === refreshSeq) summaries.value = list;
+    } catch {
+      // The connection dropped: the banner says so, and the list reloads on reconnect.
+    }
   }
 
   function select(runId: string | null): void {

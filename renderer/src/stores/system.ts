@@ -18,7 +18,7 @@ export const useSystemStore = defineStore('system', () => {
     void client.api.getHardware({}).then((h) => {
       intervalMs.value = h.intervalMs;
       samples.value = h.samples.slice(-KEEP);
-    });
+    }, () => {});
     client.on('hardware-samples', ({ samples: batch }) => {
       const list = samples.value;
       list.push(...batch);

@@ -1,9 +1,9 @@
 import { defineStore } from 'pinia';
-import { computed, ref, shallowRef, triggerRef, watch } from 'vue';
+import { computed, reactive, ref, shallowRef, triggerRef, watch } from 'vue';
 import type { ApiClient } from '../../../shared/api-client.js';
 import type { FieldError } from '../../../shared/field-error.js';
 import { fieldErrors } from '../../../shared/field-error.js';
-import { RunConfig } from '../../../shared/run-config.js';
+import { DEFAULT_RUN_CONFIG, RunConfig } from '../../../shared/run-config.js';
 import { ApiError } from '../../../shared/rpc-protocol.js';
 import { HyperparamChange } from '../../../shared/trainer-protocol.js';
 import { RunTimeline } from '../series/run-timeline.js';
@@ -13,10 +13,41 @@ import { useRunsStore } from './runs.js';
 /** A form's errors by the field they concern (`lr`, `batchSize`, `dataset`, `target`, …). */
 export type FormErrors = Record<string, string>;
 
+/** The new-run form's fields as typed (text, so a half-typed number is kept as it is). */
+export interface RunDraft {
+  dataset: 'fashion-mnist' | 'csv';
+  csvPath: string;
+  target: string;
+  model: string;
+  epochs: string;
+  batchSize: string;
+  lr: string;
+  optimizer: string;
+  seed: string;
+  limit: string;
+}
+
+function defaultDraft(): RunDraft {
+  const c = DEFAULT_RUN_CONFIG;
+  return {
+    dataset: 'fashion-mnist',
+    csvPath: 'resources/linear-regression.csv',
+    target: 'y',
+    model: c.model,
+    epochs: String(c.epochs),
+    batchSize: String(c.batchSize),
+    lr: String(c.lr),
+    optimizer: c.optimizer,
+    seed: String(c.seed),
+    limit: '',
+  };
+}
+
 function byField(errors: FieldError[]): FormErrors {
   const out: FormErrors = {};
   for (const e of errors) {
-    const field = e.field === 'dataset.target' ? 'target' : e.field.startsWith('dataset') ? 'dataset' : e.field;
+    const field =
+      e.field === 'dataset.target' ? 'target' : e.field === 'dataset.path' ? 'csvPath' : e.field.startsWith('dataset') ? 'dataset' : e.field;
     out[field] ??= e.message;
   }
   return out;
@@ -34,6 +65,8 @@ export const useTrainingStore = defineStore('training', () => {
   /** Bumped whenever the timeline changed, at most once per animation frame. */
   const revision = ref(0);
   const formErrors = ref<FormErrors>({});
+  /** What the user typed in the new-run form; kept here so it survives the form leaving the screen while a run starts. */
+  const draft = reactive<RunDraft>(defaultDraft());
   const liveErrors = ref<FormErrors>({});
   const starting = ref(false);
   const actionError = ref<string | null>(null);
@@ -142,5 +175,5 @@ export const useTrainingStore = defineStore('training', () => {
     }
   }
 
-  return { timeline, revision, formErrors, liveErrors, starting, actionError, activeRunId, shownRunId, isLive, start, control, apply, load };
+  return { timeline, revision, draft, formErrors, liveErrors, starting, actionError, activeRunId, shownRunId, isLive, start, control, apply, load };
 });
