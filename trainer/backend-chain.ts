@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -9,14 +10,21 @@ import { registerWasmKernels } from './kernels/register-wasm-kernels.js';
 
 const require = createRequire(import.meta.url);
 
+/** Optional packages, typed as plain strings since they are usually absent when this compiles. */
+const NATIVE: { gpu: string; cpu: string } = { gpu: '@tensorflow/tfjs-node-gpu', cpu: '@tensorflow/tfjs-node' };
+
 /** Loads one backend and makes it current, or throws why it cannot. */
 const loaders: Record<BackendName, () => Promise<void>> = {
   'tensorflow-gpu': async () => {
-    await importNative('@tensorflow/tfjs-node-gpu');
+    assertInstalled(NATIVE.gpu);
+    // Without a GPU, libtensorflow's CUDA build quietly runs on the CPU; the CPU build is then the honest choice.
+    if (!cudaGpuVisible()) throw new Error('no CUDA GPU visible');
+    await import(NATIVE.gpu);
     await activate('tensorflow');
   },
   tensorflow: async () => {
-    await importNative('@tensorflow/tfjs-node');
+    assertInstalled(NATIVE.cpu);
+    await import(NATIVE.cpu);
     await activate('tensorflow');
   },
   wasm: async () => {
@@ -26,7 +34,11 @@ const loaders: Record<BackendName, () => Promise<void>> = {
     registerWasmKernels();
     await activate('wasm');
   },
-  cpu: async () => activate('cpu'),
+  cpu: async () => {
+    // The cpu backend's first use prints a banner urging tfjs-node; the chain already reports why that was skipped.
+    tf.env().set('PROD', true);
+    await activate('cpu');
+  },
 };
 
 /**
@@ -58,13 +70,21 @@ export async function chooseBackend(forced?: string): Promise<BackendChoice> {
   throw new Error(`no TensorFlow.js backend could load: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
 }
 
-async function importNative(pkg: string): Promise<void> {
+function assertInstalled(pkg: string): void {
   try {
     require.resolve(pkg);
   } catch {
     throw new Error('not installed');
   }
-  await import(pkg);
+}
+
+/** An NVIDIA driver exposing at least one GPU, not hidden by CUDA_VISIBLE_DEVICES. */
+function cudaGpuVisible(): boolean {
+  const visible = process.env.CUDA_VISIBLE_DEVICES;
+  if (visible !== undefined && (visible.trim() === '' || visible.trim() === '-1')) return false;
+  if (process.platform !== 'linux') return true;
+  const gpus = '/proc/driver/nvidia/gpus';
+  return existsSync(gpus) && readdirSync(gpus).length > 0;
 }
 
 async function activate(name: string): Promise<void> {

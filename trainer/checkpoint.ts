@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { RunConfig } from '../shared/run-config.js';
@@ -62,6 +62,7 @@ export function writeCheckpoint(dir: string, checkpoint: Checkpoint): string {
   MAGIC.copy(fixed, 0);
   fixed.writeUInt32LE(CHECKPOINT_VERSION, 8);
   fixed.writeUInt32LE(header.length, 12);
+  mkdirSync(dir, { recursive: true });
   const file = join(dir, CHECKPOINT_FILE);
   const temp = join(dir, `.${CHECKPOINT_FILE}.${process.pid}.tmp`);
   const fd = openSync(temp, 'w');

@@ -1,17 +1,14 @@
-import * as tf from '@tensorflow/tfjs-core';
-import type { RunConfig } from '../shared/run-config.js';
 import { TrainerCommand, TrainerEvent, type BackendChoice } from '../shared/trainer-protocol.js';
 import { chooseBackend } from './backend-chain.js';
-import { readCheckpoint, writeCheckpoint, type TrainingPosition } from './checkpoint.js';
+import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { loadDataset } from './data/load-dataset.js';
 import { InputError } from './input-error.js';
 import { createModel } from './models/create-model.js';
-import type { Model } from './models/model.js';
 import { createOptimizer } from './optimizers/create-optimizer.js';
-import type { Optimizer } from './optimizers/optimizer.js';
 import { connectToParent } from './parent-channel.js';
 import { TrainingControl } from './training-control.js';
 import { freshPosition, TrainingLoop } from './training-loop.js';
+import { restore, snapshot } from './training-snapshot.js';
 
 /** Exit codes the supervisor reads: 0 done or stopped, 1 crashed, 2 bad input. */
 const EXIT = { ok: 0, crashed: 1, badInput: 2 } as const;
@@ -42,7 +39,8 @@ parent.onMessage((raw) => {
     case 'start':
       if (started) return log('warn', 'rejected start: this trainer is already running a run');
       started = true;
-      void train(command).then(exit, fail);
+      // A start sent before `ready` waits for the backend; if none loads, the ready path reports it.
+      void backendLoading.then((backend) => train(command, backend).then(exit, fail), () => {});
       return;
     case 'pause':
       return control.pause();
@@ -59,15 +57,10 @@ parent.onMessage((raw) => {
 // If the host dies, stop cleanly rather than train on as an orphan.
 parent.onDisconnect(() => (started ? control.stop() : void exit(EXIT.ok)));
 
-let backend: BackendChoice;
-try {
-  backend = await chooseBackend(process.env.HPC_STUDIO_BACKEND);
-} catch (error) {
-  await fail(error);
-}
-emit({ type: 'ready', time: Date.now(), backend: backend!, pid: process.pid });
+const backendLoading = chooseBackend(process.env.HPC_STUDIO_BACKEND);
+backendLoading.then((backend) => emit({ type: 'ready', time: Date.now(), backend, pid: process.pid }), fail);
 
-async function train(command: Extract<TrainerCommand, { type: 'start' }>): Promise<number> {
+async function train(command: Extract<TrainerCommand, { type: 'start' }>, backend: BackendChoice): Promise<number> {
   const { config, runId, checkpointDir } = command;
   const checkpoint = command.resume ? readCheckpoint(checkpointDir) : null;
   if (command.resume && !checkpoint) throw new InputError('runId', `runId: run ${runId} has no checkpoint in ${checkpointDir} to resume from`);
@@ -80,7 +73,7 @@ async function train(command: Extract<TrainerCommand, { type: 'start' }>): Promi
   const optimizer = createOptimizer(config.optimizer, model.variables, config.lr);
   let position = freshPosition(config);
   if (checkpoint) {
-    restore(model, optimizer, checkpoint.tensors, checkpoint.optimizerUpdates);
+    restore(model, optimizer, checkpoint);
     position = checkpoint.position;
   }
   const loop = new TrainingLoop({
@@ -92,36 +85,10 @@ async function train(command: Extract<TrainerCommand, { type: 'start' }>): Promi
     emit,
     position,
     resumedFromStep: checkpoint ? checkpoint.position.step : undefined,
-    saveCheckpoint: (at) => save(checkpointDir, runId, config, model, optimizer, at),
+    saveCheckpoint: async (at) => writeCheckpoint(checkpointDir, await snapshot(runId, config, model, optimizer, at)),
   });
   await loop.run();
   return EXIT.ok;
-}
-
-async function save(dir: string, runId: string, config: RunConfig, model: Model, optimizer: Optimizer, position: TrainingPosition): Promise<string> {
-  const state = await optimizer.state();
-  const tensors = await Promise.all(
-    model.variables.map(async (v, i) => ({ name: model.names[i]!, shape: v.shape, values: (await v.data()) as Float32Array })),
-  );
-  for (const [slot, values] of Object.entries(state.slots)) {
-    values.forEach((v, i) => tensors.push({ name: `slot:${slot}/${i}`, shape: model.variables[i]!.shape, values: v }));
-  }
-  return writeCheckpoint(dir, { runId, config, position, optimizerUpdates: state.updates, tensors });
-}
-
-function restore(model: Model, optimizer: Optimizer, tensors: { name: string; values: Float32Array }[], updates: number): void {
-  const byName = new Map(tensors.map((t) => [t.name, t.values]));
-  model.variables.forEach((v, i) => {
-    const values = byName.get(model.names[i]!);
-    if (!values || values.length !== v.size) throw new Error(`checkpoint does not match the model at ${model.names[i]}`);
-    v.assign(tf.tensor(values, v.shape));
-  });
-  const slots: Record<string, Float32Array[]> = {};
-  for (const [name, values] of byName) {
-    const m = /^slot:(\w+)\/(\d+)$/.exec(name);
-    if (m) (slots[m[1]!] ??= [])[Number(m[2])] = values;
-  }
-  optimizer.restore({ updates, slots });
 }
 
 async function exit(code: number): Promise<never> {

@@ -126,7 +126,13 @@ export class TrainingLoop {
     const change = control.takeChange();
     if (change) {
       if (change.lr !== undefined) this.pos.lr = this.o.optimizer.lr = change.lr;
-      if (change.batchSize !== undefined) this.pos.batchSize = Math.min(change.batchSize, this.o.dataset.train.count);
+      if (change.batchSize !== undefined) {
+        const trainSize = this.o.dataset.train.count;
+        if (change.batchSize > trainSize) {
+          emit({ type: 'log', time: this.now(), level: 'warn', message: `batchSize ${change.batchSize} is larger than the training set; using ${trainSize}` });
+        }
+        this.pos.batchSize = Math.min(change.batchSize, trainSize);
+      }
       emit({ type: 'hyperparams', time: this.now(), step: this.pos.step + 1, lr: this.pos.lr, batchSize: this.pos.batchSize });
     }
     return false;

@@ -40,6 +40,23 @@ describe('checkpoints', () => {
     expect(() => readCheckpoint(dir)).toThrow(/truncated/);
   });
 
+  it('create their folder when it is missing', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'ckpt-')), 'run-x', 'checkpoints');
+    expect(writeCheckpoint(dir, checkpoint(3))).toBe(join(dir, 'latest.ckpt'));
+    expect(readCheckpoint(dir)?.position.step).toBe(3);
+  });
+
+  it('refuse a file of another kind, or from a newer format', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ckpt-'));
+    const file = writeCheckpoint(dir, checkpoint(10));
+    const bytes = readFileSync(file);
+    bytes.writeUInt32LE(99, 8);
+    writeFileSync(file, bytes);
+    expect(() => readCheckpoint(dir)).toThrow(/format 99, newer than this release reads \(1\)/);
+    writeFileSync(file, 'not a checkpoint at all');
+    expect(() => readCheckpoint(dir)).toThrow(/is not an HPC Studio checkpoint/);
+  });
+
   it('are absent for a run that never saved one', () => {
     expect(readCheckpoint(mkdtempSync(join(tmpdir(), 'ckpt-')))).toBeNull();
   });

@@ -19,7 +19,7 @@ export abstract class Optimizer {
     public lr: number,
     slotNames: readonly string[],
   ) {
-    for (const name of slotNames) this.slots[name] = params.map((p) => tf.variable(tf.zerosLike(p), false));
+    for (const name of slotNames) this.slots[name] = params.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
   }
 
   /** `grads[i]` is the gradient of `params[i]`. */
@@ -41,7 +41,7 @@ export abstract class Optimizer {
     for (const [name, vars] of Object.entries(this.slots)) {
       const saved = state.slots[name];
       if (!saved || saved.length !== vars.length) throw new Error(`checkpoint lacks optimizer slot ${name}`);
-      vars.forEach((v, i) => v.assign(tf.tensor(saved[i]!, v.shape)));
+      vars.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(saved[i]!, v.shape))));
     }
   }
 
