@@ -1,3 +1,4 @@
+import { describeDataset, type RunConfig } from './run-config.js';
 import type { RunSummary } from './run-record.js';
 
 /** How the CLI's `runs` table and the app's run list name a run's outcome, so they agree. */
@@ -19,4 +20,18 @@ export function formatDuration(seconds: number): string {
   if (h > 0) return `${h}h${String(m).padStart(2, '0')}m`;
   if (m > 0) return `${m}m${String(s % 60).padStart(2, '0')}s`;
   return `${s}s`;
+}
+
+/** A run's settings as label/value rows, in the order the CLI and the run page show them. */
+export function configEntries(c: RunConfig): [label: string, value: string][] {
+  return [
+    ['dataset', describeDataset(c.dataset)],
+    ['model', c.model],
+    ['optimizer', c.optimizer],
+    ['lr', String(c.lr)],
+    ['batch size', String(c.batchSize)],
+    ['epochs', String(c.epochs)],
+    ['seed', String(c.seed)],
+    ['limit', c.limit === undefined ? 'all' : String(c.limit)],
+  ];
 }

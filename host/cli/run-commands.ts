@@ -1,5 +1,5 @@
-import { describeDataset, type RunConfig } from '../../shared/run-config.js';
-import { finalMetric } from '../../shared/run-labels.js';
+import { describeDataset } from '../../shared/run-config.js';
+import { configEntries, finalMetric } from '../../shared/run-labels.js';
 import type { RunSummary } from '../../shared/run-record.js';
 import { ApiError } from '../../shared/rpc-protocol.js';
 import { DataDirLock } from '../run-lock.js';
@@ -63,7 +63,7 @@ export function runsShowCommand(runId: string, options: Options): number {
       ['run', summary.id],
       ['created', new Date(summary.createdAt).toLocaleString()],
       ['status', summary.status + (summary.reason ? ` (${summary.reason})` : '')],
-      ...configRows(summary.config),
+      ...configEntries(summary.config),
       ['backend', summary.backend ?? '-'],
       ['progress', `step ${summary.step}, epoch ${summary.epoch}`],
       ['result', finalMetric(summary)],
@@ -85,8 +85,8 @@ export function runsCompareCommand(runIds: string[], options: Options): number {
   return guarded(() => {
     const { store, isActive } = open(options.dataDir);
     const runs: RunSummary[] = runIds.map((id) => store.detail(id, isActive(id)).summary);
-    const fields = configRows(runs[0]!.config).map(([name]) => name!);
-    const perRun = runs.map((r) => new Map(configRows(r.config) as [string, string][]));
+    const fields = configEntries(runs[0]!.config).map(([name]) => name!);
+    const perRun = runs.map((r) => new Map(configEntries(r.config) as [string, string][]));
     const differing = fields.filter((f) => new Set(perRun.map((m) => m.get(f))).size > 1);
     if (options.json) {
       process.stdout.write(JSON.stringify({ runs, differing }, null, 2) + '\n');
@@ -113,17 +113,4 @@ export function runsDeleteCommand(runId: string, options: Options): number {
     else process.stdout.write(`deleted ${runId}\n`);
     return EXIT.done;
   });
-}
-
-function configRows(c: RunConfig): string[][] {
-  return [
-    ['dataset', describeDataset(c.dataset)],
-    ['model', c.model],
-    ['optimizer', c.optimizer],
-    ['lr', String(c.lr)],
-    ['batch size', String(c.batchSize)],
-    ['epochs', String(c.epochs)],
-    ['seed', String(c.seed)],
-    ['limit', c.limit === undefined ? 'all' : String(c.limit)],
-  ];
 }

@@ -3,6 +3,7 @@ import { AllGpus, type GpuSource } from './gpu-source.js';
 import type { HostSampler } from './host-sampler.js';
 import { NvidiaSmiSampler } from './nvidia-smi-sampler.js';
 import { ProcSampler } from './proc-sampler.js';
+import { RepeatingTask } from './repeating-task.js';
 import { RocmSmiSampler } from './rocm-smi.js';
 import { SystemInformationSampler } from './systeminformation-sampler.js';
 
@@ -23,13 +24,13 @@ export interface HardwareMonitorOptions {
  * process alive on its own.
  */
 export class HardwareMonitor {
-  private timer: NodeJS.Timeout | null = null;
   private readonly listeners = new Set<(sample: HardwareSample) => void>();
-  private busy = false;
   private readonly now: () => number;
+  private readonly ticker: RepeatingTask;
 
   constructor(private readonly o: HardwareMonitorOptions) {
     this.now = o.now ?? Date.now;
+    this.ticker = new RepeatingTask(() => this.tick(), o.intervalMs, o.keepAlive);
   }
 
   onSample(listener: (sample: HardwareSample) => void): () => void {
@@ -39,8 +40,7 @@ export class HardwareMonitor {
 
   async start(): Promise<void> {
     await this.o.gpu.start();
-    await this.tick();
-    this.schedule();
+    await this.ticker.start();
   }
 
   get intervalMs(): number {
@@ -50,20 +50,12 @@ export class HardwareMonitor {
   setIntervalMs(intervalMs: number): void {
     this.o.intervalMs = intervalMs;
     this.o.gpu.setPeriod(intervalMs);
-    if (!this.timer) return;
-    clearInterval(this.timer);
-    this.schedule();
+    this.ticker.setPeriod(intervalMs);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.ticker.stop();
     this.o.gpu.stop();
-  }
-
-  private schedule(): void {
-    this.timer = setInterval(() => void this.tick(), this.o.intervalMs);
-    if (!this.o.keepAlive) this.timer.unref();
   }
 
   /** Reads one sample now. */
@@ -80,16 +72,10 @@ export class HardwareMonitor {
   }
 
   private async tick(): Promise<void> {
-    // A slow read (a busy disk, a stalled /proc) skips a beat instead of piling up.
-    if (this.busy) return;
-    this.busy = true;
-    try {
-      const sample = await this.sample();
-      for (const l of this.listeners) l(sample);
-    } finally {
-      this.busy = false;
-    }
+    const sample = await this.sample();
+    for (const l of this.listeners) l(sample);
   }
+
 }
 
 /** The monitor for this machine: /proc on Linux, systeminformation elsewhere; nvidia-smi and rocm-smi for GPUs. */

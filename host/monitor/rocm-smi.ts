@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import type { GpuProcess, GpuSample, GpuStatus } from '../../shared/hardware-sample.js';
 import type { GpuSource } from './gpu-source.js';
 import { numberCell } from './nvidia-smi-csv.js';
+import { RepeatingTask } from './repeating-task.js';
 
 /** rocm-smi is a Python script that takes a few hundred ms per call: never poll it faster than this. */
 const MIN_PERIOD_MS = 1000;
@@ -53,15 +54,16 @@ export function parseRocmSmi(json: string): GpuSample[] {
 export class RocmSmiSampler implements GpuSource {
   private status: GpuStatus = { available: false, reason: 'starting' };
   private latest: { gpus: GpuSample[]; at: number } = { gpus: [], at: 0 };
-  private timer: NodeJS.Timeout | null = null;
-  private busy = false;
+  private readonly poller: RepeatingTask;
 
-  constructor(private readonly o: { periodMs: number; command?: string; env?: NodeJS.ProcessEnv }) {}
+  constructor(private readonly o: { periodMs: number; command?: string; env?: NodeJS.ProcessEnv }) {
+    this.poller = new RepeatingTask(() => this.poll(), this.period());
+  }
 
   async start(): Promise<void> {
-    await this.poll();
-    if (this.status.reason?.includes('not found')) return;
-    this.schedule();
+    await this.poller.start();
+    // Without the tool there is nothing to poll for.
+    if (this.status.reason?.includes('not found')) this.poller.stop();
   }
 
   gpus(now: number): GpuSample[] {
@@ -78,32 +80,21 @@ export class RocmSmiSampler implements GpuSource {
 
   setPeriod(periodMs: number): void {
     this.o.periodMs = periodMs;
-    if (!this.timer) return;
-    clearInterval(this.timer);
-    this.schedule();
+    this.poller.setPeriod(this.period());
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.poller.stop();
   }
 
   private period(): number {
     return Math.max(MIN_PERIOD_MS, this.o.periodMs);
   }
 
-  private schedule(): void {
-    this.timer = setInterval(() => void this.poll(), this.period());
-    this.timer.unref();
-  }
-
   private poll(): Promise<void> {
-    if (this.busy) return Promise.resolve();
-    this.busy = true;
     const command = this.o.command ?? 'rocm-smi';
     return new Promise((resolve) => {
       execFile(command, ROCM_SMI_ARGS, { env: this.o.env ?? process.env, timeout: 10_000 }, (error, stdout, stderr) => {
-        this.busy = false;
         if (error) {
           const notFound = (error as NodeJS.ErrnoException).code === 'ENOENT';
           this.status = { available: false, reason: notFound ? `${command} not found (no AMD ROCm installed)` : `${command} failed: ${(stderr || error.message).trim().split('\n')[0]}` };
