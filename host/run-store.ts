@@ -1,11 +1,14 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunConfig } from '../shared/run-config.js';
-import { EMPTY_RUN_META, RunMeta, type RunDetail, type RunSummary } from '../shared/run-record.js';
+import { EMPTY_RUN_META, RunMeta, type RunDetail, type RunRecord, type RunSummary } from '../shared/run-record.js';
 import { ApiError } from '../shared/rpc-protocol.js';
 import { writeFileAtomic } from './atomic-file.js';
+import type { SeriesWindow } from '../shared/series-window.js';
 import { readRunLog, RunLogWriter } from './run-log.js';
 import { summarizeRun } from './run-summary.js';
+import { RunContentsCache } from './series/run-contents-cache.js';
+import type { RunContents } from './series/series-cache-file.js';
 
 const RUN_ID = /^run-\d{8}-\d{6}-[0-9a-f]{4}$/;
 const LOG_FILE = 'run.log.jsonl';
@@ -17,6 +20,8 @@ export interface RunPaths {
   /** Tags, note, archived: the user's, kept apart from the append-only log. */
   meta: string;
   checkpoints: string;
+  /** The log's contents in columns, rebuilt from the log whenever it is stale. */
+  seriesCache: string;
 }
 
 /**
@@ -25,7 +30,7 @@ export interface RunPaths {
  */
 export class RunStore {
   readonly runsDir: string;
-  private readonly cache = new Map<string, { size: number; mtimeMs: number; summary: RunSummary }>();
+  private readonly contents = new RunContentsCache((runId) => this.existing(runId));
 
   constructor(
     dataDir: string,
@@ -39,7 +44,14 @@ export class RunStore {
   paths(runId: string): RunPaths {
     if (!RUN_ID.test(runId)) throw new ApiError({ code: 'not-found', message: `runId: no run named ${JSON.stringify(runId)}` });
     const dir = join(this.runsDir, runId);
-    return { dir, log: join(dir, LOG_FILE), config: join(dir, 'config.json'), meta: join(dir, 'meta.json'), checkpoints: join(dir, 'checkpoints') };
+    return {
+      dir,
+      log: join(dir, LOG_FILE),
+      config: join(dir, 'config.json'),
+      meta: join(dir, 'meta.json'),
+      checkpoints: join(dir, 'checkpoints'),
+      seriesCache: join(dir, 'series.cache'),
+    };
   }
 
   create(config: RunConfig): { runId: string; log: RunLogWriter } {
@@ -78,18 +90,11 @@ export class RunStore {
   }
 
   summary(runId: string, active: boolean): RunSummary {
-    const p = this.existing(runId);
-    const stat = statSync(p.log);
-    const cached = this.cache.get(runId);
-    if (cached && cached.size === stat.size && cached.mtimeMs === stat.mtimeMs && !active) {
-      return { ...cached.summary, resumable: this.resumable(runId), meta: this.meta(runId) };
-    }
-    const summary = this.detail(runId, active).summary;
-    this.cache.set(runId, { size: stat.size, mtimeMs: stat.mtimeMs, summary });
-    return summary;
+    return this.summarize(runId, this.contents.get(runId, active), active);
   }
 
-  detail(runId: string, active: boolean): RunDetail {
+  /** Every record of the run, as written (superseded ones included). */
+  detail(runId: string, active: boolean): { summary: RunSummary; records: RunRecord[] } {
     const p = this.existing(runId);
     const log = readRunLog(p.log);
     const summary = summarizeRun(log.header, log.records, {
@@ -100,6 +105,25 @@ export class RunStore {
       meta: this.meta(runId),
     });
     return { summary, records: log.records };
+  }
+
+  /** What a run's page needs: its events (no per-step or hardware records: those are read as series windows). */
+  view(runId: string, active: boolean): RunDetail {
+    const contents = this.contents.get(runId, active);
+    return {
+      summary: this.summarize(runId, contents, active),
+      records: contents.events.filter((r) => r.type !== 'hardware'),
+      lastStep: contents.lastStep,
+    };
+  }
+
+  seriesWindow(runId: string, active: boolean, query: Parameters<RunContents['series']['window']>[0]): SeriesWindow {
+    return this.contents.get(runId, active).series.window(query);
+  }
+
+  /** A record the supervisor just wrote to the training run's log. */
+  noteRecord(runId: string, record: RunRecord): void {
+    this.contents.record(runId, record);
   }
 
   meta(runId: string): RunMeta {
@@ -124,7 +148,17 @@ export class RunStore {
 
   delete(runId: string): void {
     rmSync(this.existing(runId).dir, { recursive: true, force: true });
-    this.cache.delete(runId);
+    this.contents.forget(runId);
+  }
+
+  private summarize(runId: string, contents: RunContents, active: boolean): RunSummary {
+    return summarizeRun(contents.header, contents.lastStep ? [...contents.events, contents.lastStep] : contents.events, {
+      active,
+      resumable: this.resumable(runId),
+      tornTail: contents.tornTail,
+      updatedAt: statSync(this.existing(runId).log).mtimeMs,
+      meta: this.meta(runId),
+    });
   }
 
   private existing(runId: string): RunPaths {

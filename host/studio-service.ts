@@ -24,7 +24,10 @@ export class StudioService implements StudioApi {
 
   constructor(private readonly deps: StudioServiceDeps) {
     this.hardware = new SampleHistory(deps.monitor, (samples) => this.emit('hardware-samples', { samples }));
-    deps.supervisor.onRecord((runId, record) => this.emit('run-record', { runId, record }));
+    deps.supervisor.onRecord((runId, record) => {
+      deps.store.noteRecord(runId, record);
+      this.emit('run-record', { runId, record });
+    });
     deps.supervisor.onStatusChange(() => this.emit('runs-changed', {}));
   }
 
@@ -43,7 +46,10 @@ export class StudioService implements StudioApi {
 
   listRuns: StudioApi['listRuns'] = async () => this.deps.store.list((id) => this.isActive(id));
 
-  getRun: StudioApi['getRun'] = async ({ runId }) => this.deps.store.detail(runId, this.isActive(runId));
+  getRun: StudioApi['getRun'] = async ({ runId }) => this.deps.store.view(runId, this.isActive(runId));
+
+  getSeriesWindow: StudioApi['getSeriesWindow'] = async ({ runId, ...query }) =>
+    this.deps.store.seriesWindow(runId, this.isActive(runId), query);
 
   startRun: StudioApi['startRun'] = async ({ config }) => {
     const runId = await this.deps.supervisor.start(config);

@@ -75,14 +75,14 @@ export class TrainerSupervisor {
   /** Continues a stopped or failed run from its newest checkpoint, as the same run. */
   async resume(runId: string): Promise<string> {
     this.assertIdle();
-    const detail = this.deps.store.detail(runId, false);
-    if (detail.summary.status === 'done') {
+    const summary = this.deps.store.summary(runId, false);
+    if (summary.status === 'done') {
       throw new ApiError({ code: 'conflict', message: `run ${runId} is done; only a stopped or failed run can resume` });
     }
-    if (!detail.summary.resumable) {
+    if (!summary.resumable) {
       throw new ApiError({ code: 'conflict', message: `run ${runId} has no checkpoint to resume from` });
     }
-    return this.launch(runId, this.deps.store.appendLog(runId), detail.summary.config, true);
+    return this.launch(runId, this.deps.store.appendLog(runId), summary.config, true);
   }
 
   pause(runId: string): void {

@@ -7,7 +7,7 @@ import {
   type ApiMethodName,
   type ApiParams,
   type ApiResult,
-  type StudioApi,
+  type StudioClientApi,
 } from './api-contract.js';
 import { fieldErrors } from './field-error.js';
 import { ApiError, ServerMessage, type MessageChannel, type RpcRequest } from './rpc-protocol.js';
@@ -29,7 +29,7 @@ export class ApiClient {
   readonly whenClosed = new Promise<Error>((resolve) => (this.resolveClosed = resolve));
 
   /** Typed proxy: `client.api.listRuns({})`. */
-  readonly api: StudioApi;
+  readonly api: StudioClientApi;
 
   constructor(
     private readonly channel: MessageChannel<unknown, RpcRequest>,
@@ -39,7 +39,7 @@ export class ApiClient {
     channel.onClose?.(() => this.close(new Error('connection closed')));
     this.api = Object.fromEntries(
       (Object.keys(apiMethods) as ApiMethodName[]).map((m) => [m, (p: never) => this.call(m, p)]),
-    ) as unknown as StudioApi;
+    ) as unknown as StudioClientApi;
   }
 
   call<M extends ApiMethodName>(method: M, params: ApiParams<M>): Promise<ApiResult<M>> {

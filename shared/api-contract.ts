@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { HardwareSample, SAMPLE_INTERVAL_MS } from './hardware-sample.js';
 import { RunConfig } from './run-config.js';
 import { RunDetail, RunMeta, RunRecord, RunSummary } from './run-record.js';
+import { SeriesWindow, SeriesWindowQuery } from './series-window.js';
 import { BackendChoice, HyperparamChange } from './trainer-protocol.js';
 
 /**
@@ -25,6 +26,8 @@ export const apiMethods = {
   getInfo: { params: z.object({}), result: StudioInfo },
   listRuns: { params: z.object({}), result: z.array(RunSummary) },
   getRun: { params: RunRef, result: RunDetail },
+  /** A run's series over an x window, reduced to the chart's width without losing any extreme. */
+  getSeriesWindow: { params: SeriesWindowQuery, result: SeriesWindow },
   startRun: { params: z.object({ config: RunConfig }), result: RunRef },
   pauseRun: { params: RunRef, result: z.object({}) },
   unpauseRun: { params: RunRef, result: z.object({}) },
@@ -61,7 +64,10 @@ export const PARAMS_WRAPPER: Partial<Record<keyof typeof apiMethods, string>> = 
 
 export type ApiMethods = typeof apiMethods;
 export type ApiMethodName = keyof ApiMethods;
-export type ApiParams<M extends ApiMethodName> = z.infer<ApiMethods[M]['params']>;
+/** What a caller sends; defaults are filled in by the schema on arrival. */
+export type ApiParams<M extends ApiMethodName> = z.input<ApiMethods[M]['params']>;
+/** What the service receives: checked, with defaults filled in. */
+export type ApiCheckedParams<M extends ApiMethodName> = z.infer<ApiMethods[M]['params']>;
 export type ApiResult<M extends ApiMethodName> = z.infer<ApiMethods[M]['result']>;
 
 export const apiEvents = {
@@ -78,4 +84,6 @@ export type ApiEventName = keyof ApiEvents;
 export type ApiEventPayload<E extends ApiEventName> = z.infer<ApiEvents[E]>;
 
 /** The API as the host implements it. */
-export type StudioApi = { [M in ApiMethodName]: (params: ApiParams<M>) => Promise<ApiResult<M>> };
+export type StudioApi = { [M in ApiMethodName]: (params: ApiCheckedParams<M>) => Promise<ApiResult<M>> };
+/** The API as a client calls it. */
+export type StudioClientApi = { [M in ApiMethodName]: (params: ApiParams<M>) => Promise<ApiResult<M>> };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RunConfig } from './run-config.js';
-import { BackendName, HyperparamChange, TrainerEvent } from './trainer-protocol.js';
+import { BackendName, HyperparamChange, StepEvent, TrainerEvent } from './trainer-protocol.js';
 
 /** Bumped when the log format changes; readers keep reading every older version. */
 export const RUN_LOG_VERSION = 1;
@@ -114,5 +114,6 @@ export const RunSummary = z.object({
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 
-export const RunDetail = z.object({ summary: RunSummary, records: z.array(RunRecord) });
+/** A run's page: its events; per-step values and hardware readings are read as series windows. */
+export const RunDetail = z.object({ summary: RunSummary, records: z.array(RunRecord), lastStep: StepEvent.nullable() });
 export type RunDetail = z.infer<typeof RunDetail>;

@@ -57,6 +57,23 @@ export const DatasetInfo = z.object({
 });
 export type DatasetInfo = z.infer<typeof DatasetInfo>;
 
+/** One training step: the per-step series a run's charts draw. */
+export const StepEvent = z.object({
+  type: z.literal('step'),
+  time,
+  step: z.number().int(),
+  epoch: z.number().int(),
+  /** Fraction of the current epoch done, 0–1. */
+  epochProgress: z.number(),
+  loss: finite,
+  accuracy: finite.optional(),
+  lr: z.number(),
+  batchSize: z.number().int(),
+  samplesPerSec: z.number(),
+  samplesSeen: z.number().int(),
+  etaSec: z.number(),
+});
+
 export const TrainerEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), time, backend: BackendChoice, pid: z.number().int() }),
   /** Progress of long preparation work (loading data, evaluating). */
@@ -78,21 +95,7 @@ export const TrainerEvent = z.discriminatedUnion('type', [
     /** Wall time already spent training before this process, so ETA and time axes continue. */
     elapsedMs: z.number(),
   }),
-  z.object({
-    type: z.literal('step'),
-    time,
-    step: z.number().int(),
-    epoch: z.number().int(),
-    /** Fraction of the current epoch done, 0–1. */
-    epochProgress: z.number(),
-    loss: finite,
-    accuracy: finite.optional(),
-    lr: z.number(),
-    batchSize: z.number().int(),
-    samplesPerSec: z.number(),
-    samplesSeen: z.number().int(),
-    etaSec: z.number(),
-  }),
+  StepEvent,
   z.object({
     type: z.literal('epoch'),
     time,

@@ -54,7 +54,7 @@ export function runsListCommand(options: Options): number {
 export function runsShowCommand(runId: string, options: Options): number {
   return guarded(() => {
     const { store, isActive } = open(options.dataDir);
-    const { summary } = store.detail(runId, isActive(runId));
+    const summary = store.summary(runId, isActive(runId));
     if (options.json) {
       process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
       return EXIT.done;
@@ -84,7 +84,7 @@ export function runsCompareCommand(runIds: string[], options: Options): number {
   }
   return guarded(() => {
     const { store, isActive } = open(options.dataDir);
-    const runs: RunSummary[] = runIds.map((id) => store.detail(id, isActive(id)).summary);
+    const runs: RunSummary[] = runIds.map((id) => store.summary(id, isActive(id)));
     const fields = configEntries(runs[0]!.config).map(([name]) => name!);
     const perRun = runs.map((r) => new Map(configEntries(r.config) as [string, string][]));
     const differing = fields.filter((f) => new Set(perRun.map((m) => m.get(f))).size > 1);

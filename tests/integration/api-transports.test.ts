@@ -133,6 +133,16 @@ describe.each(Object.entries(transports))('the API over %s', (_name, connect) =>
     expect(detail.summary.testAccuracy).toBeGreaterThan(0.5);
     expect(detail.records).toContainEqual(expect.objectContaining({ type: 'hyperparams-requested', change: { lr: 0.0005 } }));
     expect(detail.records).toContainEqual(expect.objectContaining({ type: 'resume', fromStep: stoppedAt }));
+    expect(detail.lastStep?.step).toBe(detail.summary.step);
+    // The loss curve over the transport: one point per step, the superseded tail gone.
+    const loss = await t.client.api.getSeriesWindow({ runId, metrics: ['loss', 'valLoss'], axis: 'step', buckets: 4096 });
+    const steps = loss.lines[0]!.points.filter((_, i) => i % 2 === 0);
+    expect(steps).toEqual(Array.from({ length: detail.summary.step }, (_, i) => i + 1));
+    expect(loss.lines[1]!.rawCount).toBe(3);
+    expect(await rawCall(4247, { kind: 'request', method: 'getSeriesWindow', params: { runId, metrics: ['loss'], axis: 'step', buckets: 1 } })).toMatchObject({
+      ok: false,
+      error: { fields: [{ field: 'buckets', message: 'buckets: must be an integer from 16 to 8192' }] },
+    });
 
     expect(await t.client.api.setRunMeta({ runId, meta: { tags: ['baseline'], note: 'first try' } })).toEqual({ tags: ['baseline'], note: 'first try', archived: false });
     await t.client.api.setRunMeta({ runId, meta: { archived: true } });

@@ -106,7 +106,7 @@ describe('hardware recorded with a run', () => {
     try {
       const { runId } = await host.service.startRun({ config: smallRun({ epochs: 2, limit: 3000 }) });
       await host.supervisor.idle();
-      const detail = await host.service.getRun({ runId });
+      const detail = host.store.detail(runId, false);
       const hardware = detail.records.filter((r): r is Extract<RunRecord, { type: 'hardware' }> => r.type === 'hardware');
       expect(hardware.length).toBeGreaterThan(3);
       expect(hardware.at(-1)!.gpus).toEqual([
@@ -118,6 +118,10 @@ describe('hardware recorded with a run', () => {
       expect(steps).toEqual([...steps].sort((a, b) => a - b));
       expect(steps.at(-1)).toBeGreaterThan(0);
       expect(detail.summary.energyJ).toBeGreaterThan(0);
+      // What the run page's hardware chart draws.
+      const window = await host.service.getSeriesWindow({ runId, metrics: ['gpuUtil', 'gpuMemory'], axis: 'step', buckets: 100, smoothing: 0, steps: [] });
+      expect(window.lines[0]!.points.filter((_, i) => i % 2 === 1)).toContain(87);
+      expect(window.lines[1]!.points[1]).toBeCloseTo((100 * 30512) / 81559, 4);
     } finally {
       host.monitor.stop();
     }

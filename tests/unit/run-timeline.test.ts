@@ -12,15 +12,16 @@ describe('run timeline (what the charts draw)', () => {
     const t = new RunTimeline('r');
     [step(1), step(2), { type: 'hyperparams', time: 3, step: 3, lr: 0.0005, batchSize: 32 } as RunRecord, step(3, 0.0005)].forEach((r) => t.apply(r));
     expect(t.markers).toEqual([{ step: 3, time: 3, label: 'lr→5e-4', kind: 'hyperparams' }]);
-    expect(t.trainLoss.map(([s]) => s)).toEqual([1, 2, 3]);
+    expect(t.last?.lr).toBe(0.0005);
   });
 
   it('drops the superseded tail when a run resumes from an earlier checkpoint', () => {
     const t = new RunTimeline('r');
     for (let i = 1; i <= 8; i++) t.apply(step(i));
     t.apply({ type: 'resume', time: 9, fromStep: 5 });
+    expect(t.last).toBeNull();
     t.apply(step(6));
-    expect(t.trainLoss.map(([s]) => s)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(t.last?.step).toBe(6);
     expect(t.markers.at(-1)).toMatchObject({ step: 5, kind: 'restart' });
   });
 
@@ -28,15 +29,6 @@ describe('run timeline (what the charts draw)', () => {
     const t = new RunTimeline('r');
     t.apply({ type: 'status', time: 1, status: 'failed', reason: 'trainer killed by signal SIGKILL', signal: 'SIGKILL', stderrTail: ['boom'] });
     expect(t).toMatchObject({ status: 'failed', reason: 'trainer killed by signal SIGKILL', stderrTail: ['boom'] });
-  });
-
-  it('keeps each point’s wall time, so charts can align hardware and loss by time as well as by step', () => {
-    const t = new RunTimeline('r');
-    t.apply(step(1));
-    t.apply({ type: 'hardware', time: 1.5, step: 1, cpuPercent: 50, memoryUsedBytes: 1, trainerCpuPercent: 99, trainerRssBytes: 1, gpus: [] });
-    expect(t.trainLoss).toEqual([[1, 1, 1]]);
-    expect(t.trainerCpu).toEqual([[1, 99, 1.5]]);
-    expect(t.startTime).toBe(1);
   });
 
   it('formats learning rates compactly', () => {

@@ -1,11 +1,8 @@
 import { formatDuration } from '../../../shared/run-labels.js';
 import type { RunRecord, RunStatus } from '../../../shared/run-record.js';
-
-type RunRecordOf<T extends RunRecord['type']> = Extract<RunRecord, { type: T }>;
 import type { BackendChoice, DatasetInfo, TrainerEventOf } from '../../../shared/trainer-protocol.js';
 
-/** A value at a step, and the wall time it was recorded, so charts can align by either. */
-export type Point = [step: number, value: number, time: number];
+type RunRecordOf<T extends RunRecord['type']> = Extract<RunRecord, { type: T }>;
 
 export interface Marker {
   step: number;
@@ -21,20 +18,12 @@ export interface Progress {
 }
 
 /**
- * A run's curves and state, folded from its log records in order: the same code rebuilds a past
- * run from its history and follows a live run record by record.
+ * A run's state and the events marked on its curves, folded from its log records in order: the
+ * same code rebuilds a past run from its history and follows a live run record by record. The
+ * curves themselves are read from the host in windows (charts/series-window-loader.ts).
  */
 export class RunTimeline {
-  readonly trainLoss: Point[] = [];
-  readonly trainAccuracy: Point[] = [];
-  readonly valLoss: Point[] = [];
-  readonly valAccuracy: Point[] = [];
   readonly markers: Marker[] = [];
-  /** Hardware during the run, by step: CPU and trainer CPU (%), GPU utilisation and memory (%, first GPU). */
-  readonly cpu: Point[] = [];
-  readonly trainerCpu: Point[] = [];
-  readonly gpuUtil: Point[] = [];
-  readonly gpuMemory: Point[] = [];
   readonly hints: RunRecordOf<'hint'>[] = [];
   status: RunStatus | null = null;
   reason: string | undefined;
@@ -50,13 +39,10 @@ export class RunTimeline {
   last: TrainerEventOf<'step'> | null = null;
   progress: Progress | null = null;
   done: TrainerEventOf<'done'> | null = null;
-  /** When the run's first record was written: the origin of the time axis. */
-  startTime: number | null = null;
 
   constructor(readonly runId: string) {}
 
   apply(record: RunRecord): void {
-    if (this.startTime === null && 'time' in record) this.startTime = record.time;
     switch (record.type) {
       case 'ready':
         this.backend = record.backend;
@@ -71,14 +57,8 @@ export class RunTimeline {
         this.progress = null;
         break;
       case 'step':
-        this.trainLoss.push([record.step, record.loss, record.time]);
-        if (record.accuracy !== undefined) this.trainAccuracy.push([record.step, record.accuracy, record.time]);
         this.last = record;
         if (record.step > this.totalSteps) this.totalSteps = record.step;
-        break;
-      case 'epoch':
-        this.valLoss.push([record.step, record.valLoss, record.time]);
-        if (record.valAccuracy !== undefined) this.valAccuracy.push([record.step, record.valAccuracy, record.time]);
         break;
       case 'hyperparams': {
         const prev = this.last;
@@ -114,14 +94,6 @@ export class RunTimeline {
         this.done = record;
         this.progress = null;
         break;
-      case 'hardware': {
-        if (record.cpuPercent !== null) this.cpu.push([record.step, record.cpuPercent, record.time]);
-        if (record.trainerCpuPercent !== null) this.trainerCpu.push([record.step, record.trainerCpuPercent, record.time]);
-        const gpu = record.gpus[0];
-        if (gpu?.utilizationPercent != null) this.gpuUtil.push([record.step, gpu.utilizationPercent, record.time]);
-        if (gpu?.memoryUsedMiB != null && gpu.memoryTotalMiB) this.gpuMemory.push([record.step, (100 * gpu.memoryUsedMiB) / gpu.memoryTotalMiB, record.time]);
-        break;
-      }
       case 'hint':
         this.hints.push(record);
         this.markers.push({ step: record.step, time: record.time, label: record.kind, kind: 'hint' });
@@ -139,9 +111,6 @@ export class RunTimeline {
 
   /** Records after a checkpoint's step are superseded when the run continues from it. */
   private truncateAfter(step: number): void {
-    for (const series of [this.trainLoss, this.trainAccuracy, this.valLoss, this.valAccuracy, this.cpu, this.trainerCpu, this.gpuUtil, this.gpuMemory]) {
-      while (series.length > 0 && series[series.length - 1]![0] > step) series.pop();
-    }
     while (this.markers.length > 0 && this.markers[this.markers.length - 1]!.step > step) this.markers.pop();
     if (this.last && this.last.step > step) this.last = null;
   }

@@ -119,6 +119,7 @@ export const useTrainingStore = defineStore('training', () => {
       if (token !== loadToken) return;
       const fresh = new RunTimeline(runId);
       for (const r of detail.records) fresh.apply(r);
+      if (detail.lastStep) fresh.apply(detail.lastStep);
       timeline.value = fresh;
       revision.value++;
     } catch (e) {

@@ -1,0 +1,179 @@
+import type { RunRecord } from '../../shared/run-record.js';
+import type { SeriesAxis, SeriesLine, SeriesMetric, SeriesWindow, SeriesWindowQuery } from '../../shared/series-window.js';
+import { debiasedEma } from './debiased-ema.js';
+import { GrowableColumn } from './growable-column.js';
+import { m4Downsample, type PointSource } from './m4-downsample.js';
+
+const GROUP_METRICS = {
+  train: ['loss', 'accuracy', 'lr', 'batchSize'],
+  val: ['valLoss', 'valAccuracy'],
+  hardware: ['cpu', 'trainerCpu', 'gpuUtil', 'gpuMemory'],
+} as const satisfies Record<string, readonly SeriesMetric[]>;
+export type SeriesGroupName = keyof typeof GROUP_METRICS;
+export const SERIES_GROUPS = Object.keys(GROUP_METRICS) as SeriesGroupName[];
+
+const GROUP_OF = Object.fromEntries(
+  SERIES_GROUPS.flatMap((g) => GROUP_METRICS[g].map((m) => [m, g])),
+) as Record<SeriesMetric, SeriesGroupName>;
+
+/** One kind of record as columns: where each point is (step, time, samples seen) and its values. */
+export class SeriesGroup {
+  readonly step = GrowableColumn.f64();
+  readonly time = GrowableColumn.f64();
+  readonly samples = GrowableColumn.f64();
+  readonly values: Record<string, GrowableColumn<Float32Array>>;
+
+  constructor(readonly metrics: readonly SeriesMetric[]) {
+    this.values = Object.fromEntries(metrics.map((m) => [m, GrowableColumn.f32()]));
+  }
+
+  get length(): number {
+    return this.step.length;
+  }
+
+  push(step: number, time: number, samples: number, values: readonly number[]): void {
+    this.step.push(step);
+    this.time.push(time);
+    this.samples.push(samples);
+    this.metrics.forEach((m, i) => this.values[m]!.push(values[i]!));
+  }
+
+  /** Drops the points after `step` (superseded when a run continues from a checkpoint). */
+  truncateAfter(step: number): void {
+    let n = this.length;
+    while (n > 0 && this.step.at(n - 1) > step) n--;
+    for (const c of this.columns()) c.length = n;
+  }
+
+  columns(): GrowableColumn<Float32Array | Float64Array>[] {
+    return [this.step, this.time, this.samples, ...this.metrics.map((m) => this.values[m]!)];
+  }
+
+  xOf(axis: SeriesAxis, origin: number): (i: number) => number {
+    switch (axis) {
+      case 'step':
+        return (i) => this.step.at(i);
+      case 'samples':
+        return (i) => this.samples.at(i);
+      case 'wall':
+        return (i) => this.time.at(i);
+      case 'relative':
+        return (i) => (this.time.at(i) - origin) / 1000;
+    }
+  }
+}
+
+/** First index in 0..n whose x is ≥ value (x ascending). */
+function lowerBound(x: (i: number) => number, n: number, value: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (x(mid) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index in 0..n whose x is > value. */
+function upperBound(x: (i: number) => number, n: number, value: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (x(mid) <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+type ParsedQuery = Required<Pick<SeriesWindowQuery, 'metrics' | 'axis' | 'buckets' | 'smoothing' | 'steps'>> & Pick<SeriesWindowQuery, 'from' | 'to'>;
+
+/**
+ * Every numeric series of one run, folded from its log records in order (the same fold the
+ * renderer's timeline does for events), answering windowed, extreme-preserving queries.
+ */
+export class RunSeries {
+  readonly groups: Record<SeriesGroupName, SeriesGroup> = {
+    train: new SeriesGroup(GROUP_METRICS.train),
+    val: new SeriesGroup(GROUP_METRICS.val),
+    hardware: new SeriesGroup(GROUP_METRICS.hardware),
+  };
+  private samplesSeen = 0;
+  /** Per metric: the EMA last computed, for the next pan or zoom. */
+  private readonly smoothedCache = new Map<SeriesMetric, { key: string; values: Float64Array }>();
+
+  constructor(readonly origin: number) {}
+
+  apply(record: RunRecord): void {
+    switch (record.type) {
+      case 'step':
+        this.samplesSeen = record.samplesSeen;
+        this.groups.train.push(record.step, record.time, record.samplesSeen, [record.loss, record.accuracy ?? NaN, record.lr, record.batchSize]);
+        break;
+      case 'epoch':
+        this.groups.val.push(record.step, record.time, this.samplesSeen, [record.valLoss, record.valAccuracy ?? NaN]);
+        break;
+      case 'hardware': {
+        const gpu = record.gpus[0];
+        const memory = gpu?.memoryUsedMiB != null && gpu.memoryTotalMiB ? (100 * gpu.memoryUsedMiB) / gpu.memoryTotalMiB : NaN;
+        this.groups.hardware.push(record.step, record.time, this.samplesSeen, [
+          record.cpuPercent ?? NaN, record.trainerCpuPercent ?? NaN, gpu?.utilizationPercent ?? NaN, memory,
+        ]);
+        break;
+      }
+      case 'resume':
+        for (const g of SERIES_GROUPS) this.groups[g].truncateAfter(record.fromStep);
+        this.samplesSeen = this.groups.train.length > 0 ? this.groups.train.samples.at(this.groups.train.length - 1) : 0;
+        this.smoothedCache.clear();
+        break;
+    }
+  }
+
+  window(q: ParsedQuery): SeriesWindow {
+    const groups = [...new Set(q.metrics.map((m) => GROUP_OF[m]))].map((g) => this.groups[g]).filter((g) => g.length > 0);
+    let extent: { min: number; max: number } | null = null;
+    for (const g of groups) {
+      const x = g.xOf(q.axis, this.origin);
+      const min = x(0);
+      const max = x(g.length - 1);
+      extent = extent ? { min: Math.min(extent.min, min), max: Math.max(extent.max, max) } : { min, max };
+    }
+    const from = q.from ?? extent?.min ?? 0;
+    const to = q.to ?? extent?.max ?? 0;
+    let downsampled = false;
+    const lines: SeriesLine[] = q.metrics.map((metric) => {
+      const g = this.groups[GROUP_OF[metric]];
+      const x = g.xOf(q.axis, this.origin);
+      const column = g.values[metric]!;
+      const first = lowerBound(x, g.length, from);
+      const end = upperBound(x, g.length, to);
+      // One point either side, so the line runs on to the window's edges.
+      const lo = Math.max(0, first - 1);
+      const hi = Math.min(g.length, end + 1);
+      const raw = m4Downsample({ x, y: (i) => column.at(i) }, lo, hi, from, to, q.buckets);
+      downsampled ||= raw.reduced;
+      const line: SeriesLine = { metric, points: raw.points, rawCount: end - first };
+      if (q.smoothing > 0) {
+        const smooth = this.smoothed(metric, column, q.smoothing);
+        line.smoothed = m4Downsample({ x, y: (i) => smooth[i]! } satisfies PointSource, lo, hi, from, to, q.buckets).points;
+      }
+      return line;
+    });
+    const train = this.groups.train;
+    const trainX = train.xOf(q.axis, this.origin);
+    const xOfSteps = q.steps.map((s) => {
+      const i = lowerBound((j) => train.step.at(j), train.length, s);
+      return i < train.length ? trainX(i) : null;
+    });
+    return { axis: q.axis, extent, from, to, origin: this.origin, downsampled, lines, xOfSteps };
+  }
+
+  /** The EMA depends on every earlier point, so it is computed over the whole series (and kept for the next pan). */
+  private smoothed(metric: SeriesMetric, column: GrowableColumn<Float32Array>, weight: number): Float64Array {
+    const key = `${weight}|${column.length}`;
+    let cached = this.smoothedCache.get(metric);
+    if (cached?.key !== key) this.smoothedCache.set(metric, (cached = { key, values: debiasedEma(column.view(), weight) }));
+    return cached.values;
+  }
+}
