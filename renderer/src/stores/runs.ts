@@ -3,14 +3,18 @@ import { computed, ref } from 'vue';
 import type { RunMeta, RunSummary } from '../../../shared/run-record.js';
 import { useConnectionStore } from './connection.js';
 
-/** Run history: the list, which run is on screen, delete and resume. */
+/** Run history: the list, which run is on screen (or which runs are compared), delete and resume. */
 export const useRunsStore = defineStore('runs', () => {
   const connection = useConnectionStore();
   const summaries = ref<RunSummary[]>([]);
   const selectedId = ref<string | null>(null);
   const error = ref<string | null>(null);
+  /** Runs ticked for comparison, in the order they were ticked. */
+  const comparedIds = ref<string[]>([]);
+  const comparing = ref(false);
 
   const selected = computed(() => summaries.value.find((r) => r.id === selectedId.value) ?? null);
+  const compared = computed(() => comparedIds.value.flatMap((id) => summaries.value.filter((r) => r.id === id)));
 
   connection.onConnected((client) => {
     void refresh();
@@ -33,13 +37,26 @@ export const useRunsStore = defineStore('runs', () => {
 
   function select(runId: string | null): void {
     selectedId.value = runId;
+    comparing.value = false;
     error.value = null;
+  }
+
+  function toggleCompared(runId: string): void {
+    comparedIds.value = comparedIds.value.includes(runId) ? comparedIds.value.filter((id) => id !== runId) : [...comparedIds.value, runId];
+    if (compared.value.length < 2) comparing.value = false;
+  }
+
+  function compare(): void {
+    if (compared.value.length < 2) return;
+    selectedId.value = null;
+    comparing.value = true;
   }
 
   async function remove(runId: string): Promise<void> {
     try {
       await connection.client!.api.deleteRun({ runId });
       if (selectedId.value === runId) selectedId.value = null;
+      comparedIds.value = comparedIds.value.filter((id) => id !== runId);
       await refresh();
     } catch (e) {
       error.value = (e as Error).message;
@@ -65,5 +82,5 @@ export const useRunsStore = defineStore('runs', () => {
     }
   }
 
-  return { summaries, selectedId, selected, error, refresh, select, remove, resume, setMeta };
+  return { summaries, selectedId, selected, comparedIds, compared, comparing, error, refresh, select, toggleCompared, compare, remove, resume, setMeta };
 });
