@@ -4,7 +4,7 @@ import type { RunConfig } from '../shared/run-config.js';
 import { EMPTY_RUN_META, RunMeta, type RunDetail, type RunSummary } from '../shared/run-record.js';
 import { ApiError } from '../shared/rpc-protocol.js';
 import { writeFileAtomic } from './atomic-file.js';
-import { readRunLog, RunLogWriter } from './run-log.js';
+import { readRunLog, RunLogWriter, type RunLogContents } from './run-log.js';
 import { summarizeRun } from './run-summary.js';
 
 const RUN_ID = /^run-\d{8}-\d{6}-[0-9a-f]{4}$/;
@@ -102,6 +102,11 @@ export class RunStore {
     return { summary, records: log.records };
   }
 
+  /** The run's log as written, header included. */
+  readLog(runId: string): RunLogContents {
+    return readRunLog(this.existing(runId).log);
+  }
+
   meta(runId: string): RunMeta {
     try {
       const parsed = RunMeta.safeParse(JSON.parse(readFileSync(this.paths(runId).meta, 'utf8')));
@@ -127,7 +132,8 @@ export class RunStore {
     this.cache.delete(runId);
   }
 
-  private existing(runId: string): RunPaths {
+  /** The paths of a run that exists; a missing run is `not-found`. */
+  existing(runId: string): RunPaths {
     const p = this.paths(runId);
     if (!existsSync(p.log)) throw new ApiError({ code: 'not-found', message: `runId: no run named ${runId}` });
     return p;
