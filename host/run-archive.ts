@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
@@ -133,7 +133,8 @@ class ChunkReader {
  * place only when whole, so a failed or torn import leaves no half run behind.
  */
 export async function importRunArchive(source: Readable, runsDir: string, onProgress: ArchiveProgress = () => {}): Promise<string> {
-  const temp = await mkdtemp(join(runsDir, '.import-'));
+  removeAbandonedImports(runsDir);
+  const temp = await mkdtemp(join(runsDir, IMPORT_PREFIX));
   try {
     let runId = '';
     const gunzip = createGunzip();
@@ -150,9 +151,27 @@ export async function importRunArchive(source: Readable, runsDir: string, onProg
     const target = join(runsDir, runId);
     if (existsSync(target)) throw exists(runId);
     renameSync(temp, target);
+    const dir = openSync(runsDir, 'r');
+    try {
+      fsyncSync(dir);
+    } finally {
+      closeSync(dir);
+    }
     return runId;
   } finally {
     rmSync(temp, { recursive: true, force: true });
+  }
+}
+
+const IMPORT_PREFIX = '.import-';
+/** An import's temp folder older than this was left by a process that died mid-import. */
+const ABANDONED_IMPORT_MS = 60 * 60 * 1000;
+
+function removeAbandonedImports(runsDir: string): void {
+  for (const name of readdirSync(runsDir)) {
+    if (!name.startsWith(IMPORT_PREFIX)) continue;
+    const path = join(runsDir, name);
+    if (Date.now() - statSync(path).mtimeMs > ABANDONED_IMPORT_MS) rmSync(path, { recursive: true, force: true });
   }
 }
 

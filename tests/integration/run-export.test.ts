@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -68,6 +68,17 @@ describe('run archives', () => {
     const target = tempDir('import');
     await expect(importInto(bytes.subarray(0, bytes.length >> 1), target)).rejects.toThrow(/archive:/);
     expect(readdirSync(join(target, 'runs'))).toEqual([]);
+  });
+
+  it('clears the temp folder of an import killed an hour ago, not one that may still be running', async () => {
+    const target = tempDir('import');
+    const runs = join(target, 'runs');
+    mkdirSync(join(runs, '.import-killed', 'checkpoints'), { recursive: true });
+    mkdirSync(join(runs, '.import-running'));
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    utimesSync(join(runs, '.import-killed'), twoHoursAgo, twoHoursAgo);
+    expect(await importInto(await archive(), target)).toBe(runId);
+    expect(readdirSync(runs).sort()).toEqual(['.import-running', runId]);
   });
 
   const manifest = { format: 'hpc-studio/run-archive', version: 1, runId: 'run-20260101-000000-abcd', exportedAt: 0, writer: 'test' };
