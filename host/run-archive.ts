@@ -137,12 +137,12 @@ export async function importRunArchive(source: Readable, runsDir: string, onProg
   const temp = await mkdtemp(join(runsDir, IMPORT_PREFIX));
   try {
     let runId = '';
-    const gunzip = createGunzip();
-    await pipeline(source, gunzip, async (unzipped: AsyncIterable<Buffer>) => {
+    await pipeline(source, createGunzip(), async (unzipped: AsyncIterable<Buffer>) => {
       runId = await unpack(new ChunkReader(unzipped[Symbol.asyncIterator]()), temp, runsDir, onProgress);
     }).catch((error: unknown) => {
       if (error instanceof ApiError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'Z_BUF_ERROR') throw bad('it ends early: the file is truncated');
       if (typeof code === 'string' && code.startsWith('Z_')) throw bad(`not a gzip'd HPC Studio run archive (${(error as Error).message})`);
       throw error;
     });
