@@ -5,7 +5,7 @@ import { EMPTY_RUN_META, RunMeta, type RunDetail, type RunRecord, type RunSummar
 import { ApiError } from '../shared/rpc-protocol.js';
 import { writeFileAtomic } from './atomic-file.js';
 import type { SeriesWindow } from '../shared/series-window.js';
-import { readRunLog, RunLogWriter } from './run-log.js';
+import { readRunLog, RunLogWriter, type RunLogContents } from './run-log.js';
 import { summarizeRun } from './run-summary.js';
 import { RunContentsCache } from './series/run-contents-cache.js';
 import type { RunContents } from './series/series-cache-file.js';
@@ -126,6 +126,11 @@ export class RunStore {
     this.contents.record(runId, record);
   }
 
+  /** The run's log as written, header included. */
+  readLog(runId: string): RunLogContents {
+    return readRunLog(this.existing(runId).log);
+  }
+
   meta(runId: string): RunMeta {
     try {
       const parsed = RunMeta.safeParse(JSON.parse(readFileSync(this.paths(runId).meta, 'utf8')));
@@ -161,7 +166,8 @@ export class RunStore {
     });
   }
 
-  private existing(runId: string): RunPaths {
+  /** The paths of a run that exists; a missing run is `not-found`. */
+  existing(runId: string): RunPaths {
     const p = this.paths(runId);
     if (!existsSync(p.log)) throw new ApiError({ code: 'not-found', message: `runId: no run named ${runId}` });
     return p;

@@ -1,9 +1,11 @@
+import { hostname } from 'node:os';
 import type { ApiEventName, ApiEventPayload, StudioApi } from '../shared/api-contract.js';
 import { DEFAULT_FASHION_MNIST_DIR } from '../shared/run-config.js';
 import { ApiError } from '../shared/rpc-protocol.js';
 import type { HardwareMonitor } from './monitor/hardware-monitor.js';
 import { SampleHistory } from './monitor/sample-history.js';
 import type { RunStore } from './run-store.js';
+import { RunTransfer } from './run-transfer.js';
 import type { TrainerSupervisor } from './trainer-supervisor.js';
 
 export type StudioEventListener = <E extends ApiEventName>(name: E, payload: ApiEventPayload<E>) => void;
@@ -21,6 +23,7 @@ export interface StudioServiceDeps {
 export class StudioService implements StudioApi {
   private readonly listeners = new Set<StudioEventListener>();
   private readonly hardware: SampleHistory;
+  private readonly transfer: RunTransfer;
 
   constructor(private readonly deps: StudioServiceDeps) {
     this.hardware = new SampleHistory(deps.monitor, (samples) => this.emit('hardware-samples', { samples }));
@@ -29,6 +32,7 @@ export class StudioService implements StudioApi {
       this.emit('run-record', { runId, record });
     });
     deps.supervisor.onStatusChange(() => this.emit('runs-changed', {}));
+    this.transfer = new RunTransfer({ store: deps.store, version: deps.version, isActive: (id) => this.isActive(id), now: Date.now, hostName: hostname() });
   }
 
   onEvent(listener: StudioEventListener): () => void {
@@ -101,6 +105,14 @@ export class StudioService implements StudioApi {
   setSampleInterval: StudioApi['setSampleInterval'] = async ({ intervalMs }) => {
     this.deps.monitor.setIntervalMs(intervalMs);
     return {};
+  };
+
+  exportRun: StudioApi['exportRun'] = (params) => this.transfer.exportRun(params);
+
+  importRun: StudioApi['importRun'] = async (params) => {
+    const result = await this.transfer.importRun(params);
+    this.emit('runs-changed', {});
+    return result;
   };
 
   private isActive(runId: string): boolean {

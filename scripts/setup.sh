@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian machine for HPC Studio: system packages, npm packages, build.
 #   scripts/setup.sh          for the app and the CLI
-#   scripts/setup.sh --test   also what the test suite needs (Chromium), without building (npm test builds)
+#   scripts/setup.sh --test   also what the test suite needs (Chromium; TensorBoard in a virtualenv,
+#                             .cache/tensorboard-venv), without building (npm test builds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(dataset-fashion-mnist)
 build=1
+tests=0
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(chromium)
   build=0
+  tests=1
+  # The TensorBoard export is checked by reading it back with the real `tensorboard` package.
+  python3 -c 'import ensurepip, venv' 2>/dev/null || packages+=(python3-venv)
 fi
 
 missing=()
@@ -27,6 +32,14 @@ fi
 echo "setup: npm ci" >&2
 # The native TensorFlow backends are optional: where their libtensorflow download fails, npm drops them.
 npm ci --no-audit --no-fund --loglevel=error
+if ((tests)); then
+  venv=.cache/tensorboard-venv
+  if ! "$venv/bin/python" -c 'import tensorboard' 2>/dev/null; then
+    echo "setup: TensorBoard into $venv (pip)" >&2
+    python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check tensorboard
+  fi
+fi
 if ((build)); then
   echo "setup: building" >&2
   npm run build --silent

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { HardwareSample, SAMPLE_INTERVAL_MS } from './hardware-sample.js';
 import { RunConfig } from './run-config.js';
 import { RunDetail, RunMeta, RunRecord, RunSummary } from './run-record.js';
+import { ExportRunParams, ExportRunResult, ImportRunParams, ImportRunResult } from './run-export.js';
 import { SeriesWindow, SeriesWindowQuery } from './series-window.js';
 import { BackendChoice, HyperparamChange } from './trainer-protocol.js';
 
@@ -53,6 +54,10 @@ export const apiMethods = {
     }),
     result: z.object({}),
   },
+  /** A run as a file (archive, CSV, JSON, TensorBoard events), base64, up to MAX_TRANSFER_BYTES. */
+  exportRun: { params: ExportRunParams, result: ExportRunResult },
+  /** Brings back a run archive under its own id; an id that exists already is a conflict. */
+  importRun: { params: ImportRunParams, result: ImportRunResult },
 } as const;
 
 /** Params nested under one key, whose name a form's field errors leave out. */

@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 /** Envelopes that carry the API over any message channel (Electron IPC, WebSocket). */
 
-export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+/** Big enough for `importRun` carrying a run archive at its limit (16 MiB, base64: 21.4 MiB), plus the envelope. */
+export const MAX_MESSAGE_BYTES = 22 * 1024 * 1024;
 
 export const ERROR_CODES = ['invalid', 'not-found', 'conflict', 'unauthorized', 'internal'] as const;
 

@@ -7,6 +7,7 @@ import { appCommand } from './app-command.js';
 import { monitorCommand } from './monitor-command.js';
 import { EXIT } from './exit-codes.js';
 import { runsCompareCommand, runsDeleteCommand, runsListCommand, runsShowCommand } from './run-commands.js';
+import { registerTransferCommands } from './run-transfer-registration.js';
 import { serveCommand } from './serve-command.js';
 import { trainCommand } from './train-command.js';
 
@@ -78,6 +79,7 @@ export async function main(argv: string[]): Promise<number> {
     .action((id: string, opts) => {
       code = runsDeleteCommand(id, runsOptions(opts));
     });
+  registerTransferCommands(runs, dataDirOption, (c) => (code = c));
 
   program
     .command('serve')

@@ -30,14 +30,15 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
     return EXIT.badInput;
   }
+  // Listening before the URL is printed: whoever reads it may press Ctrl-C at once.
+  const stopRequested = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
   await host.monitor.start();
   process.stdout.write(`${server.url}\n`);
   process.stderr.write(`HPC Studio serving data dir ${options.dataDir}; Ctrl-C to stop\n`);
-  await new Promise<void>((resolve) => {
-    const shutdown = () => resolve();
-    process.once('SIGINT', shutdown);
-    process.once('SIGTERM', shutdown);
-  });
+  await stopRequested;
   process.stderr.write('shutting down: stopping any run cleanly…\n');
   await host.supervisor.stopAll();
   host.monitor.stop();
