@@ -17,6 +17,8 @@ export interface RunPaths {
   /** Tags, note, archived: the user's, kept apart from the append-only log. */
   meta: string;
   checkpoints: string;
+  /** The cached evaluation of the run's best (else latest) checkpoint. */
+  evaluation: string;
 }
 
 /**
@@ -39,7 +41,7 @@ export class RunStore {
   paths(runId: string): RunPaths {
     if (!RUN_ID.test(runId)) throw new ApiError({ code: 'not-found', message: `runId: no run named ${JSON.stringify(runId)}` });
     const dir = join(this.runsDir, runId);
-    return { dir, log: join(dir, LOG_FILE), config: join(dir, 'config.json'), meta: join(dir, 'meta.json'), checkpoints: join(dir, 'checkpoints') };
+    return { dir, log: join(dir, LOG_FILE), config: join(dir, 'config.json'), meta: join(dir, 'meta.json'), checkpoints: join(dir, 'checkpoints'), evaluation: join(dir, 'evaluation.json') };
   }
 
   create(config: RunConfig): { runId: string; log: RunLogWriter } {

@@ -2,6 +2,7 @@ import type { ApiEventName, ApiEventPayload, StudioApi } from '../shared/api-con
 import { DEFAULT_FASHION_MNIST_DIR } from '../shared/run-config.js';
 import { ApiError } from '../shared/rpc-protocol.js';
 import type { HardwareMonitor } from './monitor/hardware-monitor.js';
+import type { RunEvaluator } from './run-evaluator.js';
 import { SampleHistory } from './monitor/sample-history.js';
 import type { RunStore } from './run-store.js';
 import type { TrainerSupervisor } from './trainer-supervisor.js';
@@ -15,6 +16,7 @@ export interface StudioServiceDeps {
   version: string;
   defaultDatasetDir?: string;
   monitor: HardwareMonitor;
+  evaluator: RunEvaluator;
 }
 
 /** The API's implementation: every transport (IPC, WebSocket, in-process CLI) calls this. */
@@ -96,6 +98,9 @@ export class StudioService implements StudioApi {
     this.deps.monitor.setIntervalMs(intervalMs);
     return {};
   };
+
+  getEvaluation: StudioApi['getEvaluation'] = ({ runId }) =>
+    this.deps.evaluator.evaluate(runId, (progress) => this.emit('evaluation-progress', progress));
 
   private isActive(runId: string): boolean {
     return this.deps.supervisor.activeRunId === runId;
