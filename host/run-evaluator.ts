@@ -34,10 +34,15 @@ export class RunEvaluator {
     this.now = deps.now ?? Date.now;
   }
 
+  /** The cached evaluation if it still matches the run's checkpoint. */
+  cached(runId: string): RunEvaluation | null {
+    const paths = this.deps.store.paths(runId);
+    return readCachedEvaluation(paths.evaluation, paths.checkpoints);
+  }
+
   /** The cached evaluation, or a fresh one (progress reported on the way). Concurrent asks for one run share one child. */
   evaluate(runId: string, onProgress: (progress: EvaluationProgress) => void): Promise<RunEvaluation> {
-    const paths = this.deps.store.paths(runId);
-    const cached = readCachedEvaluation(paths.evaluation, paths.checkpoints);
+    const cached = this.cached(runId);
     if (cached) return Promise.resolve(cached);
     const running = this.inFlight.get(runId);
     if (running) return running;

@@ -99,8 +99,8 @@ export class StudioService implements StudioApi {
     return {};
   };
 
-  getEvaluation: StudioApi['getEvaluation'] = ({ runId }) =>
-    this.deps.evaluator.evaluate(runId, (progress) => this.emit('evaluation-progress', progress));
+  getEvaluation: StudioApi['getEvaluation'] = async ({ runId, cachedOnly }) =>
+    cachedOnly ? this.deps.evaluator.cached(runId) : this.deps.evaluator.evaluate(runId, (progress) => this.emit('evaluation-progress', progress));
 
   private isActive(runId: string): boolean {
     return this.deps.supervisor.activeRunId === runId;

@@ -51,8 +51,11 @@ export const apiMethods = {
     }),
     result: z.object({}),
   },
-  /** A done or stopped run's test-set evaluation from its best checkpoint (else its latest): cached, or computed now with `evaluation-progress` events. */
-  getEvaluation: { params: RunRef, result: RunEvaluation },
+  /**
+   * A done or stopped run's test-set evaluation from its best checkpoint (else its latest): cached,
+   * or computed now with `evaluation-progress` events; with `cachedOnly`, null instead of computing.
+   */
+  getEvaluation: { params: RunRef.extend({ cachedOnly: z.boolean().optional() }), result: RunEvaluation.nullable() },
 } as const;
 
 /** Params nested under one key, whose name a form's field errors leave out. */

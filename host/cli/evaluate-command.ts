@@ -21,7 +21,7 @@ export async function evaluateCommand(runId: string, options: Options): Promise<
   });
   let result: RunEvaluation;
   try {
-    result = await host.service.getEvaluation({ runId });
+    result = (await host.service.getEvaluation({ runId }))!;
   } catch (error) {
     progress.stop();
     const message = error instanceof Error ? error.message : String(error);

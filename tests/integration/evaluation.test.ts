@@ -63,7 +63,8 @@ describe('evaluating finished runs', () => {
     const checkpoints = host.store.paths(runId).checkpoints;
     expect(readCheckpoint(checkpoints, BEST_CHECKPOINT_FILE)!.position.step).toBe(lowest.step);
 
-    const result = await host.service.getEvaluation({ runId });
+    expect(await host.service.getEvaluation({ runId, cachedOnly: true })).toBeNull();
+    const result = (await host.service.getEvaluation({ runId }))!;
     expect(result.source).toMatchObject({ checkpoint: 'best', epoch: lowest.epoch, step: lowest.step });
     const e = result.evaluation as ClassificationEvaluation;
     expect(e.task).toBe('classification');
@@ -91,6 +92,7 @@ describe('evaluating finished runs', () => {
     expect(RunEvaluation.parse(JSON.parse(readFileSync(file, 'utf8')))).toEqual(result);
     const events = progress.length;
     expect(await host.service.getEvaluation({ runId })).toEqual(result);
+    expect(await host.service.getEvaluation({ runId, cachedOnly: true })).toEqual(result);
     expect(progress.length).toBe(events);
 
     // The CLI prints the same matrix and table from the cache.
@@ -110,7 +112,7 @@ describe('evaluating finished runs', () => {
       model: 'linear', epochs: 5, batchSize: 16, lr: 0.05, optimizer: 'adam', seed: 3,
     };
     const { runId } = await train(config);
-    const result = await host.service.getEvaluation({ runId });
+    const result = (await host.service.getEvaluation({ runId }))!;
     const e = result.evaluation as RegressionEvaluation;
     expect(e.task).toBe('regression');
     const { actual, predicted } = await predictFromCheckpoint(config, host.store.paths(runId).checkpoints, result.source.checkpoint === 'best' ? 'best.ckpt' : 'latest.ckpt');
