@@ -63,6 +63,7 @@ describe('a finished run evaluated in the browser', () => {
     await page.getByTestId('start-button').click();
     await expect.poll(() => page.getByTestId('error-gamma').textContent()).toMatch(/schedule\.gamma: must be a number > 0 and ≤ 1/);
     await expect.poll(() => page.getByTestId('error-patience').textContent()).toMatch(/earlyStopping\.patience: must be an integer from 1 to 1000/);
+    await page.locator('form.run-form').screenshot({ path: join(SHOTS, 'schedule-fields-errors.png') });
 
     await page.getByTestId('field-schedule').selectOption('cosine');
     await page.getByTestId('field-minLr').fill('0.0001');
