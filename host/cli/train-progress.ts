@@ -59,7 +59,7 @@ export class TrainProgress {
         break;
       case 'early-stop':
         this.log(
-          `early stop after epoch ${record.epoch}: no better validation loss for ${record.patience} epoch${record.patience === 1 ? '' : 's'}; best epoch ${record.bestEpoch} (val loss ${record.bestValLoss.toFixed(4)})`,
+          `early stop after epoch ${record.epoch}: the validation loss has not improved by more than min delta for ${record.patience} epoch${record.patience === 1 ? '' : 's'}; best epoch ${record.bestEpoch} (val loss ${record.bestValLoss.toFixed(4)})`,
         );
         break;
       case 'hyperparams':
