@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { EVALUATION_FILE_VERSION, EvaluationEvent, type EvaluationProgress, type RunEvaluation } from '../shared/evaluation.js';
 import type { RunConfig } from '../shared/run-config.js';
@@ -37,6 +38,7 @@ export class RunEvaluator {
   /** The cached evaluation if it still matches the run's checkpoint. */
   cached(runId: string): RunEvaluation | null {
     const paths = this.deps.store.paths(runId);
+    if (!existsSync(paths.log)) throw new ApiError({ code: 'not-found', message: `runId: no run named ${runId}` });
     return readCachedEvaluation(paths.evaluation, paths.checkpoints);
   }
 

@@ -136,6 +136,7 @@ describe('evaluating finished runs', () => {
       new RegExp(`run ${running} is training; one trainer runs at a time per data directory`),
     );
     await expect(host.service.getEvaluation({ runId: running })).rejects.toThrow(/is running; only a done or stopped run can be evaluated/);
+    await expect(host.service.getEvaluation({ runId: 'run-20200101-000000-abcd', cachedOnly: true })).rejects.toThrow(/no run named/);
     await host.service.stopRun({ runId: running });
   });
 });
