@@ -48,7 +48,7 @@ describe('a finished run evaluated in the browser', () => {
   });
 
   it('sets a schedule in the form, trains, and shows a confusion matrix equal to the checkpoint’s own predictions', async () => {
-    const page = await browser.newPage({ colorScheme: 'light', viewport: { width: 1440, height: 1000 } });
+    const page = await browser.newPage({ colorScheme: 'light', viewport: { width: 1280, height: 2000 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
