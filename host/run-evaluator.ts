@@ -101,7 +101,10 @@ export class RunEvaluator {
       });
       child.onMessage((raw) => {
         const parsed = EvaluatorMessage.safeParse(raw);
-        if (!parsed.success) return;
+        if (!parsed.success) {
+          stderr.push(`rejected a malformed message from the trainer: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+          return;
+        }
         const message = parsed.data;
         switch (message.type) {
           case 'ready':
