@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { ApiError } from '../shared/rpc-protocol.js';
 
-const LockFile = z.object({ runId: z.string(), pid: z.number().int(), since: z.number() });
+/** What the trainer child holding the lock does; absent in locks written before evaluations existed. */
+export type LockPurpose = 'training' | 'evaluation';
+const LockFile = z.object({ runId: z.string(), pid: z.number().int(), since: z.number(), purpose: z.enum(['training', 'evaluation']).optional() });
 type LockFile = z.infer<typeof LockFile>;
 
 export type PidAlive = (pid: number) => boolean;
@@ -40,11 +42,11 @@ export class DataDirLock {
     return held && this.alive(held.pid) ? held : null;
   }
 
-  acquire(runId: string): void {
+  acquire(runId: string, purpose: LockPurpose = 'training'): void {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         const fd = openSync(this.file, 'wx');
-        writeSync(fd, JSON.stringify({ runId, pid: this.pid, since: this.now() } satisfies LockFile));
+        writeSync(fd, JSON.stringify({ runId, pid: this.pid, since: this.now(), purpose } satisfies LockFile));
         closeSync(fd);
         return;
       } catch (error) {
@@ -54,7 +56,7 @@ export class DataDirLock {
       if (held) {
         throw new ApiError({
           code: 'conflict',
-          message: `run ${held.runId} is already training in this data directory (pid ${held.pid}); stop it or wait for it to finish`,
+          message: `${describeHolder(held)} in this data directory (pid ${held.pid}); one trainer runs at a time: stop it or wait for it to finish`,
         });
       }
       if (this.beingWritten()) continue;
@@ -84,4 +86,9 @@ export class DataDirLock {
       return null;
     }
   }
+}
+
+/** `run X is already training` / `run X is being evaluated`, for conflict messages. */
+export function describeHolder(held: { runId: string; purpose?: LockPurpose }): string {
+  return held.purpose === 'evaluation' ? `run ${held.runId} is being evaluated` : `run ${held.runId} is already training`;
 }

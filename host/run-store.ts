@@ -22,6 +22,8 @@ export interface RunPaths {
   checkpoints: string;
   /** The log's contents in columns, rebuilt from the log whenever it is stale. */
   seriesCache: string;
+  /** The cached evaluation of the run's best (else latest) checkpoint. */
+  evaluation: string;
 }
 
 /**
@@ -51,6 +53,7 @@ export class RunStore {
       meta: join(dir, 'meta.json'),
       checkpoints: join(dir, 'checkpoints'),
       seriesCache: join(dir, 'series.cache'),
+      evaluation: join(dir, 'evaluation.json'),
     };
   }
 

@@ -51,6 +51,7 @@ export function summarizeRun(header: RunLogHeader, records: readonly RunRecord[]
     meta: ctx.meta,
   };
   let status: RunStatus | undefined;
+  let bestValLoss = Infinity;
   const energy = new EnergyMeter();
   for (const r of records) {
     switch (r.type) {
@@ -68,6 +69,13 @@ export function summarizeRun(header: RunLogHeader, records: readonly RunRecord[]
       case 'epoch':
         summary.valLoss = r.valLoss;
         summary.valAccuracy = r.valAccuracy;
+        if (r.valLoss < bestValLoss) {
+          bestValLoss = r.valLoss;
+          summary.bestEpoch = r.epoch;
+        }
+        break;
+      case 'early-stop':
+        summary.stoppedEarly = true;
         break;
       case 'done':
         summary.testLoss = r.testLoss;

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { SAMPLE_INTERVAL_MS } from '../shared/hardware-sample.js';
 import { createHardwareMonitor, type HardwareMonitor } from './monitor/hardware-monitor.js';
 import { RunHardwareRecorder } from './monitor/run-hardware-recorder.js';
+import { RunEvaluator } from './run-evaluator.js';
 import { DataDirLock } from './run-lock.js';
 import { RunStore } from './run-store.js';
 import { StudioService } from './studio-service.js';
@@ -29,17 +30,26 @@ export interface StudioHost {
 export function createStudioHost(options: StudioHostOptions): StudioHost {
   mkdirSync(options.dataDir, { recursive: true });
   const store = new RunStore(options.dataDir);
+  const lock = new DataDirLock(options.dataDir);
   const supervisor = new TrainerSupervisor({
     spawnTrainer: options.spawnTrainer,
     store,
-    lock: new DataDirLock(options.dataDir),
+    lock,
     env: options.env,
     stopTimeoutMs: options.stopTimeoutMs,
   });
   const monitor = createHardwareMonitor(SAMPLE_INTERVAL_MS.default, { trainerPid: () => supervisor.trainerPid, env: options.env });
   // Lives on through its subscriptions: every monitor sample during a run goes into that run's log.
   new RunHardwareRecorder(monitor, supervisor);
+  const evaluator = new RunEvaluator({
+    spawnTrainer: options.spawnTrainer,
+    store,
+    lock,
+    trainingRunId: () => supervisor.activeRunId,
+    env: options.env,
+  });
   const service = new StudioService({
+    evaluator,
     monitor,
     store,
     supervisor,

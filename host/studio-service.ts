@@ -3,6 +3,7 @@ import type { ApiEventName, ApiEventPayload, StudioApi } from '../shared/api-con
 import { DEFAULT_FASHION_MNIST_DIR } from '../shared/run-config.js';
 import { ApiError } from '../shared/rpc-protocol.js';
 import type { HardwareMonitor } from './monitor/hardware-monitor.js';
+import type { RunEvaluator } from './run-evaluator.js';
 import { SampleHistory } from './monitor/sample-history.js';
 import type { RunStore } from './run-store.js';
 import { RunTransfer } from './run-transfer.js';
@@ -17,6 +18,7 @@ export interface StudioServiceDeps {
   version: string;
   defaultDatasetDir?: string;
   monitor: HardwareMonitor;
+  evaluator: RunEvaluator;
 }
 
 /** The API's implementation: every transport (IPC, WebSocket, in-process CLI) calls this. */
@@ -114,6 +116,8 @@ export class StudioService implements StudioApi {
     this.emit('runs-changed', {});
     return result;
   };
+  getEvaluation: StudioApi['getEvaluation'] = async ({ runId, cachedOnly }) =>
+    cachedOnly ? this.deps.evaluator.cached(runId) : this.deps.evaluator.evaluate(runId, (progress) => this.emit('evaluation-progress', progress));
 
   private isActive(runId: string): boolean {
     return this.deps.supervisor.activeRunId === runId;

@@ -8,7 +8,7 @@ import {
   type TrainerCommand,
 } from '../shared/trainer-protocol.js';
 import type { RunLogWriter } from './run-log.js';
-import type { DataDirLock } from './run-lock.js';
+import { describeHolder, type DataDirLock } from './run-lock.js';
 import type { RunStore } from './run-store.js';
 import type { SpawnTrainer, TrainerProcess } from './trainer-process.js';
 
@@ -124,7 +124,7 @@ export class TrainerSupervisor {
     if (holder) {
       throw new ApiError({
         code: 'conflict',
-        message: `run ${holder.runId} is already training; stop it or wait for it to finish before starting another`,
+        message: `${describeHolder(holder)}; stop it or wait for it to finish before starting another`,
       });
     }
   }

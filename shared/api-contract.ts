@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EvaluationProgress, RunEvaluation } from './evaluation.js';
 import { HardwareSample, SAMPLE_INTERVAL_MS } from './hardware-sample.js';
 import { RunConfig } from './run-config.js';
 import { RunDetail, RunMeta, RunRecord, RunSummary } from './run-record.js';
@@ -58,6 +59,11 @@ export const apiMethods = {
   exportRun: { params: ExportRunParams, result: ExportRunResult },
   /** Brings back a run archive under its own id; an id that exists already is a conflict. */
   importRun: { params: ImportRunParams, result: ImportRunResult },
+  /**
+   * A done or stopped run's test-set evaluation from its best checkpoint (else its latest): cached,
+   * or computed now with `evaluation-progress` events; with `cachedOnly`, null instead of computing.
+   */
+  getEvaluation: { params: RunRef.extend({ cachedOnly: z.boolean().optional() }), result: RunEvaluation.nullable() },
 } as const;
 
 /** Params nested under one key, whose name a form's field errors leave out. */
@@ -82,6 +88,8 @@ export const apiEvents = {
   'runs-changed': z.object({}),
   /** New hardware samples, batched (a few per message, not one message per value). */
   'hardware-samples': z.object({ samples: z.array(HardwareSample) }),
+  /** A run's evaluation being computed: loading its data, then predicting its test set. */
+  'evaluation-progress': EvaluationProgress,
 } as const;
 
 export type ApiEvents = typeof apiEvents;

@@ -14,7 +14,12 @@ export const LIMITS = {
   epochs: { min: 1, max: 10000 },
   seed: { min: 0, max: 2 ** 31 - 1 },
   limit: { min: 1, max: 10_000_000 },
+  everyEpochs: { min: 1, max: 1000 },
+  warmupSteps: { min: 0, max: 100_000 },
+  patience: { min: 1, max: 1000 },
 } as const;
+
+export const SCHEDULE_KINDS = ['step', 'cosine'] as const;
 
 const int = (name: string, min: number, max: number) =>
   z
@@ -48,6 +53,35 @@ export const DatasetSpec = z.discriminatedUnion(
 );
 export type DatasetSpec = z.infer<typeof DatasetSpec>;
 
+const nonNegative = () => z.number({ error: 'must be a finite number ≥ 0' }).min(0, { error: 'must be a finite number ≥ 0' });
+
+/** How the lr changes over the run; absent means constant. */
+export const LrSchedule = z.discriminatedUnion(
+  'kind',
+  [
+    /** The lr is multiplied by `gamma` every `everyEpochs` epochs. */
+    z.object({
+      kind: z.literal('step'),
+      everyEpochs: int('everyEpochs', LIMITS.everyEpochs.min, LIMITS.everyEpochs.max),
+      gamma: z
+        .number({ error: 'must be a number > 0 and ≤ 1' })
+        .gt(0, { error: 'must be a number > 0 and ≤ 1' })
+        .max(1, { error: 'must be a number > 0 and ≤ 1' }),
+    }),
+    /** Half a cosine from the lr down to `minLr` over the whole run. */
+    z.object({ kind: z.literal('cosine'), minLr: nonNegative() }),
+  ],
+  { error: `must be one of: ${SCHEDULE_KINDS.join(', ')}` },
+);
+export type LrSchedule = z.infer<typeof LrSchedule>;
+
+/** Stop when the validation loss has not improved by more than `minDelta` for `patience` epochs. */
+export const EarlyStopping = z.object({
+  patience: int('patience', LIMITS.patience.min, LIMITS.patience.max),
+  minDelta: nonNegative(),
+});
+export type EarlyStopping = z.infer<typeof EarlyStopping>;
+
 export const RunConfig = z.object({
   dataset: DatasetSpec,
   model: z.enum(MODEL_KINDS, { error: `must be one of: ${MODEL_KINDS.join(', ')}` }),
@@ -58,6 +92,10 @@ export const RunConfig = z.object({
   seed: int('seed', LIMITS.seed.min, LIMITS.seed.max),
   /** Use only the first N training examples. */
   limit: int('limit', LIMITS.limit.min, LIMITS.limit.max).optional(),
+  schedule: LrSchedule.optional(),
+  /** Steps over which the lr ramps linearly from lr/warmupSteps up to the scheduled lr; absent = 0. */
+  warmupSteps: int('warmupSteps', LIMITS.warmupSteps.min, LIMITS.warmupSteps.max).optional(),
+  earlyStopping: EarlyStopping.optional(),
 });
 export type RunConfig = z.infer<typeof RunConfig>;
 

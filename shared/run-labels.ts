@@ -33,5 +33,14 @@ export function configEntries(c: RunConfig): [label: string, value: string][] {
     ['epochs', String(c.epochs)],
     ['seed', String(c.seed)],
     ['limit', c.limit === undefined ? 'all' : String(c.limit)],
+    ['lr schedule', describeSchedule(c)],
+    ['early stopping', c.earlyStopping ? `patience ${c.earlyStopping.patience}, min delta ${c.earlyStopping.minDelta}` : 'off'],
   ];
+}
+
+/** `cosine to 0.0001, warm-up 500 steps`, `×0.5 every 2 epochs`, `constant`. */
+export function describeSchedule(c: Pick<RunConfig, 'schedule' | 'warmupSteps'>): string {
+  const s = c.schedule;
+  const shape = !s ? 'constant' : s.kind === 'step' ? `×${s.gamma} every ${s.everyEpochs} epoch${s.everyEpochs === 1 ? '' : 's'}` : `cosine to ${s.minLr}`;
+  return c.warmupSteps ? `${shape}, warm-up ${c.warmupSteps} steps` : shape;
 }

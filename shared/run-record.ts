@@ -106,6 +106,10 @@ export const RunSummary = z.object({
   /** Energy the GPUs drew during the run, integrated from power samples; absent when power is unreadable. */
   energyJ: z.number().optional(),
   hints: z.number().int(),
+  /** The epoch with the lowest validation loss: the one the best checkpoint holds. */
+  bestEpoch: z.number().int().optional(),
+  /** Early stopping ended the run before its last epoch. */
+  stoppedEarly: z.boolean().optional(),
   /** A checkpoint exists, so a stopped or failed run can be resumed. */
   resumable: z.boolean(),
   /** The log's last line was torn (a crash mid-write) and was left out. */

@@ -39,6 +39,11 @@ export const TrainerCommand = z.discriminatedUnion('type', [
   /** Write a checkpoint, then exit; answered by `stopped`. */
   z.object({ type: z.literal('stop') }),
   z.object({ type: z.literal('set-hyperparams'), change: HyperparamChange }),
+  /**
+   * Evaluate a finished run on its test split from its best checkpoint (else its latest), then
+   * exit; answered by `progress` events and one `evaluation` event (shared/evaluation.ts).
+   */
+  z.object({ type: z.literal('evaluate'), runId: z.string().min(1), config: RunConfig, checkpointDir: z.string().min(1) }),
 ]);
 export type TrainerCommand = z.infer<typeof TrainerCommand>;
 
@@ -113,6 +118,16 @@ export const TrainerEvent = z.discriminatedUnion('type', [
     step: z.number().int(),
     lr: z.number(),
     batchSize: z.number().int(),
+  }),
+  /** Early stopping triggered after `epoch`; the test set is evaluated next and the run ends `done`. */
+  z.object({
+    type: z.literal('early-stop'),
+    time,
+    step: z.number().int(),
+    epoch: z.number().int(),
+    bestEpoch: z.number().int(),
+    bestValLoss: finite,
+    patience: z.number().int(),
   }),
   z.object({ type: z.literal('paused'), time, step: z.number().int() }),
   z.object({ type: z.literal('resumed'), time, step: z.number().int() }),

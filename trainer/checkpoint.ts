@@ -1,7 +1,9 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { CHECKPOINT_FILES } from '../shared/evaluation.js';
 import { RunConfig } from '../shared/run-config.js';
+import { ValidationState } from './validation-tracker.js';
 
 /**
  * A checkpoint file: the 8-byte magic `HPCSCKPT`, a u32 (LE) format version, a u32 (LE)
@@ -9,7 +11,9 @@ import { RunConfig } from '../shared/run-config.js';
  * the header's `tensors` order. Written to a temp file, fsynced and renamed, so a crash leaves
  * the previous checkpoint whole.
  */
-export const CHECKPOINT_FILE = 'latest.ckpt';
+export const CHECKPOINT_FILE = CHECKPOINT_FILES.latest;
+/** The epoch with the lowest validation loss so far, beside the latest (which resumes). */
+export const BEST_CHECKPOINT_FILE = CHECKPOINT_FILES.best;
 export const CHECKPOINT_VERSION = 1;
 const MAGIC = Buffer.from('HPCSCKPT', 'ascii');
 
@@ -27,6 +31,9 @@ const TrainingPosition = z.object({
   epochLossSum: z.number(),
   epochCorrect: z.number(),
   epochCount: z.number().int(),
+  /** The last live lr change, which rescales the schedule from then on (trainer/lr-schedule.ts). */
+  lrAnchor: z.object({ lr: z.number(), scheduledLr: z.number() }).optional(),
+  validation: ValidationState.optional(),
 });
 export type TrainingPosition = z.infer<typeof TrainingPosition>;
 
@@ -47,7 +54,7 @@ export interface Checkpoint {
   tensors: { name: string; shape: number[]; values: Float32Array }[];
 }
 
-export function writeCheckpoint(dir: string, checkpoint: Checkpoint): string {
+export function writeCheckpoint(dir: string, checkpoint: Checkpoint, name: string = CHECKPOINT_FILE): string {
   const header = Buffer.from(
     JSON.stringify({
       runId: checkpoint.runId,
@@ -63,8 +70,8 @@ export function writeCheckpoint(dir: string, checkpoint: Checkpoint): string {
   fixed.writeUInt32LE(CHECKPOINT_VERSION, 8);
   fixed.writeUInt32LE(header.length, 12);
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, CHECKPOINT_FILE);
-  const temp = join(dir, `.${CHECKPOINT_FILE}.${process.pid}.tmp`);
+  const file = join(dir, name);
+  const temp = join(dir, `.${name}.${process.pid}.tmp`);
   const fd = openSync(temp, 'w');
   try {
     writeSync(fd, fixed);
@@ -84,11 +91,11 @@ export function writeCheckpoint(dir: string, checkpoint: Checkpoint): string {
   return file;
 }
 
-/** The newest complete checkpoint in `dir`, or null; leftover temp files from a crash are removed. */
-export function readCheckpoint(dir: string): Checkpoint | null {
+/** The newest complete checkpoint `name` in `dir`, or null; leftover temp files from a crash are removed. */
+export function readCheckpoint(dir: string, name: string = CHECKPOINT_FILE): Checkpoint | null {
   if (!existsSync(dir)) return null;
   for (const f of readdirSync(dir)) if (f.startsWith('.') && f.endsWith('.tmp')) rmSync(join(dir, f), { force: true });
-  const file = join(dir, CHECKPOINT_FILE);
+  const file = join(dir, name);
   if (!existsSync(file)) return null;
   const bytes = readFileSync(file);
   if (bytes.length < 16 || !bytes.subarray(0, 8).equals(MAGIC)) throw new Error(`${file} is not an HPC Studio checkpoint`);

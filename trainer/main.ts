@@ -1,8 +1,11 @@
+import { EvaluationEvent } from '../shared/evaluation.js';
 import { TrainerCommand, TrainerEvent, type BackendChoice } from '../shared/trainer-protocol.js';
 import { chooseBackend } from './backend-chain.js';
-import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { BEST_CHECKPOINT_FILE, CHECKPOINT_FILE, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { evaluateRun } from './evaluate-run.js';
 import { loadDataset } from './data/load-dataset.js';
 import { InputError } from './input-error.js';
+import { checkSchedule } from './lr-schedule.js';
 import { createModel } from './models/create-model.js';
 import { createOptimizer } from './optimizers/create-optimizer.js';
 import { connectToParent } from './parent-channel.js';
@@ -17,8 +20,8 @@ const parent = connectToParent();
 const control = new TrainingControl();
 let started = false;
 
-function emit(event: TrainerEvent): void {
-  const checked = TrainerEvent.safeParse(event);
+function emit(event: TrainerEvent | EvaluationEvent): void {
+  const checked = (event.type === 'evaluation' ? EvaluationEvent : TrainerEvent).safeParse(event);
   if (!checked.success) {
     process.stderr.write(`trainer: refusing to send a malformed ${event.type} event: ${checked.error.message}\n`);
     return;
@@ -42,6 +45,11 @@ parent.onMessage((raw) => {
       // A start sent before `ready` waits for the backend; if none loads, the ready path reports it.
       void backendLoading.then((backend) => train(command, backend).then(exit, fail), () => {});
       return;
+    case 'evaluate':
+      if (started) return log('warn', 'rejected evaluate: this trainer is already busy');
+      started = true;
+      void backendLoading.then(() => evaluateRun(command, emit).then(() => exit(EXIT.ok), fail), () => {});
+      return;
     case 'pause':
       return control.pause();
     case 'resume':
@@ -64,6 +72,7 @@ async function train(command: Extract<TrainerCommand, { type: 'start' }>, backen
   const { config, runId, checkpointDir } = command;
   const checkpoint = command.resume ? readCheckpoint(checkpointDir) : null;
   if (command.resume && !checkpoint) throw new InputError('runId', `runId: run ${runId} has no checkpoint in ${checkpointDir} to resume from`);
+  checkSchedule(config);
   log('info', `backend ${backend.name}${backend.skipped.map((s) => `; ${s.name} skipped: ${s.reason}`).join('')}`);
 
   const dataset = await loadDataset(config, (done, total) =>
@@ -85,7 +94,8 @@ async function train(command: Extract<TrainerCommand, { type: 'start' }>, backen
     emit,
     position,
     resumedFromStep: checkpoint ? checkpoint.position.step : undefined,
-    saveCheckpoint: async (at) => writeCheckpoint(checkpointDir, await snapshot(runId, config, model, optimizer, at)),
+    saveCheckpoint: async (at, which) =>
+      writeCheckpoint(checkpointDir, await snapshot(runId, config, model, optimizer, at), which === 'best' ? BEST_CHECKPOINT_FILE : CHECKPOINT_FILE),
   });
   await loop.run();
   return EXIT.ok;

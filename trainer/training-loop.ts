@@ -5,14 +5,16 @@ import type { TrainingPosition } from './checkpoint.js';
 import { weightsInOriginalUnits } from './data/csv-dataset.js';
 import type { Dataset, Split } from './data/dataset.js';
 import type { Model } from './models/model.js';
+import { configuredLr, scheduledLr, type SchedulePoint } from './lr-schedule.js';
 import type { Optimizer } from './optimizers/optimizer.js';
 import { epochOrder } from './seeded-random.js';
 import type { TrainingControl } from './training-control.js';
+import { afterValidation } from './validation-tracker.js';
 
 /** Where the loop's events go; it does not know or care (a process channel, a test, a benchmark). */
 export type EmitEvent = (event: TrainerEvent) => void;
-/** Saves the model, optimizer and position; returns the file written. */
-export type SaveCheckpoint = (position: TrainingPosition) => Promise<string>;
+/** Saves the model, optimizer and position as the latest checkpoint or as the best one; returns the file written. */
+export type SaveCheckpoint = (position: TrainingPosition, which?: 'latest' | 'best') => Promise<string>;
 
 export interface TrainingLoopOptions {
   config: RunConfig;
@@ -40,8 +42,9 @@ export function freshPosition(config: RunConfig): TrainingPosition {
 }
 
 /**
- * The training loop: one batch per step, commands applied between steps, validation each
- * epoch, the test set at the end. Seeded shuffles make the same seed give the same curve.
+ * The training loop: one batch per step at the scheduled lr, commands applied between steps,
+ * validation each epoch (keeping the best epoch's checkpoint, stopping early when asked), the
+ * test set at the end. Seeded shuffles make the same seed give the same curve.
  */
 export class TrainingLoop {
   private readonly pos: TrainingPosition;
@@ -56,6 +59,10 @@ export class TrainingLoop {
     this.classification = o.dataset.info.task === 'classification';
     const std = o.dataset.standardisation?.targetStd ?? 1;
     this.lossScale = this.classification ? 1 : std * std;
+    // A checkpoint from before schedules carries a live change only as its lr.
+    if (!this.pos.lrAnchor && this.pos.lr !== o.config.lr && !o.config.schedule && !o.config.warmupSteps) {
+      this.pos.lrAnchor = { lr: this.pos.lr, scheduledLr: o.config.lr };
+    }
     o.optimizer.lr = this.pos.lr;
   }
 
@@ -80,6 +87,7 @@ export class TrainingLoop {
       const order = epochOrder(train.count, config.seed, this.pos.epoch);
       while (this.pos.epochOffset < train.count) {
         if (await this.betweenSteps()) return this.stopped();
+        this.pos.lr = this.o.optimizer.lr = scheduledLr(config, this.schedulePoint(), this.pos.lrAnchor);
         const started = this.now();
         const size = Math.min(this.pos.batchSize, train.count - this.pos.epochOffset);
         const { loss, correct } = this.trainStep(order, this.pos.epochOffset, size);
@@ -106,9 +114,10 @@ export class TrainingLoop {
         // Let commands (pause, stop, a new LR) arrive between steps.
         await new Promise((resolve) => setImmediate(resolve));
       }
-      await this.endEpoch();
+      const stopEarly = await this.endEpoch();
       await this.checkpoint();
       lastCheckpoint = this.now();
+      if (stopEarly) break;
     }
     await this.finish();
     return 'done';
@@ -125,7 +134,10 @@ export class TrainingLoop {
     if (control.stopRequested) return true;
     const change = control.takeChange();
     if (change) {
-      if (change.lr !== undefined) this.pos.lr = this.o.optimizer.lr = change.lr;
+      if (change.lr !== undefined) {
+        this.pos.lrAnchor = { lr: change.lr, scheduledLr: configuredLr(this.o.config, this.schedulePoint()) };
+        this.pos.lr = this.o.optimizer.lr = change.lr;
+      }
       if (change.batchSize !== undefined) {
         const trainSize = this.o.dataset.train.count;
         if (change.batchSize > trainSize) {
@@ -214,10 +226,12 @@ export class TrainingLoop {
     this.samplesPerSec = this.samplesPerSec === 0 ? rate : this.samplesPerSec + THROUGHPUT_SMOOTHING * (rate - this.samplesPerSec);
   }
 
-  private async endEpoch(): Promise<void> {
+  /** Validates the epoch just trained; true when early stopping says to end the run here. */
+  private async endEpoch(): Promise<boolean> {
     const p = this.pos;
+    const { config, emit } = this.o;
     const validation = this.evaluate(this.o.dataset.validation);
-    this.o.emit({
+    emit({
       type: 'epoch',
       time: this.now(),
       step: p.step,
@@ -227,11 +241,31 @@ export class TrainingLoop {
       valLoss: validation.loss,
       valAccuracy: validation.accuracy,
     });
+    const finished = p.epoch;
+    const verdict = afterValidation(p.validation, finished, validation.loss, config.earlyStopping);
+    p.validation = verdict.state;
     p.epoch++;
     p.epochOffset = 0;
     p.epochLossSum = 0;
     p.epochCorrect = 0;
     p.epochCount = 0;
+    if (verdict.newBest) await this.o.saveCheckpoint(this.position, 'best');
+    if (!verdict.stop || finished >= config.epochs) return false;
+    emit({
+      type: 'early-stop',
+      time: this.now(),
+      step: p.step,
+      epoch: finished,
+      bestEpoch: verdict.state.bestEpoch,
+      bestValLoss: verdict.state.bestValLoss,
+      patience: config.earlyStopping!.patience,
+    });
+    return true;
+  }
+
+  private schedulePoint(): SchedulePoint {
+    const total = this.o.config.epochs * this.o.dataset.train.count;
+    return { step: this.pos.step, epoch: this.pos.epoch, progress: this.pos.samplesSeen / total };
   }
 
   private async finish(): Promise<void> {

@@ -20,16 +20,22 @@ export async function snapshot(runId: string, config: RunConfig, model: Model, o
 
 /** Loads a checkpoint's parameters and optimizer state into a freshly built model and optimizer of the same kind. */
 export function restore(model: Model, optimizer: Optimizer, checkpoint: Checkpoint): void {
+  restoreParameters(model, checkpoint);
   const byName = new Map(checkpoint.tensors.map((t) => [t.name, t.values]));
-  model.variables.forEach((v, i) => {
-    const values = byName.get(model.names[i]!);
-    if (!values || values.length !== v.size) throw new Error(`checkpoint does not match the model at ${model.names[i]}`);
-    tf.tidy(() => v.assign(tf.tensor(values, v.shape)));
-  });
   const slots: Record<string, Float32Array[]> = {};
   for (const [name, values] of byName) {
     const m = SLOT_NAME.exec(name);
     if (m) (slots[m[1]!] ??= [])[Number(m[2])] = values;
   }
   optimizer.restore({ updates: checkpoint.optimizerUpdates, slots });
+}
+
+/** Loads only the parameters, for predicting. */
+export function restoreParameters(model: Model, checkpoint: Checkpoint): void {
+  const byName = new Map(checkpoint.tensors.map((t) => [t.name, t.values]));
+  model.variables.forEach((v, i) => {
+    const values = byName.get(model.names[i]!);
+    if (!values || values.length !== v.size) throw new Error(`checkpoint does not match the model at ${model.names[i]}`);
+    tf.tidy(() => v.assign(tf.tensor(values, v.shape)));
+  });
 }

@@ -1,5 +1,6 @@
 import { fieldErrors, type FieldError } from '../../shared/field-error.js';
 import { DEFAULT_RUN_CONFIG, parseDatasetArg, RunConfig } from '../../shared/run-config.js';
+import { parseEarlyStopFlag, parseScheduleFlag } from './schedule-flags.js';
 
 export interface TrainFlags {
   dataset?: string;
@@ -12,6 +13,9 @@ export interface TrainFlags {
   optimizer?: string;
   seed?: string;
   limit?: string;
+  schedule?: string;
+  warmupSteps?: string;
+  earlyStop?: string;
 }
 
 /** The flag a user typed for each config field, so errors speak the user's language. */
@@ -28,6 +32,15 @@ const FLAG_OF: Record<string, keyof TrainFlags> = {
   optimizer: 'optimizer',
   seed: 'seed',
   limit: 'limit',
+  schedule: 'schedule',
+  'schedule.kind': 'schedule',
+  'schedule.everyEpochs': 'schedule',
+  'schedule.gamma': 'schedule',
+  'schedule.minLr': 'schedule',
+  warmupSteps: 'warmupSteps',
+  earlyStopping: 'earlyStop',
+  'earlyStopping.patience': 'earlyStop',
+  'earlyStopping.minDelta': 'earlyStop',
 };
 
 export type ConfigResult = { ok: true; config: RunConfig } | { ok: false; errors: FieldError[] };
@@ -36,7 +49,11 @@ export function configFromFlags(flags: TrainFlags): ConfigResult {
   const missing: FieldError[] = [];
   if (!flags.dataset) missing.push({ field: 'dataset', message: '--dataset: required; one of fashion-mnist, csv:FILE' });
   if (!flags.model) missing.push({ field: 'model', message: '--model: required; one of linear, mlp, cnn' });
-  if (missing.length > 0) return { ok: false, errors: missing };
+  const schedule = flags.schedule === undefined ? { ok: true as const, value: undefined } : parseScheduleFlag(flags.schedule);
+  if (!schedule.ok) missing.push({ field: 'schedule', message: `--schedule: ${schedule.message} (got ${JSON.stringify(flags.schedule)})` });
+  const earlyStop = flags.earlyStop === undefined ? { ok: true as const, value: undefined } : parseEarlyStopFlag(flags.earlyStop);
+  if (!earlyStop.ok) missing.push({ field: 'earlyStop', message: `--early-stop: ${earlyStop.message} (got ${JSON.stringify(flags.earlyStop)})` });
+  if (missing.length > 0 || !schedule.ok || !earlyStop.ok) return { ok: false, errors: missing };
   const candidate = {
     dataset: parseDatasetArg(flags.dataset!, flags.datasetDir, flags.target),
     model: flags.model,
@@ -46,6 +63,9 @@ export function configFromFlags(flags: TrainFlags): ConfigResult {
     optimizer: flags.optimizer ?? DEFAULT_RUN_CONFIG.optimizer,
     seed: number(flags.seed, DEFAULT_RUN_CONFIG.seed),
     limit: flags.limit === undefined ? undefined : number(flags.limit, NaN),
+    schedule: schedule.value,
+    warmupSteps: flags.warmupSteps === undefined ? undefined : number(flags.warmupSteps, NaN),
+    earlyStopping: earlyStop.value,
   };
   const parsed = RunConfig.safeParse(candidate);
   if (parsed.success) return { ok: true, config: parsed.data };
@@ -55,7 +75,9 @@ export function configFromFlags(flags: TrainFlags): ConfigResult {
       const flag = FLAG_OF[field];
       if (!flag) return { field, message };
       const given = flags[flag];
-      const text = message.slice(message.indexOf(': ') + 2);
+      // `schedule.gamma: must be …` reads `--schedule: gamma must be …`.
+      const part = field.includes('.') && flag !== 'target' && flag !== 'dataset' && flag !== 'datasetDir' ? `${field.slice(field.lastIndexOf('.') + 1)} ` : '';
+      const text = part + message.slice(message.indexOf(': ') + 2);
       return { field: flag, message: `--${kebab(flag)}: ${text}${given === undefined ? '' : ` (got ${JSON.stringify(given)})`}` };
     }),
   };

@@ -4,10 +4,12 @@ import { DEFAULT_FASHION_MNIST_DIR, LIMITS, MODEL_KINDS, OPTIMIZER_KINDS } from 
 import { defaultDataDir } from '../data-dir.js';
 import { packageVersion } from '../package-root.js';
 import { appCommand } from './app-command.js';
+import { evaluateCommand } from './evaluate-command.js';
 import { monitorCommand } from './monitor-command.js';
 import { EXIT } from './exit-codes.js';
 import { runsCompareCommand, runsDeleteCommand, runsListCommand, runsShowCommand } from './run-commands.js';
 import { registerTransferCommands } from './run-transfer-registration.js';
+import { EARLY_STOP_SYNTAX, SCHEDULE_SYNTAX } from './schedule-flags.js';
 import { serveCommand } from './serve-command.js';
 import { trainCommand } from './train-command.js';
 
@@ -39,6 +41,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--optimizer <kind>', `${OPTIMIZER_KINDS.join(' | ')} (default adam)`)
     .option('--seed <n>', 'random seed (default 42)')
     .option('--limit <n>', 'use only the first N training examples')
+    .option('--schedule <spec>', `lr schedule: ${SCHEDULE_SYNTAX} (default constant)`)
+    .option('--warmup-steps <n>', `linear lr warm-up over the first N steps, ${LIMITS.warmupSteps.min}–${LIMITS.warmupSteps.max} (default 0)`)
+    .option('--early-stop <spec>', `${EARLY_STOP_SYNTAX}: stop after PATIENCE (${LIMITS.patience.min}–${LIMITS.patience.max}) epochs without the validation loss falling by more than MIN_DELTA (default 0)`)
     .option('--json', 'JSON Lines events on stdout; progress and logs on stderr', false)
     .addOption(dataDirOption())
     .action(async (opts) => {
@@ -70,6 +75,14 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(dataDirOption())
     .action((ids: string[], opts) => {
       code = runsCompareCommand(ids, runsOptions(opts));
+    });
+  runs
+    .command('evaluate <id>')
+    .description("a done or stopped run's test-set evaluation from its best checkpoint: confusion matrix and per-class table, or residuals")
+    .option('--json', 'print the evaluation as one JSON line', false)
+    .addOption(dataDirOption())
+    .action(async (id: string, opts) => {
+      code = await evaluateCommand(id, runsOptions(opts));
     });
   runs
     .command('delete <id>')

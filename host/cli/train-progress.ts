@@ -57,6 +57,11 @@ export class TrainProgress {
         this.lastEpochLine = ` | val loss ${record.valLoss.toFixed(4)}${record.valAccuracy === undefined ? '' : ` acc ${record.valAccuracy.toFixed(4)}`}`;
         if (!this.tty) this.log(`epoch ${record.epoch}/${this.epochs}: train loss ${record.trainLoss.toFixed(4)}${this.lastEpochLine}`);
         break;
+      case 'early-stop':
+        this.log(
+          `early stop after epoch ${record.epoch}: the validation loss has not improved by more than min delta for ${record.patience} epoch${record.patience === 1 ? '' : 's'}; best epoch ${record.bestEpoch} (val loss ${record.bestValLoss.toFixed(4)})`,
+        );
+        break;
       case 'hyperparams':
         this.log(`step ${record.step}: lr ${record.lr}, batch size ${record.batchSize}`);
         break;

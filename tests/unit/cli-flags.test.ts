@@ -31,3 +31,35 @@ describe('train flags', () => {
     expect(r.ok ? [] : r.errors.map((e) => e.field)).toEqual(['dataset', 'model']);
   });
 });
+
+describe('schedule and early-stopping flags', () => {
+  it('parses each schedule, the warm-up and early stopping into the config', () => {
+    const parse = (flags: Record<string, string>) => {
+      const r = configFromFlags({ ...base, ...flags });
+      return r.ok ? r.config : r.errors;
+    };
+    expect(parse({ schedule: 'step:2:0.5', warmupSteps: '100', earlyStop: '3:0.01' })).toMatchObject({
+      schedule: { kind: 'step', everyEpochs: 2, gamma: 0.5 },
+      warmupSteps: 100,
+      earlyStopping: { patience: 3, minDelta: 0.01 },
+    });
+    expect(parse({ schedule: 'cosine' })).toMatchObject({ schedule: { kind: 'cosine', minLr: 0 } });
+    expect(parse({ schedule: 'cosine:1e-5', earlyStop: '2' })).toMatchObject({ schedule: { kind: 'cosine', minLr: 1e-5 }, earlyStopping: { patience: 2, minDelta: 0 } });
+    expect((parse({ schedule: 'constant' }) as { schedule?: unknown }).schedule).toBeUndefined();
+  });
+
+  it.each([
+    [{ schedule: 'step:0:0.5' }, 'schedule', '--schedule: everyEpochs must be an integer from 1 to 1000 (got "step:0:0.5")'],
+    [{ schedule: 'step:2:1.5' }, 'schedule', '--schedule: gamma must be a number > 0 and ≤ 1 (got "step:2:1.5")'],
+    [{ schedule: 'step:2' }, 'schedule', '--schedule: must be step:EVERY_EPOCHS:GAMMA | cosine[:MIN_LR] | constant (got "step:2")'],
+    [{ schedule: 'linear' }, 'schedule', '--schedule: must be step:EVERY_EPOCHS:GAMMA | cosine[:MIN_LR] | constant (got "linear")'],
+    [{ schedule: 'cosine:-1' }, 'schedule', '--schedule: minLr must be a finite number ≥ 0 (got "cosine:-1")'],
+    [{ warmupSteps: '100001' }, 'warmupSteps', '--warmup-steps: must be an integer from 0 to 100000 (got "100001")'],
+    [{ earlyStop: '0' }, 'earlyStop', '--early-stop: patience must be an integer from 1 to 1000 (got "0")'],
+    [{ earlyStop: '3:x' }, 'earlyStop', '--early-stop: minDelta must be a finite number ≥ 0 (got "3:x")'],
+    [{ earlyStop: '3:1:2' }, 'earlyStop', '--early-stop: must be PATIENCE[:MIN_DELTA] (got "3:1:2")'],
+  ])('%j → error on %s', (patch, field, message) => {
+    const r = configFromFlags({ ...base, ...patch });
+    expect(r.ok ? [] : r.errors).toContainEqual({ field, message });
+  });
+});

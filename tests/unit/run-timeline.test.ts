@@ -31,6 +31,12 @@ describe('run timeline (what the charts draw)', () => {
     expect(t).toMatchObject({ status: 'failed', reason: 'trainer killed by signal SIGKILL', stderrTail: ['boom'] });
   });
 
+  it('marks where early stopping ended the run, naming the best epoch', () => {
+    const t = new RunTimeline('r');
+    t.apply({ type: 'early-stop', time: 5, step: 40, epoch: 4, bestEpoch: 2, bestValLoss: 0.31, patience: 2 });
+    expect(t.markers).toEqual([{ step: 40, time: 5, label: 'early stop (best: epoch 2)', kind: 'early-stop' }]);
+  });
+
   it('formats learning rates compactly', () => {
     expect([formatNumber(0.001), formatNumber(0.0003), formatNumber(0.05), formatNumber(2)]).toEqual(['0.001', '3e-4', '0.05', '2']);
   });

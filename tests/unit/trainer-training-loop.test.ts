@@ -6,11 +6,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_FASHION_MNIST_DIR, type RunConfig } from '../../shared/run-config.js';
 import type { TrainerEvent, TrainerEventOf } from '../../shared/trainer-protocol.js';
 import { chooseBackend } from '../../trainer/backend-chain.js';
-import { readCheckpoint, writeCheckpoint, type TrainingPosition } from '../../trainer/checkpoint.js';
+import { BEST_CHECKPOINT_FILE, CHECKPOINT_FILE, readCheckpoint, writeCheckpoint, type TrainingPosition } from '../../trainer/checkpoint.js';
 import { sliceSplit, type Dataset } from '../../trainer/data/dataset.js';
 import { loadFashionMnist } from '../../trainer/data/fashion-mnist.js';
 import { createModel } from '../../trainer/models/create-model.js';
 import { createOptimizer } from '../../trainer/optimizers/create-optimizer.js';
+import { configuredLr } from '../../trainer/lr-schedule.js';
 import { epochOrder } from '../../trainer/seeded-random.js';
 import { TrainingControl } from '../../trainer/training-control.js';
 import { freshPosition, TrainingLoop } from '../../trainer/training-loop.js';
@@ -57,7 +58,8 @@ async function train(config: RunConfig, onStep: (step: number, control: Training
       run.tensorCounts.push(tf.memory().numTensors);
       onStep(event.step, control);
     },
-    saveCheckpoint: async (at) => writeCheckpoint(run.checkpointDir, await snapshot('run-1', config, model, optimizer, at)),
+    saveCheckpoint: async (at, which) =>
+      writeCheckpoint(run.checkpointDir, await snapshot('run-1', config, model, optimizer, at), which === 'best' ? BEST_CHECKPOINT_FILE : CHECKPOINT_FILE),
   }).run();
   model.variables.forEach((v) => v.dispose());
   optimizer.dispose();
@@ -141,6 +143,63 @@ describe('the training loop', () => {
     const types = run.events.map((e) => (e.type === 'step' ? `step ${e.step}` : e.type));
     expect(types.slice(types.indexOf('step 2'), types.indexOf('step 2') + 4)).toEqual(['step 2', 'paused', 'resumed', 'step 3']);
     expect(run.steps[2]!.time).toBeGreaterThanOrEqual(resumedAt);
+  });
+});
+
+describe('lr schedules, early stopping and the best checkpoint in the loop', () => {
+  it('trains each step at the scheduled lr: warm-up, then cosine down to minLr', async () => {
+    const config: RunConfig = { ...CONFIG, lr: 0.004, warmupSteps: 5, schedule: { kind: 'cosine', minLr: 0.0004 } };
+    const run = await train(config);
+    const n = dataset.train.count;
+    const seenBefore = (i: number) => (i === 0 ? 0 : run.steps[i - 1]!.samplesSeen);
+    const expected = run.steps.map((s, i) => configuredLr(config, { step: i, epoch: s.epoch, progress: seenBefore(i) / (2 * n) }));
+    expect(run.steps.map((s) => s.lr)).toEqual(expected);
+    expect(run.steps[0]!.lr).toBeCloseTo(0.004 / 5, 12);
+    expect(run.steps[4]!.lr).toBeLessThan(0.004);
+    expect(run.steps.at(-1)!.lr).toBeGreaterThan(0.0004);
+    expect(run.steps.at(-1)!.lr).toBeLessThan(0.0005);
+  });
+
+  it('a live lr change rescales the schedule, and a stopped run resumes with the same lrs and losses', async () => {
+    const config: RunConfig = { ...CONFIG, epochs: 3, schedule: { kind: 'step', everyEpochs: 1, gamma: 0.5 } };
+    const change = (step: number, control: TrainingControl) => step === 3 && control.change({ lr: 0.001 });
+    const unbroken = await train(config, change);
+    const perEpoch = Math.ceil(dataset.train.count / config.batchSize);
+    // Steps 1–3 at 0.002; the change lands at step 4 (×0.5 of the schedule), then each epoch halves it.
+    expect(unbroken.steps.slice(0, 4).map((s) => s.lr)).toEqual([0.002, 0.002, 0.002, 0.001]);
+    expect(unbroken.steps[perEpoch]!.lr).toBeCloseTo(0.0005, 15);
+    expect(unbroken.steps[2 * perEpoch]!.lr).toBeCloseTo(0.00025, 15);
+
+    const stopAt = perEpoch + 2;
+    const first = await train(config, (step, control) => (change(step, control), step === stopAt && control.stop()));
+    const resumed = await train(config, () => {}, first.checkpointDir);
+    expect(resumed.steps.map((s) => [s.lr, s.loss])).toEqual(unbroken.steps.slice(stopAt).map((s) => [s.lr, s.loss]));
+  });
+
+  it('stops early when the validation loss stops improving, then tests and ends done', async () => {
+    // No epoch can beat the first by more than minDelta: patience 1 runs out after epoch 2.
+    const run = await train({ ...CONFIG, epochs: 6, earlyStopping: { patience: 1, minDelta: 100 } });
+    const epochs = ofType(run, 'epoch');
+    expect(epochs.map((e) => e.epoch)).toEqual([1, 2]);
+    const lowest = epochs.reduce((a, b) => (b.valLoss < a.valLoss ? b : a));
+    const early = ofType(run, 'early-stop');
+    expect(early).toEqual([
+      { type: 'early-stop', time: expect.any(Number), step: epochs[1]!.step, epoch: 2, bestEpoch: lowest.epoch, bestValLoss: lowest.valLoss, patience: 1 },
+    ]);
+    const types = run.events.map((e) => e.type);
+    expect(types.indexOf('early-stop')).toBeLessThan(types.indexOf('done'));
+    expect(run.events.at(-1)).toMatchObject({ type: 'done', step: epochs[1]!.step });
+  });
+
+  it('keeps the lowest-validation-loss epoch as best.ckpt beside latest.ckpt', async () => {
+    // A high lr makes the validation loss wander, so the best epoch is often not the last.
+    const run = await train({ ...CONFIG, epochs: 3, lr: 0.05, optimizer: 'sgd' });
+    const epochs = ofType(run, 'epoch');
+    const lowest = epochs.reduce((a, b) => (b.valLoss < a.valLoss ? b : a));
+    const best = readCheckpoint(run.checkpointDir, BEST_CHECKPOINT_FILE)!;
+    expect(best.position.step).toBe(lowest.step);
+    expect(best.position.validation).toMatchObject({ bestEpoch: lowest.epoch, bestValLoss: lowest.valLoss });
+    expect(readCheckpoint(run.checkpointDir)!.position.step).toBe(epochs.at(-1)!.step);
   });
 });
 

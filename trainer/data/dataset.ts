@@ -16,6 +16,12 @@ export interface Standardisation {
   targetStd: number;
 }
 
+/** For images: pixels (0–1) were standardised per channel (one entry = every channel); this maps them back for display. */
+export interface PixelStandardisation {
+  mean: number[];
+  std: number[];
+}
+
 export interface Dataset {
   info: DatasetInfo;
   featureSize: number;
@@ -23,6 +29,7 @@ export interface Dataset {
   validation: Split;
   test: Split;
   standardisation?: Standardisation;
+  pixelStandardisation?: PixelStandardisation;
 }
 
 export type LoadProgress = (done: number, total: number) => void;

@@ -72,6 +72,7 @@ export async function loadFashionMnist(dir: string, limit: number | undefined, p
     train: trainSplit,
     validation: validationSplit,
     test: testSplit,
+    pixelStandardisation: { mean: [mean], std: [std] },
   };
 }
 

@@ -8,7 +8,7 @@ export interface Marker {
   step: number;
   time: number;
   label: string;
-  kind: 'hyperparams' | 'pause' | 'resume' | 'restart' | 'hint';
+  kind: 'hyperparams' | 'pause' | 'resume' | 'restart' | 'hint' | 'early-stop';
 }
 
 export interface Progress {
@@ -93,6 +93,9 @@ export class RunTimeline {
       case 'done':
         this.done = record;
         this.progress = null;
+        break;
+      case 'early-stop':
+        this.markers.push({ step: record.step, time: record.time, label: `early stop (best: epoch ${record.bestEpoch})`, kind: 'early-stop' });
         break;
       case 'hint':
         this.hints.push(record);
