@@ -27,7 +27,7 @@ describe('run config schema', () => {
     [{ epochs: 0 }, 'epochs: must be an integer from 1 to 10000'],
     [{ model: 'resnet' }, 'model: must be one of: linear, mlp, cnn'],
     [{ optimizer: 'rmsprop' }, 'optimizer: must be one of: sgd, momentum, adam'],
-    [{ dataset: { kind: 'imagenet' } }, 'dataset.kind: must be one of: fashion-mnist, csv:FILE'],
+    [{ dataset: { kind: 'imagenet' } }, 'dataset.kind: must be one of: fashion-mnist, csv:FILE, images:DIR'],
     [{ dataset: { kind: 'csv', path: 'a.csv', target: '' } }, 'dataset.target: must name a column of the CSV'],
   ])('rejects %j naming the field and its accepted range', (patch, message) => {
     expect(messagesFor({ ...DEFAULT_RUN_CONFIG, ...patch })).toContain(message);
