@@ -1,6 +1,7 @@
 import type { ApiEventName, ApiEventPayload, StudioApi } from '../shared/api-contract.js';
 import { DEFAULT_FASHION_MNIST_DIR } from '../shared/run-config.js';
 import { ApiError } from '../shared/rpc-protocol.js';
+import { previewImageFolder } from './image-folder-preview.js';
 import type { HardwareMonitor } from './monitor/hardware-monitor.js';
 import { SampleHistory } from './monitor/sample-history.js';
 import type { RunStore } from './run-store.js';
@@ -96,6 +97,8 @@ export class StudioService implements StudioApi {
     this.deps.monitor.setIntervalMs(intervalMs);
     return {};
   };
+
+  previewDataset: StudioApi['previewDataset'] = async (params) => previewImageFolder(params);
 
   private isActive(runId: string): boolean {
     return this.deps.supervisor.activeRunId === runId;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DatasetPreview, PreviewDatasetParams } from './dataset-preview.js';
 import { HardwareSample, SAMPLE_INTERVAL_MS } from './hardware-sample.js';
 import { RunConfig } from './run-config.js';
 import { RunDetail, RunMeta, RunRecord, RunSummary } from './run-record.js';
@@ -50,6 +51,8 @@ export const apiMethods = {
     }),
     result: z.object({}),
   },
+  /** An image folder's classes, split counts, sample thumbnails and unreadable files, before training on it. */
+  previewDataset: { params: PreviewDatasetParams, result: DatasetPreview },
 } as const;
 
 /** Params nested under one key, whose name a form's field errors leave out. */

@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { ImageSplit } from '../../shared/run-config.js';
@@ -101,20 +102,13 @@ interface PerClass {
 }
 
 async function readClassFolders(dir: string, skipped: SkippedFile[]): Promise<ClassFolder[]> {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a folder' : `cannot be read (${code ?? 'error'})`;
-    throw new InputError(FIELD, `${FIELD}: ${dir} ${why}; give a folder with one subfolder of PNG or JPEG images per class`);
-  }
+  const entries = await list(dir);
   const folders = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
   const classes: ClassFolder[] = [];
   for (const name of folders) {
     const folder = join(dir, name);
     const files: string[] = [];
-    for (const e of (await readdir(folder, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    for (const e of (await list(folder)).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       if (e.name.startsWith('.') || !e.isFile()) continue;
       const file = join(folder, e.name);
       if ((IMAGE_EXTENSIONS as readonly string[]).includes(extname(e.name).toLowerCase())) files.push(file);
@@ -124,6 +118,16 @@ async function readClassFolders(dir: string, skipped: SkippedFile[]): Promise<Cl
     classes.push({ name, files });
   }
   return classes;
+}
+
+async function list(dir: string): Promise<Dirent[]> {
+  try {
+    return await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a folder' : `cannot be read (${code ?? 'error'})`;
+    throw new InputError(FIELD, `${FIELD}: ${dir} ${why}; give a folder with one subfolder of PNG or JPEG images per class`);
+  }
 }
 
 function requireTwoClasses(dir: string, classes: ClassFolder[]): void {
