@@ -25,7 +25,6 @@ async function trainInChild(config: RunConfig): Promise<{ events: TrainerEvent[]
 
 describe('training on a folder of images', () => {
   it('a trainer child decodes the folder with progress, skips the corrupt file, and the cnn learns the shapes', async () => {
-    const started = Date.now();
     const { events, code } = await trainInChild(
       RunConfig.parse({ dataset: { kind: 'images', dir: folder.dir }, model: 'cnn', epochs: 4, batchSize: 16, lr: 0.002, optimizer: 'adam', seed: 7 }),
     );
@@ -40,7 +39,6 @@ describe('training on a folder of images', () => {
     const done = events.find((e) => e.type === 'done');
     // Chance is 1/3.
     expect(done?.testAccuracy).toBeGreaterThanOrEqual(0.6);
-    expect(Date.now() - started).toBeLessThan(30_000);
   });
 
   it('a folder with a single class stops the child with an error naming dataset.dir', async () => {
@@ -61,6 +59,7 @@ describe('training on a folder of images', () => {
     expect(done).toMatchObject({ type: 'done', testAccuracy: expect.any(Number) });
     expect(done.testAccuracy).toBeGreaterThan(0.5);
     expect(r.stderr).toMatch(/warn: skipped .*broken\.png: not a valid PNG/);
+    expect(r.stderr).toMatch(/^loading data 100% \| 301\/301$/m);
     const runs = await runCli(['runs', '--data-dir', dataDir]);
     expect(runs.stdout).toContain(`images:${folder.dir}`);
   });

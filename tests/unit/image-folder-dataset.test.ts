@@ -5,7 +5,7 @@ import { ImageFolderSpec, RunConfig } from '../../shared/run-config.js';
 import { loadDataset } from '../../trainer/data/load-dataset.js';
 import { readImageFolder } from '../../trainer/data/image-folder-reader.js';
 import { scanImageFolder } from '../../trainer/data/image-folder-scan.js';
-import { writeShapeFolder } from '../support/synthetic-shapes.js';
+import { encodePng, writeShapeFolder } from '../support/synthetic-shapes.js';
 
 const spec = (dir: string, patch: Record<string, unknown> = {}) => ImageFolderSpec.parse({ kind: 'images', dir, ...patch });
 const ratio = (validation: number, test: number) => ({ mode: 'ratio' as const, validation, test });
@@ -84,6 +84,21 @@ describe('reading an image folder', () => {
     const grey = await readImageFolder(spec(folder.dir, { imageSize: 16, channels: 1 }), 7);
     expect([grey.imageSize, grey.channels]).toEqual([16, 1]);
     expect(grey.test.pixels.length).toBe(grey.test.labels.length * 16 * 16);
+  });
+
+  it('turns RGB when a single colour image comes after grey ones, keeping every image decoded before it', async () => {
+    const folder = writeShapeFolder({ perClass: 6, colourShare: 0, corrupt: false });
+    const red = new Uint8Array(20 * 20 * 4).map((_, i) => (i % 4 === 0 || i % 4 === 3 ? 255 : 0));
+    writeFileSync(join(folder.dir, 'square', 'zz-red.png'), encodePng(red, 20, 20, true));
+    const read = await readImageFolder(spec(folder.dir, { split: { mode: 'ratio', validation: 0.2, test: 0.2 } }), 7);
+    expect([read.imageSize, read.channels, read.source.colour]).toEqual([32, 3, true]);
+    const count = read.train.labels.length + read.validation.labels.length + read.test.labels.length;
+    expect(count).toBe(19);
+    expect(read.train.pixels.length + read.validation.pixels.length + read.test.pixels.length).toBe(count * 32 * 32 * 3);
+    // The first training image (grey, decoded before the colour one was seen) is now three equal channels.
+    const [r, g, b] = read.train.pixels.subarray(0, 3);
+    expect(r).toBe(g);
+    expect(g).toBe(b);
   });
 
   it('an empty class folder is an error naming it', async () => {

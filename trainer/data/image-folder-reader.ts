@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { ImageFolderSpec } from '../../shared/run-config.js';
 import { InputError } from '../input-error.js';
 import type { LoadProgress } from './dataset.js';
-import { decodeImage, hasColour } from './image-decoder.js';
+import { decodeImage, hasColour, type RgbaImage } from './image-decoder.js';
 import { scanImageFolder, type ImageEntry, type SkippedFile } from './image-folder-scan.js';
 import { resizeImage } from './image-resize.js';
 
@@ -38,9 +38,9 @@ interface Target {
 
 /**
  * Reads and decodes every image of an image-folder dataset and resizes it to the model's input.
- * With `channels: 'auto'` the folder is RGB if any image has colour; until that is known each
- * image is kept in both forms, so every file is decoded once. No TensorFlow here: the host's
- * preview uses this too.
+ * With `channels: 'auto'` the folder is RGB if any image has colour: images are kept grey until the
+ * first colour one, and only the files before it are decoded again, so a grey folder is never held
+ * twice in memory. No TensorFlow here: the host's preview uses this too.
  */
 export async function readImageFolder(
   spec: ImageFolderSpec,
@@ -54,7 +54,7 @@ export async function readImageFolder(
     channels,
     images: { train: [], validation: [], test: [] },
   });
-  let targets = spec.channels === 'auto' ? [target(1), target(3)] : [target(spec.channels)];
+  let chosen = target(spec.channels === 'auto' ? 1 : spec.channels);
   const kept = { train: [] as ImageEntry[], validation: [] as ImageEntry[], test: [] as ImageEntry[] };
   const unreadable: SkippedFile[] = [...layout.skipped];
   const source = { minWidth: Infinity, maxWidth: 0, minHeight: Infinity, maxHeight: 0, colour: false };
@@ -65,13 +65,7 @@ export async function readImageFolder(
 
   for (const split of SPLITS) {
     for (const entry of entries[split]) {
-      let image;
-      try {
-        image = decodeImage(await readFile(entry.file));
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        unreadable.push({ file: entry.file, reason: code ? `cannot be read (${code})` : (error as Error).message });
-      }
+      const image = await decodeFile(entry.file, unreadable);
       if (image) {
         source.minWidth = Math.min(source.minWidth, image.width);
         source.maxWidth = Math.max(source.maxWidth, image.width);
@@ -79,16 +73,16 @@ export async function readImageFolder(
         source.maxHeight = Math.max(source.maxHeight, image.height);
         if (spec.channels === 'auto' && !source.colour && hasColour(image)) {
           source.colour = true;
-          targets = targets.filter((t) => t.channels === 3);
+          chosen = target(3);
+          await redecode(kept, chosen, unreadable);
         }
-        for (const t of targets) t.images[split].push(resizeImage(image, t.size, t.channels));
+        chosen.images[split].push(resizeImage(image, chosen.size, chosen.channels));
         kept[split].push(entry);
       }
       if (++done % every === 0 || done === total) options.progress?.(done, total);
     }
   }
 
-  const chosen = targets.length === 1 ? targets[0]! : targets.find((t) => t.channels === (source.colour ? 3 : 1))!;
   const splits = {} as Record<(typeof SPLITS)[number], DecodedSplit>;
   for (const split of SPLITS) {
     if (kept[split].length === 0) {
@@ -100,4 +94,28 @@ export async function readImageFolder(
     splits[split] = { files: kept[split].map((e) => e.file), labels: Int32Array.from(kept[split], (e) => e.label), pixels };
   }
   return { classNames: layout.classNames, imageSize: chosen.size, channels: chosen.channels, source, ...splits, unreadable };
+}
+
+async function decodeFile(file: string, unreadable: SkippedFile[]): Promise<RgbaImage | undefined> {
+  try {
+    return decodeImage(await readFile(file));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    unreadable.push({ file, reason: code ? `cannot be read (${code})` : (error as Error).message });
+    return undefined;
+  }
+}
+
+/** Decodes the files kept so far again into `into`; one that no longer decodes is dropped and listed. */
+async function redecode(kept: Record<(typeof SPLITS)[number], ImageEntry[]>, into: Target, unreadable: SkippedFile[]): Promise<void> {
+  for (const split of SPLITS) {
+    const still: ImageEntry[] = [];
+    for (const entry of kept[split]) {
+      const image = await decodeFile(entry.file, unreadable);
+      if (!image) continue;
+      into.images[split].push(resizeImage(image, into.size, into.channels));
+      still.push(entry);
+    }
+    kept[split] = still;
+  }
 }
