@@ -1,5 +1,5 @@
 import { PNG } from 'pngjs';
-import { MAX_PREVIEW_SAMPLES, type DatasetPreview, type PreviewDatasetParams } from '../shared/dataset-preview.js';
+import type { DatasetPreview, PreviewDatasetParams } from '../shared/dataset-preview.js';
 import { DEFAULT_RUN_CONFIG } from '../shared/run-config.js';
 import { ApiError } from '../shared/rpc-protocol.js';
 import { readImageFolder, type DecodedSplit } from '../trainer/data/image-folder-reader.js';
@@ -33,11 +33,10 @@ export async function previewImageFolder(params: PreviewDatasetParams): Promise<
   const validation = perClass(folder.validation);
   const test = perClass(folder.test);
   const bytes = size * size * channels;
-  const take = Math.min(samplesPerClass, MAX_PREVIEW_SAMPLES);
   const classes = folder.classNames.map((name, label) => {
     const samples: string[] = [];
     if (label < MAX_CLASSES_WITH_SAMPLES) {
-      for (let i = 0; i < folder.train.labels.length && samples.length < take; i++) {
+      for (let i = 0; i < folder.train.labels.length && samples.length < samplesPerClass; i++) {
         if (folder.train.labels[i] === label) samples.push(pngDataUrl(folder.train.pixels.subarray(i * bytes, (i + 1) * bytes), size, channels));
       }
     }

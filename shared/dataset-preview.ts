@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ImageFolderSpec, LIMITS } from './run-config.js';
+import { ImageFolderSpec, RunConfig } from './run-config.js';
 
 /** What an image folder will train on, shown before a run starts. */
 
@@ -8,12 +8,7 @@ export const MAX_PREVIEW_SAMPLES = 6;
 export const PreviewDatasetParams = z.object({
   dataset: ImageFolderSpec,
   /** The run's seed, so a ratio split previews exactly the images the run will hold out. */
-  seed: z
-    .number({ error: `must be an integer from ${LIMITS.seed.min} to ${LIMITS.seed.max}` })
-    .int({ error: `must be an integer from ${LIMITS.seed.min} to ${LIMITS.seed.max}` })
-    .min(LIMITS.seed.min, { error: `must be an integer from ${LIMITS.seed.min} to ${LIMITS.seed.max}` })
-    .max(LIMITS.seed.max, { error: `must be an integer from ${LIMITS.seed.min} to ${LIMITS.seed.max}` })
-    .optional(),
+  seed: RunConfig.shape.seed.optional(),
   samplesPerClass: z
     .number({ error: `must be an integer from 0 to ${MAX_PREVIEW_SAMPLES}` })
     .int({ error: `must be an integer from 0 to ${MAX_PREVIEW_SAMPLES}` })

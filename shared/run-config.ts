@@ -54,8 +54,6 @@ export const ImageSplit = z.discriminatedUnion(
 );
 export type ImageSplit = z.infer<typeof ImageSplit>;
 
-export const IMAGE_CHANNELS = ['auto', 1, 3] as const;
-
 /** A folder with one subfolder of PNG/JPEG files per class (or train/, val/, test/ each holding those). */
 export const ImageFolderSpec = z.object({
   kind: z.literal('images'),
