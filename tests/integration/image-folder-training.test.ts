@@ -63,6 +63,15 @@ describe('training on a folder of images', () => {
     const runs = await runCli(['runs', '--data-dir', dataDir]);
     expect(runs.stdout).toContain(`images:${folder.dir}`);
   });
+
+  it('hpc-studio train --split-folders trains on train/ and reports on test/ as given', async () => {
+    const split = writeShapeFolder({ perClass: 8, layout: 'folders', corrupt: false, colourShare: 0, seed: 9 });
+    const r = await runCli(['train', '--dataset', `images:${split.dir}`, '--split-folders', '--model', 'mlp', '--epochs', '1', '--batch-size', '8', '--json', '--data-dir', tempDir('cli')]);
+    expect(r.code).toBe(0);
+    const events = jsonLines(r.stdout);
+    expect(events.find((e) => e.type === 'started')).toMatchObject({ dataset: { inputShape: [28, 28, 1], trainSize: 24, validationSize: 24, testSize: 24 } });
+    expect(events.at(-1)).toMatchObject({ type: 'done', testAccuracy: expect.any(Number) });
+  });
 });
 
 describe('previewDataset over the API (WebSocket)', () => {
