@@ -5,6 +5,7 @@ import { serveApi } from '../host/api-server.js';
 import { defaultDataDir, PRODUCT_NAME } from '../host/data-dir.js';
 import { createStudioHost } from '../host/studio-host.js';
 import { CONTENT_SECURITY_POLICY } from '../host/web/content-security-policy.js';
+import { handleFolderPicker } from './folder-picker.js';
 import { ipcServerChannel } from './ipc-transport.js';
 import { utilityProcessTrainer } from './utility-trainer.js';
 
@@ -86,6 +87,16 @@ app.whenReady().then(() => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
   });
   void host.monitor.start();
+  handleFolderPicker(
+    ipcMain,
+    (senderId, url) => url === rendererUrl && BrowserWindow.getAllWindows().some((w) => w.webContents.id === senderId),
+    async (senderId) => {
+      const win = BrowserWindow.getAllWindows().find((w) => w.webContents.id === senderId)!;
+      const chosen = await dialog.showOpenDialog(win, { properties: ['openDirectory'] });
+      return chosen.canceled ? null : (chosen.filePaths[0] ?? null);
+    },
+    (why) => console.warn(why),
+  );
   createWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();

@@ -1,7 +1,7 @@
 import { contextBridge, ipcRenderer } from 'electron';
-import { API_CHANNEL } from './ipc-channel.js';
+import { API_CHANNEL, CHOOSE_FOLDER_CHANNEL } from './ipc-channel.js';
 
-/** The renderer's only door to the host: one message channel carrying the typed API. */
+/** The renderer's only door to the host: one message channel carrying the typed API, and the native folder picker. */
 contextBridge.exposeInMainWorld('hpcStudio', {
   send(message: unknown): void {
     ipcRenderer.send(API_CHANNEL, message);
@@ -10,5 +10,9 @@ contextBridge.exposeInMainWorld('hpcStudio', {
     const handler = (_event: unknown, message: unknown) => listener(message);
     ipcRenderer.on(API_CHANNEL, handler);
     return () => ipcRenderer.removeListener(API_CHANNEL, handler);
+  },
+  /** Opens the native folder dialog; resolves with the folder, or null when cancelled. */
+  chooseFolder(): Promise<string | null> {
+    return ipcRenderer.invoke(CHOOSE_FOLDER_CHANNEL) as Promise<string | null>;
   },
 });

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { ApiEventName, ApiEventPayload, StudioApi } from '../shared/api-contract.js';
 import { DEFAULT_FASHION_MNIST_DIR } from '../shared/run-config.js';
 import { ApiError } from '../shared/rpc-protocol.js';
+import { previewImageFolder } from './image-folder-preview.js';
 import type { HardwareMonitor } from './monitor/hardware-monitor.js';
 import type { RunEvaluator } from './run-evaluator.js';
 import { SampleHistory } from './monitor/sample-history.js';
@@ -118,6 +119,7 @@ export class StudioService implements StudioApi {
   };
   getEvaluation: StudioApi['getEvaluation'] = async ({ runId, cachedOnly }) =>
     cachedOnly ? this.deps.evaluator.cached(runId) : this.deps.evaluator.evaluate(runId, (progress) => this.emit('evaluation-progress', progress));
+  previewDataset: StudioApi['previewDataset'] = async (params) => previewImageFolder(params);
 
   private isActive(runId: string): boolean {
     return this.deps.supervisor.activeRunId === runId;

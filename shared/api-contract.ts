@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EvaluationProgress, RunEvaluation } from './evaluation.js';
+import { DatasetPreview, PreviewDatasetParams } from './dataset-preview.js';
 import { HardwareSample, SAMPLE_INTERVAL_MS } from './hardware-sample.js';
 import { RunConfig } from './run-config.js';
 import { RunDetail, RunMeta, RunRecord, RunSummary } from './run-record.js';
@@ -64,6 +65,8 @@ export const apiMethods = {
    * or computed now with `evaluation-progress` events; with `cachedOnly`, null instead of computing.
    */
   getEvaluation: { params: RunRef.extend({ cachedOnly: z.boolean().optional() }), result: RunEvaluation.nullable() },
+  /** An image folder's classes, split counts, sample thumbnails and unreadable files, before training on it. */
+  previewDataset: { params: PreviewDatasetParams, result: DatasetPreview },
 } as const;
 
 /** Params nested under one key, whose name a form's field errors leave out. */

@@ -17,6 +17,8 @@ export const LIMITS = {
   everyEpochs: { min: 1, max: 1000 },
   warmupSteps: { min: 0, max: 100_000 },
   patience: { min: 1, max: 1000 },
+  imageSize: { min: 8, max: 128 },
+  splitFraction: { min: 0, max: 0.5 },
 } as const;
 
 export const SCHEDULE_KINDS = ['step', 'cosine'] as const;
@@ -36,6 +38,40 @@ export const LearningRate = z
 
 export const BatchSize = int('batchSize', LIMITS.batchSize.min, LIMITS.batchSize.max);
 
+const fraction = z
+  .number({ error: `must be a number from ${LIMITS.splitFraction.min} to ${LIMITS.splitFraction.max}` })
+  .min(LIMITS.splitFraction.min, { error: `must be a number from ${LIMITS.splitFraction.min} to ${LIMITS.splitFraction.max}` })
+  .max(LIMITS.splitFraction.max, { error: `must be a number from ${LIMITS.splitFraction.min} to ${LIMITS.splitFraction.max}` });
+
+export const DEFAULT_IMAGE_SPLIT = { mode: 'ratio', validation: 0.1, test: 0.1 } as const;
+
+/**
+ * How an image folder becomes train/validation/test: `ratio` holds out a seeded share of each
+ * class; `folders` reads the user's own `train/`, `val/` and `test/` subfolders.
+ */
+export const ImageSplit = z.discriminatedUnion(
+  'mode',
+  [
+    z.object({ mode: z.literal('ratio'), validation: fraction, test: fraction }),
+    z.object({ mode: z.literal('folders') }),
+  ],
+  { error: 'must be {mode: "ratio", validation, test} or {mode: "folders"}' },
+);
+export type ImageSplit = z.infer<typeof ImageSplit>;
+
+/** A folder with one subfolder of PNG/JPEG files per class (or train/, val/, test/ each holding those). */
+export const ImageFolderSpec = z.object({
+  kind: z.literal('images'),
+  dir: z.string({ error: 'must be a folder path' }).min(1, { error: 'must be a folder path' }),
+  split: ImageSplit.default(DEFAULT_IMAGE_SPLIT),
+  /** The side images are resized to; default 28 for grey, 32 for RGB. */
+  imageSize: int('imageSize', LIMITS.imageSize.min, LIMITS.imageSize.max).optional(),
+  channels: z
+    .union([z.literal('auto'), z.literal(1), z.literal(3)], { error: 'must be one of: auto, 1, 3' })
+    .default('auto'),
+});
+export type ImageFolderSpec = z.infer<typeof ImageFolderSpec>;
+
 export const DatasetSpec = z.discriminatedUnion(
   'kind',
   [
@@ -48,8 +84,9 @@ export const DatasetSpec = z.discriminatedUnion(
       path: z.string({ error: 'must be a CSV file path' }).min(1, { error: 'must be a CSV file path' }),
       target: z.string({ error: 'must name a column of the CSV' }).min(1, { error: 'must name a column of the CSV' }),
     }),
+    ImageFolderSpec,
   ],
-  { error: 'must be one of: fashion-mnist, csv:FILE' },
+  { error: 'must be one of: fashion-mnist, csv:FILE, images:DIR' },
 );
 export type DatasetSpec = z.infer<typeof DatasetSpec>;
 
@@ -109,13 +146,23 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
   seed: 42,
 };
 
-/** `fashion-mnist` or `csv:FILE`, the form the CLI and the UI's dataset field accept. */
-export function parseDatasetArg(arg: string, fashionMnistDir: string, target?: string): unknown {
+/** An image folder's options as typed on a command line; checked by the schema, not here. */
+export interface ImageFolderArgs {
+  split?: unknown;
+  imageSize?: unknown;
+  channels?: unknown;
+}
+
+/** `fashion-mnist`, `csv:FILE` or `images:DIR`, the form the CLI and the UI's dataset field accept. */
+export function parseDatasetArg(arg: string, fashionMnistDir: string, target?: string, images: ImageFolderArgs = {}): unknown {
   if (arg === 'fashion-mnist') return { kind: 'fashion-mnist', dir: fashionMnistDir };
   if (arg.startsWith('csv:')) return { kind: 'csv', path: arg.slice(4), target: target ?? '' };
+  if (arg.startsWith('images:')) return { kind: 'images', dir: arg.slice(7), ...images };
   return { kind: arg };
 }
 
 export function describeDataset(spec: DatasetSpec): string {
-  return spec.kind === 'csv' ? `csv:${spec.path}` : spec.kind;
+  if (spec.kind === 'csv') return `csv:${spec.path}`;
+  if (spec.kind === 'images') return `images:${spec.dir}`;
+  return spec.kind;
 }

@@ -75,8 +75,10 @@ async function train(command: Extract<TrainerCommand, { type: 'start' }>, backen
   checkSchedule(config);
   log('info', `backend ${backend.name}${backend.skipped.map((s) => `; ${s.name} skipped: ${s.reason}`).join('')}`);
 
-  const dataset = await loadDataset(config, (done, total) =>
-    emit({ type: 'progress', time: Date.now(), phase: 'load-data', done, total }),
+  const dataset = await loadDataset(
+    config,
+    (done, total) => emit({ type: 'progress', time: Date.now(), phase: 'load-data', done, total }),
+    (message) => log('warn', message),
   );
   const model = createModel(config.model, dataset.info, config.seed);
   const optimizer = createOptimizer(config.optimizer, model.variables, config.lr);

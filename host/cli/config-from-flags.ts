@@ -1,5 +1,5 @@
 import { fieldErrors, type FieldError } from '../../shared/field-error.js';
-import { DEFAULT_RUN_CONFIG, parseDatasetArg, RunConfig } from '../../shared/run-config.js';
+import { DEFAULT_IMAGE_SPLIT, DEFAULT_RUN_CONFIG, parseDatasetArg, RunConfig, type ImageFolderArgs } from '../../shared/run-config.js';
 import { parseEarlyStopFlag, parseScheduleFlag } from './schedule-flags.js';
 
 export interface TrainFlags {
@@ -16,7 +16,14 @@ export interface TrainFlags {
   schedule?: string;
   warmupSteps?: string;
   earlyStop?: string;
+  valSplit?: string;
+  testSplit?: string;
+  splitFolders?: boolean;
+  imageSize?: string;
+  channels?: string;
 }
+
+const IMAGE_FLAGS = ['valSplit', 'testSplit', 'splitFolders', 'imageSize', 'channels'] as const;
 
 /** The flag a user typed for each config field, so errors speak the user's language. */
 const FLAG_OF: Record<string, keyof TrainFlags> = {
@@ -25,6 +32,11 @@ const FLAG_OF: Record<string, keyof TrainFlags> = {
   'dataset.path': 'dataset',
   'dataset.dir': 'datasetDir',
   'dataset.target': 'target',
+  'dataset.split': 'splitFolders',
+  'dataset.split.validation': 'valSplit',
+  'dataset.split.test': 'testSplit',
+  'dataset.imageSize': 'imageSize',
+  'dataset.channels': 'channels',
   model: 'model',
   epochs: 'epochs',
   batchSize: 'batchSize',
@@ -47,15 +59,24 @@ export type ConfigResult = { ok: true; config: RunConfig } | { ok: false; errors
 
 export function configFromFlags(flags: TrainFlags): ConfigResult {
   const missing: FieldError[] = [];
-  if (!flags.dataset) missing.push({ field: 'dataset', message: '--dataset: required; one of fashion-mnist, csv:FILE' });
+  if (!flags.dataset) missing.push({ field: 'dataset', message: '--dataset: required; one of fashion-mnist, csv:FILE, images:DIR' });
   if (!flags.model) missing.push({ field: 'model', message: '--model: required; one of linear, mlp, cnn' });
+  const images = flags.dataset?.startsWith('images:') ?? false;
+  for (const flag of IMAGE_FLAGS) {
+    if (flags[flag] !== undefined && flags[flag] !== false && !images) {
+      missing.push({ field: flag, message: `--${kebab(flag)}: only for --dataset images:DIR` });
+    }
+  }
+  if (flags.splitFolders && (flags.valSplit !== undefined || flags.testSplit !== undefined)) {
+    missing.push({ field: 'splitFolders', message: '--split-folders: the splits come from train/, val/ and test/; leave out --val-split and --test-split' });
+  }
   const schedule = flags.schedule === undefined ? { ok: true as const, value: undefined } : parseScheduleFlag(flags.schedule);
   if (!schedule.ok) missing.push({ field: 'schedule', message: `--schedule: ${schedule.message} (got ${JSON.stringify(flags.schedule)})` });
   const earlyStop = flags.earlyStop === undefined ? { ok: true as const, value: undefined } : parseEarlyStopFlag(flags.earlyStop);
   if (!earlyStop.ok) missing.push({ field: 'earlyStop', message: `--early-stop: ${earlyStop.message} (got ${JSON.stringify(flags.earlyStop)})` });
   if (missing.length > 0 || !schedule.ok || !earlyStop.ok) return { ok: false, errors: missing };
   const candidate = {
-    dataset: parseDatasetArg(flags.dataset!, flags.datasetDir, flags.target),
+    dataset: parseDatasetArg(flags.dataset!, flags.datasetDir, flags.target, images ? imageArgs(flags) : undefined),
     model: flags.model,
     epochs: number(flags.epochs, DEFAULT_RUN_CONFIG.epochs),
     batchSize: number(flags.batchSize, DEFAULT_RUN_CONFIG.batchSize),
@@ -72,7 +93,7 @@ export function configFromFlags(flags: TrainFlags): ConfigResult {
   return {
     ok: false,
     errors: fieldErrors(parsed.error).map(({ field, message }) => {
-      const flag = FLAG_OF[field];
+      const flag = images && field === 'dataset.dir' ? 'dataset' : FLAG_OF[field];
       if (!flag) return { field, message };
       const given = flags[flag];
       // `schedule.gamma: must be …` reads `--schedule: gamma must be …`.
@@ -80,6 +101,16 @@ export function configFromFlags(flags: TrainFlags): ConfigResult {
       const text = part + message.slice(message.indexOf(': ') + 2);
       return { field: flag, message: `--${kebab(flag)}: ${text}${given === undefined ? '' : ` (got ${JSON.stringify(given)})`}` };
     }),
+  };
+}
+
+function imageArgs(flags: TrainFlags): ImageFolderArgs {
+  return {
+    split: flags.splitFolders
+      ? { mode: 'folders' }
+      : { mode: 'ratio', validation: number(flags.valSplit, DEFAULT_IMAGE_SPLIT.validation), test: number(flags.testSplit, DEFAULT_IMAGE_SPLIT.test) },
+    imageSize: flags.imageSize === undefined ? undefined : number(flags.imageSize, NaN),
+    channels: flags.channels === undefined || flags.channels === 'auto' ? flags.channels : number(flags.channels, NaN),
   };
 }
 

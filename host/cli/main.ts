@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { SAMPLE_INTERVAL_MS } from '../../shared/hardware-sample.js';
-import { DEFAULT_FASHION_MNIST_DIR, LIMITS, MODEL_KINDS, OPTIMIZER_KINDS } from '../../shared/run-config.js';
+import { DEFAULT_FASHION_MNIST_DIR, DEFAULT_IMAGE_SPLIT, LIMITS, MODEL_KINDS, OPTIMIZER_KINDS } from '../../shared/run-config.js';
 import { defaultDataDir } from '../data-dir.js';
 import { packageVersion } from '../package-root.js';
 import { appCommand } from './app-command.js';
@@ -31,7 +31,7 @@ export async function main(argv: string[]): Promise<number> {
   program
     .command('train')
     .description('train one model in the foreground, with a progress bar')
-    .option('--dataset <name>', 'fashion-mnist | csv:FILE')
+    .option('--dataset <name>', 'fashion-mnist | csv:FILE | images:DIR (one subfolder of PNG/JPEG images per class)')
     .option('--dataset-dir <dir>', 'folder with the Fashion-MNIST IDX files', DEFAULT_FASHION_MNIST_DIR)
     .option('--target <column>', 'the CSV column to predict (csv datasets)')
     .option('--model <kind>', MODEL_KINDS.join(' | '))
@@ -44,6 +44,11 @@ export async function main(argv: string[]): Promise<number> {
     .option('--schedule <spec>', `lr schedule: ${SCHEDULE_SYNTAX} (default constant)`)
     .option('--warmup-steps <n>', `linear lr warm-up over the first N steps, ${LIMITS.warmupSteps.min}–${LIMITS.warmupSteps.max} (default 0)`)
     .option('--early-stop <spec>', `${EARLY_STOP_SYNTAX}: stop after PATIENCE (${LIMITS.patience.min}–${LIMITS.patience.max}) epochs without the validation loss falling by more than MIN_DELTA (default 0)`)
+    .option('--val-split <x>', `images: share of each class held out for validation, ${LIMITS.splitFraction.min}–${LIMITS.splitFraction.max} (default ${DEFAULT_IMAGE_SPLIT.validation})`)
+    .option('--test-split <x>', `images: share of each class held out for testing, ${LIMITS.splitFraction.min}–${LIMITS.splitFraction.max} (default ${DEFAULT_IMAGE_SPLIT.test})`)
+    .option('--split-folders', 'images: DIR holds train/, val/ and test/, each with one subfolder per class')
+    .option('--image-size <n>', `images: side to resize to, ${LIMITS.imageSize.min}–${LIMITS.imageSize.max} (default 28 grey, 32 RGB)`)
+    .option('--channels <c>', 'images: auto | 1 | 3 (default auto: RGB if any image has colour)')
     .option('--json', 'JSON Lines events on stdout; progress and logs on stderr', false)
     .addOption(dataDirOption())
     .action(async (opts) => {

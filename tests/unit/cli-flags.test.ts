@@ -18,7 +18,7 @@ describe('train flags', () => {
     [{ batchSize: '-3' }, 'batchSize', '--batch-size: must be an integer from 1 to 65536 (got "-3")'],
     [{ epochs: '0' }, 'epochs', '--epochs: must be an integer from 1 to 10000 (got "0")'],
     [{ model: 'gpt' }, 'model', '--model: must be one of: linear, mlp, cnn (got "gpt")'],
-    [{ dataset: 'imagenet' }, 'dataset', '--dataset: must be one of: fashion-mnist, csv:FILE (got "imagenet")'],
+    [{ dataset: 'imagenet' }, 'dataset', '--dataset: must be one of: fashion-mnist, csv:FILE, images:DIR (got "imagenet")'],
     [{ dataset: 'csv:x.csv' }, 'target', '--target: must name a column of the CSV'],
   ])('%j → error on %s', (patch, field, message) => {
     const r = configFromFlags({ ...base, ...patch });
@@ -29,6 +29,30 @@ describe('train flags', () => {
   it('requires a dataset and a model', () => {
     const r = configFromFlags({ datasetDir: '/data' });
     expect(r.ok ? [] : r.errors.map((e) => e.field)).toEqual(['dataset', 'model']);
+  });
+
+  it('images:DIR with its split, size and channel flags', () => {
+    const r = configFromFlags({ ...base, dataset: 'images:/photos', valSplit: '0.2', testSplit: '0.05', imageSize: '48', channels: '3' });
+    expect(r.ok && r.config.dataset).toEqual({ kind: 'images', dir: '/photos', split: { mode: 'ratio', validation: 0.2, test: 0.05 }, imageSize: 48, channels: 3 });
+    const folders = configFromFlags({ ...base, dataset: 'images:/photos', splitFolders: true });
+    expect(folders.ok && folders.config.dataset).toEqual({ kind: 'images', dir: '/photos', split: { mode: 'folders' }, channels: 'auto' });
+  });
+
+  it.each([
+    [{ valSplit: '0.7' }, 'valSplit', '--val-split: must be a number from 0 to 0.5 (got "0.7")'],
+    [{ testSplit: 'most' }, 'testSplit', '--test-split: must be a number from 0 to 0.5 (got "most")'],
+    [{ imageSize: '4' }, 'imageSize', '--image-size: must be an integer from 8 to 128 (got "4")'],
+    [{ channels: '2' }, 'channels', '--channels: must be one of: auto, 1, 3 (got "2")'],
+    [{ dataset: 'images:' }, 'dataset', '--dataset: must be a folder path (got "images:")'],
+    [{ splitFolders: true, valSplit: '0.1' }, 'splitFolders', '--split-folders: the splits come from train/, val/ and test/; leave out --val-split and --test-split'],
+  ])('images %j → error on %s', (patch, field, message) => {
+    const r = configFromFlags({ ...base, dataset: 'images:/photos', ...patch });
+    expect(r.ok ? [] : r.errors).toContainEqual({ field, message });
+  });
+
+  it('image flags with another dataset are an error', () => {
+    const r = configFromFlags({ ...base, imageSize: '32' });
+    expect(r.ok ? [] : r.errors).toEqual([{ field: 'imageSize', message: '--image-size: only for --dataset images:DIR' }]);
   });
 });
 

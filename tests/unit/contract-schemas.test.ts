@@ -27,8 +27,14 @@ describe('run config schema', () => {
     [{ epochs: 0 }, 'epochs: must be an integer from 1 to 10000'],
     [{ model: 'resnet' }, 'model: must be one of: linear, mlp, cnn'],
     [{ optimizer: 'rmsprop' }, 'optimizer: must be one of: sgd, momentum, adam'],
-    [{ dataset: { kind: 'imagenet' } }, 'dataset.kind: must be one of: fashion-mnist, csv:FILE'],
+    [{ dataset: { kind: 'imagenet' } }, 'dataset.kind: must be one of: fashion-mnist, csv:FILE, images:DIR'],
     [{ dataset: { kind: 'csv', path: 'a.csv', target: '' } }, 'dataset.target: must name a column of the CSV'],
+    [{ dataset: { kind: 'images', dir: '' } }, 'dataset.dir: must be a folder path'],
+    [{ dataset: { kind: 'images', dir: '/p', split: { mode: 'ratio', validation: 0.6, test: 0.1 } } }, 'dataset.split.validation: must be a number from 0 to 0.5'],
+    [{ dataset: { kind: 'images', dir: '/p', split: { mode: 'ratio', validation: 0.1, test: -0.1 } } }, 'dataset.split.test: must be a number from 0 to 0.5'],
+    [{ dataset: { kind: 'images', dir: '/p', split: { mode: 'random' } } }, 'dataset.split.mode: must be {mode: "ratio", validation, test} or {mode: "folders"}'],
+    [{ dataset: { kind: 'images', dir: '/p', imageSize: 256 } }, 'dataset.imageSize: must be an integer from 8 to 128'],
+    [{ dataset: { kind: 'images', dir: '/p', channels: 4 } }, 'dataset.channels: must be one of: auto, 1, 3'],
   ])('rejects %j naming the field and its accepted range', (patch, message) => {
     expect(messagesFor({ ...DEFAULT_RUN_CONFIG, ...patch })).toContain(message);
   });

@@ -3,12 +3,17 @@ import { InputError } from '../input-error.js';
 import { loadCsvRegression } from './csv-dataset.js';
 import type { Dataset, LoadProgress } from './dataset.js';
 import { loadFashionMnist } from './fashion-mnist.js';
+import { loadImageFolder } from './image-folder-dataset.js';
 
-export async function loadDataset(config: RunConfig, progress: LoadProgress): Promise<Dataset> {
+/** `warn` hears about data left out (e.g. undecodable images), which never stops a run. */
+export async function loadDataset(config: RunConfig, progress: LoadProgress, warn: (message: string) => void = () => {}): Promise<Dataset> {
+  const spec = config.dataset;
   const dataset =
-    config.dataset.kind === 'fashion-mnist'
-      ? await loadFashionMnist(config.dataset.dir, config.limit, progress)
-      : await loadCsvRegression(config.dataset.path, config.dataset.target, config.seed, config.limit, progress);
+    spec.kind === 'fashion-mnist'
+      ? await loadFashionMnist(spec.dir, config.limit, progress)
+      : spec.kind === 'images'
+        ? await loadImageFolder(spec, config.seed, config.limit, progress, warn)
+        : await loadCsvRegression(spec.path, spec.target, config.seed, config.limit, progress);
   if (config.batchSize > dataset.info.trainSize) {
     throw new InputError(
       'batchSize',

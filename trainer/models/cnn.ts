@@ -1,19 +1,28 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { InputError } from '../input-error.js';
 import type { Model } from './model.js';
 import { ParameterSet } from './parameters.js';
 
+/** The smallest side whose feature map survives both conv + pool stages (10 → 8 → 4 → 2 → 1). */
+export const CNN_MIN_SIDE = 10;
+
 /**
- * For 28×28×1 images: conv 3×3×32 valid ReLU → max-pool 2 → conv 3×3×64 valid ReLU →
- * max-pool 2 → dense 128 ReLU → dense `outputs` (softmax in the loss). The benchmarks compare
- * exactly this shape with PyTorch.
+ * For `height × width × channels` images (Fashion-MNIST: 28×28×1): conv 3×3×32 valid ReLU →
+ * max-pool 2 → conv 3×3×64 valid ReLU → max-pool 2 → dense 128 ReLU → dense `outputs`
+ * (softmax in the loss). The benchmarks compare exactly this shape with PyTorch.
  */
-export function cnnModel(outputs: number, seed: number): Model {
+export function cnnModel(inputShape: readonly number[], outputs: number, seed: number): Model {
+  const [height, width, channels] = inputShape as [number, number, number];
+  if (inputShape.length !== 3 || Math.min(height, width) < CNN_MIN_SIDE) {
+    throw new InputError('model', `model: cnn needs images of at least ${CNN_MIN_SIDE}×${CNN_MIN_SIDE} (got input shape ${inputShape.join('×')})`);
+  }
+  const side = (n: number) => Math.floor((Math.floor((n - 2) / 2) - 2) / 2);
   const p = new ParameterSet(seed);
-  const c1 = p.fanInUniform('conv1/kernel', [3, 3, 1, 32], 9);
-  const c1b = p.fanInUniform('conv1/bias', [32], 9);
+  const c1 = p.fanInUniform('conv1/kernel', [3, 3, channels, 32], 9 * channels);
+  const c1b = p.fanInUniform('conv1/bias', [32], 9 * channels);
   const c2 = p.fanInUniform('conv2/kernel', [3, 3, 32, 64], 9 * 32);
   const c2b = p.fanInUniform('conv2/bias', [64], 9 * 32);
-  const flat = 5 * 5 * 64;
+  const flat = side(height) * side(width) * 64;
   const d1 = p.fanInUniform('dense1/kernel', [flat, 128], flat);
   const d1b = p.fanInUniform('dense1/bias', [128], flat);
   const d2 = p.fanInUniform('dense2/kernel', [128, outputs], 128);
@@ -22,7 +31,7 @@ export function cnnModel(outputs: number, seed: number): Model {
     names: p.names,
     variables: p.variables,
     apply: (x) => {
-      const images = tf.reshape(x, [x.shape[0], 28, 28, 1]) as tf.Tensor4D;
+      const images = tf.reshape(x, [x.shape[0], height, width, channels]) as tf.Tensor4D;
       let h = tf.relu(tf.add(tf.conv2d(images, c1 as tf.Tensor4D, 1, 'valid'), c1b)) as tf.Tensor4D;
       h = tf.maxPool(h, 2, 2, 'valid');
       h = tf.relu(tf.add(tf.conv2d(h, c2 as tf.Tensor4D, 1, 'valid'), c2b)) as tf.Tensor4D;

@@ -1,6 +1,5 @@
 import type { ModelKind } from '../../shared/run-config.js';
 import type { DatasetInfo } from '../../shared/trainer-protocol.js';
-import { InputError } from '../input-error.js';
 import { cnnModel } from './cnn.js';
 import { linearModel } from './linear.js';
 import type { Model } from './model.js';
@@ -15,9 +14,6 @@ export function createModel(kind: ModelKind, data: DatasetInfo, seed: number): M
     case 'mlp':
       return mlpModel(inputs, outputs, seed);
     case 'cnn':
-      if (data.inputShape.join('×') !== '28×28×1') {
-        throw new InputError('model', `model: cnn needs 28×28×1 images (got input shape ${data.inputShape.join('×')})`);
-      }
-      return cnnModel(outputs, seed);
+      return cnnModel(data.inputShape, outputs, seed);
   }
 }
