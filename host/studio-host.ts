@@ -5,6 +5,8 @@ import { RunHardwareRecorder } from './monitor/run-hardware-recorder.js';
 import { DataDirLock } from './run-lock.js';
 import { RunStore } from './run-store.js';
 import { StudioService } from './studio-service.js';
+import { SweepQueue } from './sweep-queue.js';
+import { SweepStore } from './sweep-store.js';
 import type { SpawnTrainer } from './trainer-process.js';
 import { TrainerSupervisor } from './trainer-supervisor.js';
 
@@ -21,6 +23,7 @@ export interface StudioHost {
   service: StudioService;
   supervisor: TrainerSupervisor;
   store: RunStore;
+  sweeps: SweepQueue;
   /** Not started here: the app and `serve` start it; a one-off CLI run does not need it. */
   monitor: HardwareMonitor;
 }
@@ -39,13 +42,15 @@ export function createStudioHost(options: StudioHostOptions): StudioHost {
   const monitor = createHardwareMonitor(SAMPLE_INTERVAL_MS.default, { trainerPid: () => supervisor.trainerPid, env: options.env });
   // Lives on through its subscriptions: every monitor sample during a run goes into that run's log.
   new RunHardwareRecorder(monitor, supervisor);
+  const sweeps = new SweepQueue({ supervisor, runs: store, sweeps: new SweepStore(options.dataDir) });
   const service = new StudioService({
     monitor,
     store,
     supervisor,
+    sweeps,
     dataDir: options.dataDir,
     version: options.version,
     defaultDatasetDir: options.defaultDatasetDir,
   });
-  return { service, supervisor, store, monitor };
+  return { service, supervisor, store, sweeps, monitor };
 }

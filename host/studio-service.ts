@@ -4,6 +4,7 @@ import { ApiError } from '../shared/rpc-protocol.js';
 import type { HardwareMonitor } from './monitor/hardware-monitor.js';
 import { SampleHistory } from './monitor/sample-history.js';
 import type { RunStore } from './run-store.js';
+import type { SweepQueue } from './sweep-queue.js';
 import type { TrainerSupervisor } from './trainer-supervisor.js';
 
 export type StudioEventListener = <E extends ApiEventName>(name: E, payload: ApiEventPayload<E>) => void;
@@ -11,6 +12,7 @@ export type StudioEventListener = <E extends ApiEventName>(name: E, payload: Api
 export interface StudioServiceDeps {
   store: RunStore;
   supervisor: TrainerSupervisor;
+  sweeps: SweepQueue;
   dataDir: string;
   version: string;
   defaultDatasetDir?: string;
@@ -26,6 +28,7 @@ export class StudioService implements StudioApi {
     this.hardware = new SampleHistory(deps.monitor, (samples) => this.emit('hardware-samples', { samples }));
     deps.supervisor.onRecord((runId, record) => this.emit('run-record', { runId, record }));
     deps.supervisor.onStatusChange(() => this.emit('runs-changed', {}));
+    deps.sweeps.onChange((sweep) => this.emit('sweeps-changed', { sweep }));
   }
 
   onEvent(listener: StudioEventListener): () => void {
@@ -96,6 +99,19 @@ export class StudioService implements StudioApi {
     this.deps.monitor.setIntervalMs(intervalMs);
     return {};
   };
+
+  startSweep: StudioApi['startSweep'] = async ({ spec }) => {
+    const sweep = this.deps.sweeps.start(spec);
+    return { sweepId: sweep.id, trials: sweep.trials.map((t) => t.config) };
+  };
+
+  listSweeps: StudioApi['listSweeps'] = async () => this.deps.sweeps.list();
+
+  getSweep: StudioApi['getSweep'] = async ({ sweepId }) => this.deps.sweeps.get(sweepId);
+
+  cancelSweep: StudioApi['cancelSweep'] = async ({ sweepId }) => this.deps.sweeps.cancel(sweepId);
+
+  continueSweep: StudioApi['continueSweep'] = async ({ sweepId }) => this.deps.sweeps.continue(sweepId);
 
   private isActive(runId: string): boolean {
     return this.deps.supervisor.activeRunId === runId;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { HardwareSample, SAMPLE_INTERVAL_MS } from './hardware-sample.js';
 import { RunConfig } from './run-config.js';
 import { RunDetail, RunMeta, RunRecord, RunSummary } from './run-record.js';
+import { SweepSpec, SweepStatus, SweepSummary } from './sweep.js';
 import { BackendChoice, HyperparamChange } from './trainer-protocol.js';
 
 /**
@@ -10,6 +11,7 @@ import { BackendChoice, HyperparamChange } from './trainer-protocol.js';
  */
 
 const RunRef = z.object({ runId: z.string().min(1).max(200) });
+const SweepRef = z.object({ sweepId: z.string().min(1).max(200) });
 
 export const StudioInfo = z.object({
   version: z.string(),
@@ -50,6 +52,14 @@ export const apiMethods = {
     }),
     result: z.object({}),
   },
+  /** Plans a sweep (its trials' configs, in order) and queues it; its trials train one after another. */
+  startSweep: { params: z.object({ spec: SweepSpec }), result: z.object({ sweepId: z.string(), trials: z.array(RunConfig) }) },
+  listSweeps: { params: z.object({}), result: z.array(SweepSummary) },
+  getSweep: { params: SweepRef, result: SweepStatus },
+  /** Stops the running trial cleanly (checkpoint kept) and cancels the rest. */
+  cancelSweep: { params: SweepRef, result: SweepStatus },
+  /** Runs the rest of an interrupted sweep; an interrupted trial resumes from its checkpoint. */
+  continueSweep: { params: SweepRef, result: SweepStatus },
 } as const;
 
 /** Params nested under one key, whose name a form's field errors leave out. */
@@ -57,6 +67,7 @@ export const PARAMS_WRAPPER: Partial<Record<keyof typeof apiMethods, string>> = 
   startRun: 'config',
   setHyperparams: 'change',
   setRunMeta: 'meta',
+  startSweep: 'spec',
 };
 
 export type ApiMethods = typeof apiMethods;
@@ -71,6 +82,8 @@ export const apiEvents = {
   'runs-changed': z.object({}),
   /** New hardware samples, batched (a few per message, not one message per value). */
   'hardware-samples': z.object({ samples: z.array(HardwareSample) }),
+  /** A sweep was queued, changed state, a trial moved on, or the running trial made progress. */
+  'sweeps-changed': z.object({ sweep: SweepStatus }),
 } as const;
 
 export type ApiEvents = typeof apiEvents;

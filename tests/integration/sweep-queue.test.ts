@@ -1,0 +1,118 @@
+import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SweepStore } from '../../host/sweep-store.js';
+import { SweepSpec, type SweepStatus } from '../../shared/sweep.js';
+import { createTestHost, smallRun, waitFor } from '../support/studio-fixture.js';
+
+const tiny = smallRun({ epochs: 1, limit: 300, batchSize: 32 });
+const hosts: ReturnType<typeof createTestHost>[] = [];
+const host = () => {
+  const h = createTestHost();
+  hosts.push(h);
+  return h;
+};
+
+afterEach(async () => {
+  for (const h of hosts.splice(0)) await h.supervisor.stopAll();
+});
+
+/** Sweeps through the real supervisor and trainer child, on a slice of Fashion-MNIST. */
+describe('the sweep queue', () => {
+  it('runs a grid one trial at a time, recording each run and its metric, and persists it', async () => {
+    const h = host();
+    let concurrent = 0;
+    let maxConcurrent = 0;
+    h.supervisor.onRecord((_id, r) => {
+      if (r.type === 'status' && r.status === 'running') maxConcurrent = Math.max(maxConcurrent, ++concurrent);
+      if (r.type === 'status' && (r.status === 'done' || r.status === 'failed' || r.status === 'stopped')) concurrent--;
+    });
+    const events: SweepStatus[] = [];
+    h.service.onEvent((name, payload) => name === 'sweeps-changed' && events.push(structuredClone((payload as { sweep: SweepStatus }).sweep)));
+
+    const { sweepId, trials } = await h.service.startSweep({
+      spec: SweepSpec.parse({ base: tiny, mode: 'grid', values: { lr: [0.001, 0.003], optimizer: ['adam', 'sgd'] } }),
+    });
+    expect(trials.map((c) => [c.lr, c.optimizer])).toEqual([[0.001, 'adam'], [0.001, 'sgd'], [0.003, 'adam'], [0.003, 'sgd']]);
+    const sweep = await h.sweeps.settled(sweepId);
+
+    expect(sweep.state).toBe('done');
+    expect(maxConcurrent).toBe(1);
+    expect(sweep.trials.map((t) => t.status)).toEqual(['done', 'done', 'done', 'done']);
+    for (let i = 1; i < sweep.trials.length; i++) expect(sweep.trials[i]!.startedAt).toBeGreaterThanOrEqual(sweep.trials[i - 1]!.endedAt!);
+    const runs = await h.service.listRuns({});
+    expect(runs).toHaveLength(4);
+    for (const t of sweep.trials) {
+      const run = runs.find((r) => r.id === t.runId)!;
+      expect(run).toMatchObject({ status: 'done', config: t.config, meta: { tags: [sweepId] } });
+      expect(t.metric).toBe(run.testAccuracy);
+      expect(t.testLoss).toBe(run.testLoss);
+    }
+    const best = [...sweep.trials].sort((a, b) => b.metric! - a.metric!)[0]!;
+    expect(sweep.best).toEqual({ index: best.index, runId: best.runId, metric: best.metric });
+    // Watchers saw the trials move on, one by one.
+    expect(events.some((e) => e.trials[1]!.status === 'running' && e.trials[0]!.status === 'done')).toBe(true);
+    expect(events.some((e) => (e.trials.find((t) => t.status === 'running')?.progress ?? 0) > 0)).toBe(true);
+
+    const onDisk = JSON.parse(readFileSync(join(h.dataDir, 'sweeps', `${sweepId}.json`), 'utf8'));
+    expect(onDisk).toMatchObject({ id: sweepId, state: 'done', ownerPid: null, best: sweep.best });
+    expect(await h.service.listSweeps({})).toMatchObject([{ id: sweepId, state: 'done', total: 4, counts: { done: 4 }, best: sweep.best }]);
+    expect(await h.service.getSweep({ sweepId })).toEqual(sweep);
+  });
+
+  it('records a failed trial and goes on with the rest', async () => {
+    const h = host();
+    const { sweepId } = await h.service.startSweep({
+      spec: SweepSpec.parse({ base: tiny, mode: 'grid', values: { batchSize: [32, 500, 64] } }),
+    });
+    const sweep = await h.sweeps.settled(sweepId);
+    expect(sweep.state).toBe('done');
+    expect(sweep.trials.map((t) => t.status)).toEqual(['done', 'failed', 'done']);
+    expect(sweep.trials[1]!.reason).toMatch(/batchSize/);
+    expect(sweep.trials[2]!.metric).toBeGreaterThan(0.3);
+    expect(sweep.best?.index).toBeOneOf([0, 2]);
+  });
+
+  it('cancel stops the running trial cleanly and cancels the rest', async () => {
+    const h = host();
+    const { sweepId } = await h.service.startSweep({
+      spec: SweepSpec.parse({ base: { ...tiny, epochs: 50, limit: 3000 }, mode: 'grid', values: { seed: [1, 2, 3] } }),
+    });
+    await waitFor('the first trial to train', () => (h.sweeps.get(sweepId).trials[0]!.progress ?? 0) > 0);
+    const sweep = await h.service.cancelSweep({ sweepId });
+
+    expect(sweep.state).toBe('cancelled');
+    expect(sweep.trials.map((t) => t.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    expect(h.supervisor.activeRunId).toBeNull();
+    const runs = await h.service.listRuns({});
+    expect(runs).toMatchObject([{ id: sweep.trials[0]!.runId, status: 'stopped', resumable: true }]);
+    expect(sweep.trials[1]!.runId).toBeUndefined();
+    expect((await h.service.getSweep({ sweepId })).state).toBe('cancelled');
+  });
+
+  it('a sweep whose process died reads as interrupted, and continues where it stopped', async () => {
+    const h = host();
+    const spec = SweepSpec.parse({ base: tiny, mode: 'grid', values: { seed: [1, 2] } });
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
+    const other = new SweepStore(h.dataDir, deadPid, () => false);
+    const orphan = other.create(spec, [{ ...tiny, seed: 1 }, { ...tiny, seed: 2 }]);
+    orphan.state = 'running';
+    orphan.trials[0]!.status = 'running';
+    other.save(orphan, true);
+
+    expect(await h.service.listSweeps({})).toMatchObject([{ id: orphan.id, state: 'interrupted', counts: { queued: 2 } }]);
+    const continued = await h.service.continueSweep({ sweepId: orphan.id });
+    expect(continued.state).not.toBe('interrupted');
+    const sweep = await h.sweeps.settled(orphan.id);
+    expect(sweep.state).toBe('done');
+    expect(sweep.trials.map((t) => t.status)).toEqual(['done', 'done']);
+    await expect(h.service.continueSweep({ sweepId: orphan.id })).rejects.toThrow(/is done; only an interrupted sweep can continue/);
+  });
+
+  it('names an unknown sweep', async () => {
+    const h = host();
+    await expect(h.service.getSweep({ sweepId: 'sweep-nope' })).rejects.toThrow('sweepId: no sweep named "sweep-nope"');
+    await expect(h.service.cancelSweep({ sweepId: '../runs' })).rejects.toThrow('sweepId: no sweep named "../runs"');
+  });
+});
