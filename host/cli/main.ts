@@ -8,6 +8,8 @@ import { monitorCommand } from './monitor-command.js';
 import { EXIT } from './exit-codes.js';
 import { runsCompareCommand, runsDeleteCommand, runsListCommand, runsShowCommand } from './run-commands.js';
 import { serveCommand } from './serve-command.js';
+import { sweepCommand } from './sweep-command.js';
+import { addSweepCommand } from './sweep-cli.js';
 import { trainCommand } from './train-command.js';
 
 const dataDirOption = () =>
@@ -43,6 +45,10 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (opts) => {
       code = await trainCommand({ ...opts, dataDir: opts.dataDir ?? defaultDataDir() });
     });
+
+  addSweepCommand(program, dataDirOption, async (opts) => {
+    code = await sweepCommand({ ...opts, dataDir: opts.dataDir ?? defaultDataDir() });
+  });
 
   const runs = program.command('runs').description('stored runs: list, show, compare, delete');
   const runsOptions = (opts: { dataDir?: string; json: boolean }) => ({ dataDir: opts.dataDir ?? defaultDataDir(), json: opts.json });
