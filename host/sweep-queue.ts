@@ -32,7 +32,7 @@ export class SweepQueue {
   private readonly listeners = new Set<SweepListener>();
   private readonly settledWaiters = new Map<string, ((s: SweepStatus) => void)[]>();
   private readonly cancelling = new Set<string>();
-  private current: { sweepId: string; trial: SweepTrial; totalSteps: number } | null = null;
+  private current: { sweepId: string; trial: SweepTrial; totalSteps: number; starting?: Promise<string> } | null = null;
   private working = false;
   private wake: (() => void) | null = null;
   private lastProgressAt = 0;
@@ -116,9 +116,12 @@ export class SweepQueue {
       throw new ApiError({ code: 'conflict', message: `sweep ${sweepId} is already ${sweep.state}` });
     }
     if (this.current?.sweepId === sweepId) {
+      const current = this.current;
       this.cancelling.add(sweepId);
       this.wake?.();
-      const runId = this.current.trial.runId;
+      // A trainer told to stop while it loads its data exits without a checkpoint: let it begin first.
+      await current.starting?.catch(() => {});
+      const runId = current.trial.runId;
       if (runId && this.deps.supervisor.activeRunId === runId) await this.deps.supervisor.stop(runId).catch(() => {});
       return this.settled(sweepId);
     }
@@ -179,6 +182,7 @@ export class SweepQueue {
       const before = supervisor.activeRunId;
       const starting = previous?.resumable ? supervisor.resume(trial.runId!) : supervisor.start(trial.config);
       const ours = supervisor.activeRunId !== before ? supervisor.activeRunId : null;
+      this.current!.starting = starting;
       if (ours) {
         trial.runId = ours;
         trial.reason = undefined;

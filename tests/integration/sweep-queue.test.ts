@@ -91,6 +91,14 @@ describe('the sweep queue', () => {
     expect((await h.service.getSweep({ sweepId })).state).toBe('cancelled');
   });
 
+  it('cancel while the first trial loads its data lets it begin, then stops it cleanly', async () => {
+    const h = host();
+    const { sweepId } = await h.service.startSweep({ spec: SweepSpec.parse({ base: tiny, mode: 'grid', values: { seed: [1, 2] } }) });
+    const sweep = await h.service.cancelSweep({ sweepId });
+    expect(sweep.trials.map((t) => t.status)).toEqual(['cancelled', 'cancelled']);
+    expect(await h.service.listRuns({})).toMatchObject([{ id: sweep.trials[0]!.runId, status: 'stopped' }]);
+  });
+
   it('a sweep whose process died reads as interrupted, and continues where it stopped', async () => {
     const h = host();
     const spec = SweepSpec.parse({ base: tiny, mode: 'grid', values: { seed: [1, 2] } });
