@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { serveApi } from '../../host/api-server.js';
 import { SweepStore } from '../../host/sweep-store.js';
+import type { ServerMessage } from '../../shared/rpc-protocol.js';
 import { SweepSpec, type SweepStatus } from '../../shared/sweep.js';
 import { createTestHost, smallRun, waitFor } from '../support/studio-fixture.js';
 
@@ -32,17 +34,17 @@ describe('the sweep queue', () => {
     h.service.onEvent((name, payload) => name === 'sweeps-changed' && events.push(structuredClone((payload as { sweep: SweepStatus }).sweep)));
 
     const { sweepId, trials } = await h.service.startSweep({
-      spec: SweepSpec.parse({ base: tiny, mode: 'grid', values: { lr: [0.001, 0.003], optimizer: ['adam', 'sgd'] } }),
+      spec: SweepSpec.parse({ base: tiny, mode: 'grid', values: { lr: [0.001, 0.003, 0.01] } }),
     });
-    expect(trials.map((c) => [c.lr, c.optimizer])).toEqual([[0.001, 'adam'], [0.001, 'sgd'], [0.003, 'adam'], [0.003, 'sgd']]);
+    expect(trials.map((c) => c.lr)).toEqual([0.001, 0.003, 0.01]);
     const sweep = await h.sweeps.settled(sweepId);
 
     expect(sweep.state).toBe('done');
     expect(maxConcurrent).toBe(1);
-    expect(sweep.trials.map((t) => t.status)).toEqual(['done', 'done', 'done', 'done']);
+    expect(sweep.trials.map((t) => t.status)).toEqual(['done', 'done', 'done']);
     for (let i = 1; i < sweep.trials.length; i++) expect(sweep.trials[i]!.startedAt).toBeGreaterThanOrEqual(sweep.trials[i - 1]!.endedAt!);
     const runs = await h.service.listRuns({});
-    expect(runs).toHaveLength(4);
+    expect(runs).toHaveLength(3);
     for (const t of sweep.trials) {
       const run = runs.find((r) => r.id === t.runId)!;
       expect(run).toMatchObject({ status: 'done', config: t.config, meta: { tags: [sweepId] } });
@@ -57,21 +59,21 @@ describe('the sweep queue', () => {
 
     const onDisk = JSON.parse(readFileSync(join(h.dataDir, 'sweeps', `${sweepId}.json`), 'utf8'));
     expect(onDisk).toMatchObject({ id: sweepId, state: 'done', ownerPid: null, best: sweep.best });
-    expect(await h.service.listSweeps({})).toMatchObject([{ id: sweepId, state: 'done', total: 4, counts: { done: 4 }, best: sweep.best }]);
+    expect(await h.service.listSweeps({})).toMatchObject([{ id: sweepId, state: 'done', total: 3, counts: { done: 3 }, best: sweep.best }]);
     expect(await h.service.getSweep({ sweepId })).toEqual(sweep);
   });
 
   it('records a failed trial and goes on with the rest', async () => {
     const h = host();
     const { sweepId } = await h.service.startSweep({
-      spec: SweepSpec.parse({ base: tiny, mode: 'grid', values: { batchSize: [32, 500, 64] } }),
+      spec: SweepSpec.parse({ base: tiny, mode: 'grid', values: { batchSize: [500, 32] } }),
     });
     const sweep = await h.sweeps.settled(sweepId);
     expect(sweep.state).toBe('done');
-    expect(sweep.trials.map((t) => t.status)).toEqual(['done', 'failed', 'done']);
-    expect(sweep.trials[1]!.reason).toMatch(/batchSize/);
-    expect(sweep.trials[2]!.metric).toBeGreaterThan(0.3);
-    expect(sweep.best?.index).toBeOneOf([0, 2]);
+    expect(sweep.trials.map((t) => t.status)).toEqual(['failed', 'done']);
+    expect(sweep.trials[0]!.reason).toMatch(/batchSize/);
+    expect(sweep.trials[1]!.metric).toBeGreaterThan(0.3);
+    expect(sweep.best?.index).toBe(1);
   });
 
   it('cancel stops the running trial cleanly and cancels the rest', async () => {
@@ -116,6 +118,21 @@ describe('the sweep queue', () => {
     expect(sweep.state).toBe('done');
     expect(sweep.trials.map((t) => t.status)).toEqual(['done', 'done']);
     await expect(h.service.continueSweep({ sweepId: orphan.id })).rejects.toThrow(/is done; only an interrupted sweep can continue/);
+  });
+
+  it('the API refuses a sweep over the cap, naming the field, before anything is written', async () => {
+    const h = host();
+    const replies: ServerMessage[] = [];
+    let deliver: (m: unknown) => void = () => {};
+    serveApi({ send: (m) => replies.push(m), onMessage: (l) => ((deliver = l), () => {}) }, h.service);
+    const seeds = Array.from({ length: 50 }, (_, i) => i);
+    deliver({ kind: 'request', id: 1, method: 'startSweep', params: { spec: { base: tiny, mode: 'grid', values: { seed: seeds, batchSize: [16, 32, 64, 128, 256] } } } });
+    await waitFor('the reply', () => replies.find((r) => r.kind === 'response'));
+    expect(replies.find((r) => r.kind === 'response')).toMatchObject({
+      ok: false,
+      error: { code: 'invalid', fields: [{ field: 'values', message: 'values: makes 5 batchSize × 50 seed = 250 trials; at most 200' }] },
+    });
+    expect(readdirSync(join(h.dataDir, 'sweeps'))).toEqual([]);
   });
 
   it('names an unknown sweep', async () => {
