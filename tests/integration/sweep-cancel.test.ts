@@ -43,6 +43,28 @@ describe('the sweep queue, stopped part-way', () => {
     expect(await h.service.listRuns({})).toMatchObject([{ id: sweep.trials[0]!.runId, status: 'stopped' }]);
   });
 
+  it("a trial's run stopped from its page interrupts the sweep; continuing resumes that run", async () => {
+    const h = host();
+    const { sweepId } = await h.service.startSweep({
+      spec: SweepSpec.parse({ base: { ...tiny, epochs: 3, limit: 1500 }, mode: 'grid', values: { seed: [1, 2] } }),
+    });
+    await waitFor('the first trial to train', () => (h.sweeps.get(sweepId).trials[0]!.progress ?? 0) > 0);
+    const runId = h.sweeps.get(sweepId).trials[0]!.runId!;
+    await h.service.stopRun({ runId });
+    const interrupted = await h.sweeps.settled(sweepId);
+    expect(interrupted).toMatchObject({ state: 'interrupted', reason: expect.stringMatching(/stopped outside the sweep/) });
+    expect(interrupted.trials.map((t) => t.status)).toEqual(['queued', 'queued']);
+
+    await h.service.continueSweep({ sweepId });
+    const sweep = await h.sweeps.settled(sweepId);
+    expect(sweep.state).toBe('done');
+    expect(sweep.trials[0]).toMatchObject({ status: 'done', runId });
+    const runs = await h.service.listRuns({});
+    expect(runs).toHaveLength(2);
+    const resumed = await h.service.getRun({ runId });
+    expect(resumed.records.some((r) => r.type === 'resume')).toBe(true);
+  });
+
   it('a sweep whose process died reads as interrupted, and continues where it stopped', async () => {
     const h = host();
     const spec = SweepSpec.parse({ base: tiny, mode: 'grid', values: { seed: [1, 2] } });
