@@ -87,6 +87,12 @@ describe('the sweeps view in a browser', () => {
     await page.getByTestId('sweep-start-button').click();
     await expect.poll(() => page.getByTestId('sweep-error-list-lr').textContent()).toBe('value 2: must be a finite number > 0 and ≤ 10');
     await page.screenshot({ path: join(SHOTS, 'sweep-form.png') });
+    await page.getByTestId('sweep-mode-random').check();
+    await page.getByTestId('sweep-field-count').fill('5');
+    await expect.poll(() => page.getByTestId('sweep-trial-count').textContent()).toBe('5 trials');
+    await page.getByTestId('sweep-field-count').fill('500');
+    await page.getByTestId('sweep-start-button').click();
+    await expect.poll(() => page.getByTestId('sweep-error-count').textContent()).toBe('count: must be an integer from 1 to 200');
     expect(await page.getByTestId('sweep-item').count()).toBe(1);
     expect(errors).toEqual([]);
   });
