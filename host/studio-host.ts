@@ -6,6 +6,8 @@ import { RunEvaluator } from './run-evaluator.js';
 import { DataDirLock } from './run-lock.js';
 import { RunStore } from './run-store.js';
 import { StudioService } from './studio-service.js';
+import { SweepQueue } from './sweep-queue.js';
+import { SweepStore } from './sweep-store.js';
 import type { SpawnTrainer } from './trainer-process.js';
 import { TrainerSupervisor } from './trainer-supervisor.js';
 
@@ -22,6 +24,7 @@ export interface StudioHost {
   service: StudioService;
   supervisor: TrainerSupervisor;
   store: RunStore;
+  sweeps: SweepQueue;
   /** Not started here: the app and `serve` start it; a one-off CLI run does not need it. */
   monitor: HardwareMonitor;
 }
@@ -48,14 +51,16 @@ export function createStudioHost(options: StudioHostOptions): StudioHost {
     trainingRunId: () => supervisor.activeRunId,
     env: options.env,
   });
+  const sweeps = new SweepQueue({ supervisor, runs: store, sweeps: new SweepStore(options.dataDir) });
   const service = new StudioService({
     evaluator,
     monitor,
     store,
     supervisor,
+    sweeps,
     dataDir: options.dataDir,
     version: options.version,
     defaultDatasetDir: options.defaultDatasetDir,
   });
-  return { service, supervisor, store, monitor };
+  return { service, supervisor, store, sweeps, monitor };
 }

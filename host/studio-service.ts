@@ -8,6 +8,7 @@ import type { RunEvaluator } from './run-evaluator.js';
 import { SampleHistory } from './monitor/sample-history.js';
 import type { RunStore } from './run-store.js';
 import { RunTransfer } from './run-transfer.js';
+import type { SweepQueue } from './sweep-queue.js';
 import type { TrainerSupervisor } from './trainer-supervisor.js';
 
 export type StudioEventListener = <E extends ApiEventName>(name: E, payload: ApiEventPayload<E>) => void;
@@ -15,6 +16,7 @@ export type StudioEventListener = <E extends ApiEventName>(name: E, payload: Api
 export interface StudioServiceDeps {
   store: RunStore;
   supervisor: TrainerSupervisor;
+  sweeps: SweepQueue;
   dataDir: string;
   version: string;
   defaultDatasetDir?: string;
@@ -36,6 +38,7 @@ export class StudioService implements StudioApi {
     });
     deps.supervisor.onStatusChange(() => this.emit('runs-changed', {}));
     this.transfer = new RunTransfer({ store: deps.store, version: deps.version, isActive: (id) => this.isActive(id), now: Date.now, hostName: hostname() });
+    deps.sweeps.onChange((sweep) => this.emit('sweeps-changed', { sweep }));
   }
 
   onEvent(listener: StudioEventListener): () => void {
@@ -120,6 +123,18 @@ export class StudioService implements StudioApi {
   getEvaluation: StudioApi['getEvaluation'] = async ({ runId, cachedOnly }) =>
     cachedOnly ? this.deps.evaluator.cached(runId) : this.deps.evaluator.evaluate(runId, (progress) => this.emit('evaluation-progress', progress));
   previewDataset: StudioApi['previewDataset'] = async (params) => previewImageFolder(params);
+  startSweep: StudioApi['startSweep'] = async ({ spec }) => {
+    const sweep = this.deps.sweeps.start(spec);
+    return { sweepId: sweep.id, trials: sweep.trials.map((t) => t.config) };
+  };
+
+  listSweeps: StudioApi['listSweeps'] = async () => this.deps.sweeps.list();
+
+  getSweep: StudioApi['getSweep'] = async ({ sweepId }) => this.deps.sweeps.get(sweepId);
+
+  cancelSweep: StudioApi['cancelSweep'] = async ({ sweepId }) => this.deps.sweeps.cancel(sweepId);
+
+  continueSweep: StudioApi['continueSweep'] = async ({ sweepId }) => this.deps.sweeps.continue(sweepId);
 
   private isActive(runId: string): boolean {
     return this.deps.supervisor.activeRunId === runId;

@@ -6,6 +6,7 @@ import { RunConfig } from './run-config.js';
 import { RunDetail, RunMeta, RunRecord, RunSummary } from './run-record.js';
 import { ExportRunParams, ExportRunResult, ImportRunParams, ImportRunResult } from './run-export.js';
 import { SeriesWindow, SeriesWindowQuery } from './series-window.js';
+import { SweepSpec, SweepStatus, SweepSummary } from './sweep.js';
 import { BackendChoice, HyperparamChange } from './trainer-protocol.js';
 
 /**
@@ -14,6 +15,7 @@ import { BackendChoice, HyperparamChange } from './trainer-protocol.js';
  */
 
 const RunRef = z.object({ runId: z.string().min(1).max(200) });
+const SweepRef = z.object({ sweepId: z.string().min(1).max(200) });
 
 export const StudioInfo = z.object({
   version: z.string(),
@@ -67,6 +69,14 @@ export const apiMethods = {
   getEvaluation: { params: RunRef.extend({ cachedOnly: z.boolean().optional() }), result: RunEvaluation.nullable() },
   /** An image folder's classes, split counts, sample thumbnails and unreadable files, before training on it. */
   previewDataset: { params: PreviewDatasetParams, result: DatasetPreview },
+  /** Plans a sweep (its trials' configs, in order) and queues it; its trials train one after another. */
+  startSweep: { params: z.object({ spec: SweepSpec }), result: z.object({ sweepId: z.string(), trials: z.array(RunConfig) }) },
+  listSweeps: { params: z.object({}), result: z.array(SweepSummary) },
+  getSweep: { params: SweepRef, result: SweepStatus },
+  /** Stops the running trial cleanly (checkpoint kept) and cancels the rest. */
+  cancelSweep: { params: SweepRef, result: SweepStatus },
+  /** Runs the rest of an interrupted sweep; an interrupted trial resumes from its checkpoint. */
+  continueSweep: { params: SweepRef, result: SweepStatus },
 } as const;
 
 /** Params nested under one key, whose name a form's field errors leave out. */
@@ -74,6 +84,7 @@ export const PARAMS_WRAPPER: Partial<Record<keyof typeof apiMethods, string>> = 
   startRun: 'config',
   setHyperparams: 'change',
   setRunMeta: 'meta',
+  startSweep: 'spec',
 };
 
 export type ApiMethods = typeof apiMethods;
@@ -93,6 +104,8 @@ export const apiEvents = {
   'hardware-samples': z.object({ samples: z.array(HardwareSample) }),
   /** A run's evaluation being computed: loading its data, then predicting its test set. */
   'evaluation-progress': EvaluationProgress,
+  /** A sweep was queued, changed state, a trial moved on, or the running trial made progress. */
+  'sweeps-changed': z.object({ sweep: SweepStatus }),
 } as const;
 
 export type ApiEvents = typeof apiEvents;

@@ -11,6 +11,8 @@ import { runsCompareCommand, runsDeleteCommand, runsListCommand, runsShowCommand
 import { registerTransferCommands } from './run-transfer-registration.js';
 import { EARLY_STOP_SYNTAX, SCHEDULE_SYNTAX } from './schedule-flags.js';
 import { serveCommand } from './serve-command.js';
+import { sweepCommand } from './sweep-command.js';
+import { addSweepCommand } from './sweep-cli.js';
 import { trainCommand } from './train-command.js';
 
 const dataDirOption = () =>
@@ -54,6 +56,10 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (opts) => {
       code = await trainCommand({ ...opts, dataDir: opts.dataDir ?? defaultDataDir() });
     });
+
+  addSweepCommand(program, dataDirOption, async (opts) => {
+    code = await sweepCommand({ ...opts, dataDir: opts.dataDir ?? defaultDataDir() });
+  });
 
   const runs = program.command('runs').description('stored runs: list, show, compare, delete');
   const runsOptions = (opts: { dataDir?: string; json: boolean }) => ({ dataDir: opts.dataDir ?? defaultDataDir(), json: opts.json });

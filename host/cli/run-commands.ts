@@ -5,6 +5,7 @@ import { ApiError } from '../../shared/rpc-protocol.js';
 import { DataDirLock } from '../run-lock.js';
 import { RunStore } from '../run-store.js';
 import { EXIT } from './exit-codes.js';
+import { table } from './text-table.js';
 
 interface Options {
   dataDir: string;
@@ -25,11 +26,6 @@ function guarded(action: () => number): number {
     process.stderr.write(`error: ${error.message}\n`);
     return EXIT.badInput;
   }
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
 }
 
 /** `runs` / `runs list`: stored runs, newest first. */
