@@ -24,6 +24,7 @@ export interface TrainFlags {
 }
 
 const IMAGE_FLAGS = ['valSplit', 'testSplit', 'splitFolders', 'imageSize', 'channels'] as const;
+const SPEC_FLAGS = new Set<keyof TrainFlags>(['schedule', 'earlyStop']);
 
 /** The flag a user typed for each config field, so errors speak the user's language. */
 const FLAG_OF: Record<string, keyof TrainFlags> = {
@@ -96,8 +97,8 @@ export function configFromFlags(flags: TrainFlags): ConfigResult {
       const flag = images && field === 'dataset.dir' ? 'dataset' : FLAG_OF[field];
       if (!flag) return { field, message };
       const given = flags[flag];
-      // `schedule.gamma: must be …` reads `--schedule: gamma must be …`.
-      const part = field.includes('.') && flag !== 'target' && flag !== 'dataset' && flag !== 'datasetDir' ? `${field.slice(field.lastIndexOf('.') + 1)} ` : '';
+      // A flag holding several parts names the part: `schedule.gamma: must be …` reads `--schedule: gamma must be …`.
+      const part = SPEC_FLAGS.has(flag) && field.includes('.') ? `${field.slice(field.lastIndexOf('.') + 1)} ` : '';
       const text = part + message.slice(message.indexOf(': ') + 2);
       return { field: flag, message: `--${kebab(flag)}: ${text}${given === undefined ? '' : ` (got ${JSON.stringify(given)})`}` };
     }),
