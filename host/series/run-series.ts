@@ -2,7 +2,7 @@ import type { RunRecord } from '../../shared/run-record.js';
 import type { SeriesAxis, SeriesLine, SeriesMetric, SeriesWindow, SeriesWindowQuery } from '../../shared/series-window.js';
 import { debiasedEma } from './debiased-ema.js';
 import { GrowableColumn } from './growable-column.js';
-import { m4Downsample, type PointSource } from './m4-downsample.js';
+import { m4Downsample } from './m4-downsample.js';
 
 const GROUP_METRICS = {
   train: ['loss', 'accuracy', 'lr', 'batchSize'],
@@ -49,39 +49,29 @@ export class SeriesGroup {
     return [this.step, this.time, this.samples, ...this.metrics.map((m) => this.values[m]!)];
   }
 
-  xOf(axis: SeriesAxis, origin: number): (i: number) => number {
+  /** The column that orders points on `axis`, and the maps between its units and the axis'. */
+  axisColumn(axis: SeriesAxis, origin: number): { column: Float64Array; toAxis: (v: number) => number; fromAxis: (x: number) => number } {
+    const same = (v: number) => v;
     switch (axis) {
       case 'step':
-        return (i) => this.step.at(i);
+        return { column: this.step.view(), toAxis: same, fromAxis: same };
       case 'samples':
-        return (i) => this.samples.at(i);
+        return { column: this.samples.view(), toAxis: same, fromAxis: same };
       case 'wall':
-        return (i) => this.time.at(i);
+        return { column: this.time.view(), toAxis: same, fromAxis: same };
       case 'relative':
-        return (i) => (this.time.at(i) - origin) / 1000;
+        return { column: this.time.view(), toAxis: (t) => (t - origin) / 1000, fromAxis: (x) => origin + x * 1000 };
     }
   }
 }
 
-/** First index in 0..n whose x is ≥ value (x ascending). */
-function lowerBound(x: (i: number) => number, n: number, value: number): number {
+/** First index whose value is ≥ `value` (`inclusive`) or > `value`, in an ascending column. */
+function bound(column: Float64Array, value: number, inclusive: boolean): number {
   let lo = 0;
-  let hi = n;
+  let hi = column.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (x(mid) < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** First index in 0..n whose x is > value. */
-function upperBound(x: (i: number) => number, n: number, value: number): number {
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (x(mid) <= value) lo = mid + 1;
+    if (column[mid]! < value || (!inclusive && column[mid] === value)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -134,9 +124,9 @@ export class RunSeries {
     const groups = [...new Set(q.metrics.map((m) => GROUP_OF[m]))].map((g) => this.groups[g]).filter((g) => g.length > 0);
     let extent: { min: number; max: number } | null = null;
     for (const g of groups) {
-      const x = g.xOf(q.axis, this.origin);
-      const min = x(0);
-      const max = x(g.length - 1);
+      const { column, toAxis } = g.axisColumn(q.axis, this.origin);
+      const min = toAxis(column[0]!);
+      const max = toAxis(column[column.length - 1]!);
       extent = extent ? { min: Math.min(extent.min, min), max: Math.max(extent.max, max) } : { min, max };
     }
     const from = q.from ?? extent?.min ?? 0;
@@ -144,36 +134,34 @@ export class RunSeries {
     let downsampled = false;
     const lines: SeriesLine[] = q.metrics.map((metric) => {
       const g = this.groups[GROUP_OF[metric]];
-      const x = g.xOf(q.axis, this.origin);
-      const column = g.values[metric]!;
-      const first = lowerBound(x, g.length, from);
-      const end = upperBound(x, g.length, to);
+      const { column, toAxis, fromAxis } = g.axisColumn(q.axis, this.origin);
+      const values = g.values[metric]!.view();
+      const range = { from: fromAxis(from), to: fromAxis(to), buckets: q.buckets };
+      const first = bound(column, range.from, true);
+      const end = bound(column, range.to, false);
       // One point either side, so the line runs on to the window's edges.
       const lo = Math.max(0, first - 1);
       const hi = Math.min(g.length, end + 1);
-      const raw = m4Downsample({ x, y: (i) => column.at(i) }, lo, hi, from, to, q.buckets);
+      const raw = m4Downsample(column, values, lo, hi, range, toAxis);
       downsampled ||= raw.reduced;
       const line: SeriesLine = { metric, points: raw.points, rawCount: end - first };
-      if (q.smoothing > 0) {
-        const smooth = this.smoothed(metric, column, q.smoothing);
-        line.smoothed = m4Downsample({ x, y: (i) => smooth[i]! } satisfies PointSource, lo, hi, from, to, q.buckets).points;
-      }
+      if (q.smoothing > 0) line.smoothed = m4Downsample(column, this.smoothed(metric, values, q.smoothing), lo, hi, range, toAxis).points;
       return line;
     });
     const train = this.groups.train;
-    const trainX = train.xOf(q.axis, this.origin);
+    const { column: trainX, toAxis } = train.axisColumn(q.axis, this.origin);
     const xOfSteps = q.steps.map((s) => {
-      const i = lowerBound((j) => train.step.at(j), train.length, s);
-      return i < train.length ? trainX(i) : null;
+      const i = bound(train.step.view(), s, true);
+      return i < train.length ? toAxis(trainX[i]!) : null;
     });
     return { axis: q.axis, extent, from, to, origin: this.origin, downsampled, lines, xOfSteps };
   }
 
   /** The EMA depends on every earlier point, so it is computed over the whole series (and kept for the next pan). */
-  private smoothed(metric: SeriesMetric, column: GrowableColumn<Float32Array>, weight: number): Float64Array {
-    const key = `${weight}|${column.length}`;
+  private smoothed(metric: SeriesMetric, values: Float32Array, weight: number): Float64Array {
+    const key = `${weight}|${values.length}`;
     let cached = this.smoothedCache.get(metric);
-    if (cached?.key !== key) this.smoothedCache.set(metric, (cached = { key, values: debiasedEma(column.view(), weight) }));
+    if (cached?.key !== key) this.smoothedCache.set(metric, (cached = { key, values: debiasedEma(values, weight) }));
     return cached.values;
   }
 }

@@ -4,7 +4,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.js';
 import { startCli } from '../support/cli-process.js';
-import { writeLongRun, type LongRun } from '../support/long-run-log.js';
+import { writeLongRun, type LongRun } from '../../bench/long-run-log.js';
 import { ROOT, tempDir, waitFor } from '../support/studio-fixture.js';
 
 const SHOTS = join(ROOT, 'test-output', 'e2e');

@@ -1,7 +1,7 @@
 import { mkdirSync, openSync, closeSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { RUN_LOG_FORMAT, RUN_LOG_VERSION, type RunRecord } from '../../shared/run-record.js';
-import type { RunConfig } from '../../shared/run-config.js';
+import { RUN_LOG_FORMAT, RUN_LOG_VERSION, type RunRecord } from '../shared/run-record.js';
+import type { RunConfig } from '../shared/run-config.js';
 
 export interface LongRun {
   runId: string;
