@@ -4,8 +4,8 @@ import { RUN_ARCHIVE_EXTENSION } from '../shared/run-archive.js';
 import { ApiError } from '../shared/rpc-protocol.js';
 import { writeRunArchive, type ArchiveProgress } from './run-archive.js';
 import type { RunStore } from './run-store.js';
-import { seriesCsv } from './series-csv.js';
-import { foldRunSeries } from './series-fold.js';
+import { seriesCsv } from './series/series-csv.js';
+import { foldRunSeries } from './series/series-rows.js';
 import { runTfevents, tfeventsFileName } from './tfevents/run-tfevents.js';
 
 export interface ExportedFile {

@@ -19,6 +19,15 @@ export const RUN_STATUSES = ['running', 'paused', 'done', 'stopped', 'failed'] a
 export const RunStatus = z.enum(RUN_STATUSES);
 export type RunStatus = z.infer<typeof RunStatus>;
 
+/** One GPU's readings kept with a run. */
+export const GpuPoint = z.object({
+  index: z.number().int(),
+  utilizationPercent: z.number().nullable(),
+  memoryUsedMiB: z.number().nullable(),
+  memoryTotalMiB: z.number().nullable(),
+  powerDrawW: z.number().nullable(),
+});
+
 /** One hardware reading kept in a run's log: the few series a run's page draws, on its time axis and step. */
 export const HardwarePoint = z.object({
   type: z.literal('hardware'),
@@ -29,15 +38,7 @@ export const HardwarePoint = z.object({
   memoryUsedBytes: z.number().nullable(),
   trainerCpuPercent: z.number().nullable(),
   trainerRssBytes: z.number().nullable(),
-  gpus: z.array(
-    z.object({
-      index: z.number().int(),
-      utilizationPercent: z.number().nullable(),
-      memoryUsedMiB: z.number().nullable(),
-      memoryTotalMiB: z.number().nullable(),
-      powerDrawW: z.number().nullable(),
-    }),
-  ),
+  gpus: z.array(GpuPoint),
 });
 export type HardwarePoint = z.infer<typeof HardwarePoint>;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RunConfig } from './run-config.js';
+import { GpuPoint } from './run-record.js';
 
 /**
  * A run's series as exported (JSON, CSV, TensorBoard): what its charts draw, with records
@@ -39,15 +40,7 @@ export const HardwareRow = z.object({
   memoryUsedBytes: z.number().nullable(),
   trainerCpuPercent: z.number().nullable(),
   trainerRssBytes: z.number().nullable(),
-  gpus: z.array(
-    z.object({
-      index: z.number().int(),
-      utilizationPercent: z.number().nullable(),
-      memoryUsedMiB: z.number().nullable(),
-      memoryTotalMiB: z.number().nullable(),
-      powerDrawW: z.number().nullable(),
-    }),
-  ),
+  gpus: z.array(GpuPoint),
 });
 export type HardwareRow = z.infer<typeof HardwareRow>;
 

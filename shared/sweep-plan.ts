@@ -1,6 +1,7 @@
 import { fieldErrors, type FieldError } from './field-error.js';
 import { RunConfig } from './run-config.js';
 import { SWEEP_PARAMS, type GridSweep, type LrRange, type RandomSweep, type SweepSpec } from './sweep.js';
+import { seededRandom } from './seeded-random.js';
 
 /** A planned trial's config failed RunConfig; each error names the trial, the field and the value. */
 export class SweepPlanError extends Error {
@@ -30,7 +31,7 @@ function gridPatches(spec: GridSweep): Patch[] {
 }
 
 function randomPatches(spec: RandomSweep): Patch[] {
-  const next = mulberry32(spec.seed);
+  const next = seededRandom(spec.seed);
   const pick = <T>(values: readonly T[]) => values[Math.min(values.length - 1, Math.floor(next() * values.length))]!;
   const { space } = spec;
   return Array.from({ length: spec.count }, () => {
@@ -49,18 +50,6 @@ export function sampleLr(range: LrRange, u: number): number {
     ? Math.exp(Math.log(range.min) + u * (Math.log(range.max) - Math.log(range.min)))
     : range.min + u * (range.max - range.min);
   return Math.min(range.max, Math.max(range.min, Number(raw.toPrecision(3))));
-}
-
-/** A small, well-mixed 32-bit PRNG: uniform in [0, 1), reproducible from its seed. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function checked(candidate: RunConfig, index: number): RunConfig {

@@ -7,7 +7,7 @@ import type { Dataset, Split } from './data/dataset.js';
 import type { Model } from './models/model.js';
 import { configuredLr, scheduledLr, type SchedulePoint } from './lr-schedule.js';
 import type { Optimizer } from './optimizers/optimizer.js';
-import { epochOrder } from './seeded-random.js';
+import { epochOrder } from '../shared/seeded-random.js';
 import type { TrainingControl } from './training-control.js';
 import { afterValidation } from './validation-tracker.js';
 

@@ -1,4 +1,4 @@
-import cliProgress from 'cli-progress';
+import { stderrBar } from './stderr-bar.js';
 
 /**
  * Progress of a file being packed or unpacked, on stderr: a live bar on a terminal; elsewhere
@@ -6,16 +6,7 @@ import cliProgress from 'cli-progress';
  */
 export class ByteProgress {
   private readonly tty = Boolean(process.stderr.isTTY);
-  private readonly bar = new cliProgress.SingleBar(
-    {
-      stream: process.stderr,
-      format: '{label} |{bar}| {percentage}% | {detail}',
-      barCompleteChar: '█',
-      barIncompleteChar: '░',
-      hideCursor: true,
-    },
-    cliProgress.Presets.shades_classic,
-  );
+  private readonly bar = stderrBar('{label} |{bar}| {percentage}% | {detail}');
   private started = false;
   private lastLineAt = 0;
   private lastPercent = -1;

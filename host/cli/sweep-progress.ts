@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import { stderrBarOptions } from './stderr-bar.js';
 import type { RunRecord } from '../../shared/run-record.js';
 import { formatMetric, type SweepStatus } from '../../shared/sweep.js';
 import { formatDuration } from '../../shared/run-labels.js';
@@ -11,10 +12,7 @@ import { trialLabel } from './sweep-report.js';
  */
 export class SweepProgress {
   private readonly tty = Boolean(process.stderr.isTTY);
-  private readonly bars = new cliProgress.MultiBar(
-    { stream: process.stderr, format: '{label} |{bar}| {detail}', barCompleteChar: '█', barIncompleteChar: '░', hideCursor: true },
-    cliProgress.Presets.shades_classic,
-  );
+  private readonly bars = new cliProgress.MultiBar(stderrBarOptions('{label} |{bar}| {detail}'), cliProgress.Presets.shades_classic);
   private overall: cliProgress.SingleBar | null = null;
   private trial: cliProgress.SingleBar | null = null;
   private totalSteps = 1;

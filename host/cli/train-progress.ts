@@ -1,4 +1,4 @@
-import cliProgress from 'cli-progress';
+import { stderrBar } from './stderr-bar.js';
 import type { RunRecord } from '../../shared/run-record.js';
 import { formatDuration } from '../../shared/run-labels.js';
 
@@ -9,16 +9,7 @@ import { formatDuration } from '../../shared/run-labels.js';
  */
 export class TrainProgress {
   private readonly tty = Boolean(process.stderr.isTTY);
-  private readonly bar = new cliProgress.SingleBar(
-    {
-      stream: process.stderr,
-      format: '{phase} |{bar}| {percentage}% | {detail}',
-      barCompleteChar: '█',
-      barIncompleteChar: '░',
-      hideCursor: true,
-    },
-    cliProgress.Presets.shades_classic,
-  );
+  private readonly bar = stderrBar('{phase} |{bar}| {percentage}% | {detail}');
   private barShown = false;
   private phase = '';
   private lastLineAt = 0;

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import type { RunRecord } from '../../shared/run-record.js';
 import { readRunLog } from '../run-log.js';
-import { RunSeries } from './run-series.js';
+import { RunColumns } from './run-columns.js';
 import { readSeriesCache, writeSeriesCache, type LogFingerprint, type RunContents } from './series-cache-file.js';
 
 interface Entry {
@@ -17,7 +17,7 @@ export interface RunFiles {
 
 /** Folds a log's records into contents: events kept as records, steps into columns. */
 export function foldRecords(header: RunContents['header'], records: readonly RunRecord[], tornTail: boolean): RunContents {
-  const contents: RunContents = { header, events: [], lastStep: null, series: new RunSeries(header.createdAt), tornTail };
+  const contents: RunContents = { header, events: [], lastStep: null, series: new RunColumns(header.createdAt), tornTail };
   for (const r of records) applyRecord(contents, r);
   return contents;
 }

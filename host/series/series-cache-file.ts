@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { RunLogHeader, RunRecord } from '../../shared/run-record.js';
 import type { TrainerEventOf } from '../../shared/trainer-protocol.js';
 import { writeFileAtomic } from '../atomic-file.js';
-import { RunSeries, SERIES_GROUPS } from './run-series.js';
+import { RunColumns, SERIES_GROUPS } from './run-columns.js';
 
 /** A run's log, read once and kept as what readers need: its events, and its series as columns. */
 export interface RunContents {
@@ -10,7 +10,7 @@ export interface RunContents {
   /** Every record but `step` records, whose values live in `series`. */
   events: RunRecord[];
   lastStep: TrainerEventOf<'step'> | null;
-  series: RunSeries;
+  series: RunColumns;
   tornTail: boolean;
 }
 
@@ -66,7 +66,7 @@ export function readSeriesCache(file: string, log: LogFingerprint): RunContents 
     const head = JSON.parse(bytes.toString('utf8', offset, offset + jsonLength)) as CacheHead;
     if (head.size !== log.size || head.mtimeMs !== log.mtimeMs) return null;
     offset += jsonLength;
-    const series = new RunSeries(head.header.createdAt);
+    const series = new RunColumns(head.header.createdAt);
     let k = 0;
     for (const g of SERIES_GROUPS) {
       for (const column of series.groups[g].columns()) {

@@ -1,17 +1,12 @@
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.js';
-import { runCli, startCli } from '../support/cli-process.js';
-import { ROOT, tempDir, waitFor } from '../support/studio-fixture.js';
-
-const SHOTS = join(ROOT, 'test-output', 'e2e');
+import { runCli } from '../support/cli-process.js';
+import { openPage, SHOTS, startServeSession, type ServeSession } from '../support/serve-session.js';
+import { tempDir } from '../support/studio-fixture.js';
 
 /** Two real runs, trained by the CLI, compared in Debian's Chromium. */
 describe('comparing runs', () => {
-  let browser: Browser;
-  let serve: ReturnType<typeof startCli>;
-  let url: string;
+  let session: ServeSession;
 
   beforeAll(async () => {
     const dataDir = tempDir('e2e-compare');
@@ -19,22 +14,13 @@ describe('comparing runs', () => {
       const r = await runCli(['train', '--data-dir', dataDir, '--dataset', 'fashion-mnist', '--model', 'mlp', '--epochs', '2', '--limit', '600', '--lr', lr, '--json']);
       expect(r.code, r.stderr).toBe(0);
     }
-    serve = startCli(['serve', '--port', '0', '--data-dir', dataDir]);
-    url = await waitFor('the URL', () => /^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+$/m.exec(serve.stdout())?.[0], 20_000);
-    browser = await launchChromium();
+    session = await startServeSession(dataDir);
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    serve?.child.kill('SIGTERM');
-    await serve?.result;
-  });
+  afterAll(() => session?.close());
 
   it('overlays the runs’ curves and highlights the setting that differs', async () => {
-    const page = await browser.newPage({ colorScheme: 'light', viewport: { width: 1440, height: 900 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(url);
+    const { page, errors } = await openPage(session.browser, session.url);
     await expect.poll(() => page.getByTestId('compare-toggle').count(), { timeout: 20_000 }).toBe(2);
     await page.getByTestId('compare-toggle').nth(0).check();
     await expect.poll(() => page.getByTestId('compare-button').isDisabled()).toBe(true);

@@ -1,40 +1,23 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.js';
-import { startCli } from '../support/cli-process.js';
-import { ROOT, tempDir, waitFor } from '../support/studio-fixture.js';
-
-const SHOTS = join(ROOT, 'test-output', 'e2e');
+import { openPage, SHOTS, startServeSession, type ServeSession } from '../support/serve-session.js';
+import { tempDir } from '../support/studio-fixture.js';
 
 /** The real UI in Debian's Chromium against a real `serve` process and a real trainer. */
 describe('the dashboard in a browser', () => {
-  let browser: Browser;
-  let serve: ReturnType<typeof startCli>;
-  let url: string;
+  let session: ServeSession;
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    serve = startCli(['serve', '--port', '0', '--data-dir', tempDir('e2e')]);
-    url = (await waitFor('the URL', () => /^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+$/m.exec(serve.stdout())?.[0], 20_000));
-    browser = await launchChromium();
+    session = await startServeSession(tempDir('e2e'));
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    serve?.child.kill('SIGTERM');
-    await serve?.result;
-  });
+  afterAll(() => session?.close());
 
   const points = async (page: Page, chart = 'loss-chart') => Number(await page.getByTestId(chart).getAttribute('data-points'));
 
   it('trains a run live, changes its LR, stops it, finds it in history after a reload, and deletes it', async () => {
-    const page = await browser.newPage({ colorScheme: 'light', viewport: { width: 1440, height: 900 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    await page.goto(url);
+    const { page, errors } = await openPage(session.browser, session.url, { countConsoleErrors: true });
     await expect.poll(() => page.url()).not.toContain('token=');
 
     // The System panel: live CPU and memory, and (no NVIDIA GPU on this machine) why there is no GPU.
@@ -77,8 +60,7 @@ describe('the dashboard in a browser', () => {
     await expect.poll(() => points(page), { timeout: 20_000 }).toBeGreaterThan(before + 10);
     await page.screenshot({ path: join(SHOTS, 'dashboard-history.png') });
 
-    const dark = await browser.newPage({ colorScheme: 'dark', viewport: { width: 1440, height: 900 } });
-    await dark.goto(url);
+    const { page: dark } = await openPage(session.browser, session.url, { colorScheme: 'dark' });
     await dark.getByTestId('run-item').first().click();
     await expect.poll(() => points(dark), { timeout: 20_000 }).toBeGreaterThan(0);
     await dark.screenshot({ path: join(SHOTS, 'dashboard-dark.png') });

@@ -1,39 +1,26 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunEvaluation, type RegressionEvaluation } from '../../shared/evaluation.js';
-import { launchChromium } from '../support/browser.js';
-import { jsonLines, runCli, startCli } from '../support/cli-process.js';
-import { ROOT, tempDir, waitFor } from '../support/studio-fixture.js';
-
-const SHOTS = join(ROOT, 'test-output', 'e2e');
+import { jsonLines, runCli } from '../support/cli-process.js';
+import { openPage, SHOTS, startServeSession, type ServeSession } from '../support/serve-session.js';
+import { ROOT, tempDir } from '../support/studio-fixture.js';
 
 describe('a regression run evaluated in the browser', () => {
-  let browser: Browser;
-  let serve: ReturnType<typeof startCli>;
-  let url: string;
+  let session: ServeSession;
   const dataDir = tempDir('e2e-eval-csv');
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    serve = startCli(['serve', '--port', '0', '--data-dir', dataDir]);
-    url = await waitFor('the URL', () => /^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+$/m.exec(serve.stdout())?.[0], 20_000);
-    browser = await launchChromium();
+    session = await startServeSession(dataDir);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    serve?.child.kill('SIGTERM');
-    await serve?.result;
-  });
+  afterAll(() => session?.close());
 
   it('draws predicted against actual for every test row, with the residual figures the CLI reads from the cache', async () => {
-    const page = await browser.newPage({ colorScheme: 'dark', viewport: { width: 1440, height: 1000 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    await page.goto(url);
+    const { page, errors } = await openPage(session.browser, session.url, {
+      colorScheme: 'dark',
+      viewport: { width: 1440, height: 1000 },
+      countConsoleErrors: true,
+    });
 
     await page.getByTestId('field-dataset').selectOption('csv');
     await page.getByTestId('field-csvPath').fill(join(ROOT, 'resources', 'linear-regression.csv'));

@@ -1,7 +1,6 @@
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunConfig } from '../../shared/run-config.js';
 import { chooseBackend } from '../../trainer/backend-chain.js';
@@ -9,11 +8,8 @@ import { BEST_CHECKPOINT_FILE, readCheckpoint } from '../../trainer/checkpoint.j
 import { loadDataset } from '../../trainer/data/load-dataset.js';
 import { createModel } from '../../trainer/models/create-model.js';
 import { restoreParameters } from '../../trainer/training-snapshot.js';
-import { launchChromium } from '../support/browser.js';
-import { startCli } from '../support/cli-process.js';
-import { ROOT, tempDir, waitFor } from '../support/studio-fixture.js';
-
-const SHOTS = join(ROOT, 'test-output', 'e2e');
+import { openPage, SHOTS, startServeSession, type ServeSession } from '../support/serve-session.js';
+import { tempDir } from '../support/studio-fixture.js';
 
 /** Confusion counts computed here from the run's best checkpoint, apart from the app's evaluator. */
 async function confusionFromCheckpoint(config: RunConfig, checkpointDir: string): Promise<number[][]> {
@@ -29,30 +25,17 @@ async function confusionFromCheckpoint(config: RunConfig, checkpointDir: string)
 }
 
 describe('a finished run evaluated in the browser', () => {
-  let browser: Browser;
-  let serve: ReturnType<typeof startCli>;
-  let url: string;
+  let session: ServeSession;
   const dataDir = tempDir('e2e-eval');
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    serve = startCli(['serve', '--port', '0', '--data-dir', dataDir]);
-    url = await waitFor('the URL', () => /^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+$/m.exec(serve.stdout())?.[0], 20_000);
-    browser = await launchChromium();
+    session = await startServeSession(dataDir);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    serve?.child.kill('SIGTERM');
-    await serve?.result;
-  });
+  afterAll(() => session?.close());
 
   it('sets a schedule in the form, trains, and shows a confusion matrix equal to the checkpoint’s own predictions', async () => {
-    const page = await browser.newPage({ colorScheme: 'light', viewport: { width: 1280, height: 2000 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    await page.goto(url);
+    const { page, errors } = await openPage(session.browser, session.url, { viewport: { width: 1280, height: 2000 }, countConsoleErrors: true });
 
     await page.getByTestId('field-model').selectOption('mlp');
     await page.getByTestId('field-epochs').fill('1');

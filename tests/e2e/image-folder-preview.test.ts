@@ -1,39 +1,22 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.js';
-import { startCli } from '../support/cli-process.js';
-import { ROOT, tempDir, waitFor } from '../support/studio-fixture.js';
+import { openPage, SHOTS, startServeSession, type ServeSession } from '../support/serve-session.js';
+import { tempDir } from '../support/studio-fixture.js';
 import { writeShapeFolder } from '../support/synthetic-shapes.js';
-
-const SHOTS = join(ROOT, 'test-output', 'e2e');
 
 /** The new-run form previewing a generated image folder, in Debian's Chromium against a real `serve`. */
 describe('the image-folder preview in a browser', () => {
-  let browser: Browser;
-  let serve: ReturnType<typeof startCli>;
-  let url: string;
+  let session: ServeSession;
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    serve = startCli(['serve', '--port', '0', '--data-dir', tempDir('e2e-images')]);
-    url = await waitFor('the URL', () => /^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+$/m.exec(serve.stdout())?.[0], 20_000);
-    browser = await launchChromium();
+    session = await startServeSession(tempDir('e2e-images'));
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    serve?.child.kill('SIGTERM');
-    await serve?.result;
-  });
+  afterAll(() => session?.close());
 
   it('shows sample thumbnails and split counts per class and the skipped corrupt file, then trains on the folder', async () => {
     const folder = writeShapeFolder({ perClass: 10, seed: 5 });
-    const page = await browser.newPage({ colorScheme: 'light', viewport: { width: 1440, height: 900 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(url);
+    const { page, errors } = await openPage(session.browser, session.url);
 
     await page.getByTestId('field-dataset').selectOption('images');
     // No Electron preload here: the path is typed, and there is no Browse button.

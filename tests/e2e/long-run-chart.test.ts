@@ -1,36 +1,24 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.js';
-import { startCli } from '../support/cli-process.js';
 import { writeLongRun, type LongRun } from '../../bench/long-run-log.js';
-import { ROOT, tempDir, waitFor } from '../support/studio-fixture.js';
+import { openPage, SHOTS, startServeSession, type ServeSession } from '../support/serve-session.js';
+import { tempDir } from '../support/studio-fixture.js';
 
-const SHOTS = join(ROOT, 'test-output', 'e2e');
 const GRID = { left: 56, right: 16 };
 
 /** A stored run of a million steps with one spike, opened in Debian's Chromium against a real `serve`. */
 describe('a million-point loss curve', () => {
-  let browser: Browser;
-  let serve: ReturnType<typeof startCli>;
-  let url: string;
+  let session: ServeSession;
   let run: LongRun;
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     const dataDir = tempDir('e2e-long');
     run = writeLongRun(dataDir, 1_000_000);
-    serve = startCli(['serve', '--port', '0', '--data-dir', dataDir]);
-    url = await waitFor('the URL', () => /^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+$/m.exec(serve.stdout())?.[0], 20_000);
-    browser = await launchChromium();
+    session = await startServeSession(dataDir);
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    serve?.child.kill('SIGTERM');
-    await serve?.result;
-  });
+  afterAll(() => session?.close());
 
   /** The chart's visible window once its detail has arrived. */
   async function settled(chart: Locator): Promise<{ window: string; max: number; rawCount: number; downsampled: boolean }> {
@@ -44,10 +32,7 @@ describe('a million-point loss curve', () => {
   }
 
   it('shows the one-step spike zoomed out and at every zoom level down to the raw points', async () => {
-    const page: Page = await browser.newPage({ colorScheme: 'light', viewport: { width: 1440, height: 900 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(url);
+    const { page, errors } = await openPage(session.browser, session.url);
     await page.getByTestId('run-item').first().click();
     const chart = page.getByTestId('loss-chart');
     await expect.poll(() => chart.getAttribute('data-visible-max'), { timeout: 60_000 }).toBe(String(run.spikeLoss));

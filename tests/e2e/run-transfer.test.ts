@@ -1,42 +1,27 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.js';
-import { jsonLines, runCli, startCli } from '../support/cli-process.js';
-import { ROOT, tempDir, waitFor } from '../support/studio-fixture.js';
-
-const SHOTS = join(ROOT, 'test-output', 'e2e');
+import { jsonLines, runCli } from '../support/cli-process.js';
+import { openPage, SHOTS, startServeSession, type ServeSession } from '../support/serve-session.js';
+import { tempDir } from '../support/studio-fixture.js';
 
 /** Export ▾ and Import run… in Debian's Chromium against a real `serve` process. */
 describe('exporting and importing a run in the browser', () => {
-  let browser: Browser;
-  let serve: ReturnType<typeof startCli>;
-  let url: string;
+  let session: ServeSession;
   let runId: string;
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     const dataDir = tempDir('e2e-transfer');
     const trained = await runCli(['train', '--dataset', 'fashion-mnist', '--model', 'mlp', '--epochs', '1', '--limit', '600', '--json', '--data-dir', dataDir]);
     runId = jsonLines(trained.stdout).at(-1)!.runId as string;
-    serve = startCli(['serve', '--port', '0', '--data-dir', dataDir]);
-    url = await waitFor('the URL', () => /^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+$/m.exec(serve.stdout())?.[0], 20_000);
-    browser = await launchChromium();
+    session = await startServeSession(dataDir);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    serve?.child.kill('SIGTERM');
-    await serve?.result;
-  });
+  afterAll(() => session?.close());
 
   it('downloads CSV and an archive, then imports the archive back after the run is deleted', async () => {
-    const page = await browser.newPage({ colorScheme: 'light', viewport: { width: 1440, height: 900 }, acceptDownloads: true });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(url);
+    const { page, errors } = await openPage(session.browser, session.url, { acceptDownloads: true });
     await page.locator(`[data-testid="run-item"][data-run-id="${runId}"]`).click();
 
     await page.getByTestId('export-button').click();

@@ -1,29 +1,20 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../../shared/api-client.js';
 import { SweepSpec } from '../../shared/sweep.js';
-import { launchChromium } from '../support/browser.js';
-import { startCli } from '../support/cli-process.js';
-import { ROOT, smallRun, tempDir, waitFor } from '../support/studio-fixture.js';
+import { openPage, SHOTS, startServeSession, type ServeSession } from '../support/serve-session.js';
+import { smallRun, tempDir } from '../support/studio-fixture.js';
 import { connectWebSocket } from '../support/ws-client.js';
-
-const SHOTS = join(ROOT, 'test-output', 'e2e');
 
 /** The sweeps view in Debian's Chromium, over a sweep that finished (through the API) before the page opened. */
 describe('the sweeps view in a browser', () => {
-  let browser: Browser;
-  let serve: ReturnType<typeof startCli>;
-  let url: string;
+  let session: ServeSession;
   let sweepId: string;
   let runIds: string[];
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    serve = startCli(['serve', '--port', '0', '--data-dir', tempDir('e2e-sweeps')]);
-    url = await waitFor('the URL', () => /^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+$/m.exec(serve.stdout())?.[0], 20_000);
-    const { port, searchParams } = new URL(url);
+    session = await startServeSession(tempDir('e2e-sweeps'));
+    const { port, searchParams } = new URL(session.url);
     const { channel, socket } = await connectWebSocket(Number(port), { authorization: `Bearer ${searchParams.get('token')}` });
     const client = new ApiClient(channel);
     const spec = SweepSpec.parse({ base: smallRun({ epochs: 1, limit: 300 }), mode: 'grid', values: { lr: [0.001, 0.003, 0.01] } });
@@ -36,21 +27,12 @@ describe('the sweeps view in a browser', () => {
     }
     expect(finished).toBe(true);
     socket.close();
-    browser = await launchChromium();
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    serve?.child.kill('SIGTERM');
-    await serve?.result;
-  });
+  afterAll(() => session?.close());
 
   it("shows a finished sweep's chart and opens a point's run on click", async () => {
-    const page = await browser.newPage({ colorScheme: 'light', viewport: { width: 1440, height: 900 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    await page.goto(url);
+    const { page, errors } = await openPage(session.browser, session.url, { countConsoleErrors: true });
 
     await page.getByTestId('sweeps-button').click();
     const item = page.getByTestId('sweep-item');

@@ -7,7 +7,7 @@ import { RunSeries } from '../../shared/run-series.js';
 import { importRunArchive } from '../../host/run-archive.js';
 import { exportRun, type ExportOptions } from '../../host/run-export.js';
 import { RunStore } from '../../host/run-store.js';
-import { foldRunSeries } from '../../host/series-fold.js';
+import { foldRunSeries } from '../../host/series/series-rows.js';
 import { scalarEvents } from '../../host/tfevents/run-tfevents.js';
 import { buildArchive } from '../support/run-archive-builder.js';
 import { createTestHost, smallRun, tempDir, waitFor } from '../support/studio-fixture.js';

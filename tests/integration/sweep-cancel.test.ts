@@ -1,27 +1,18 @@
 import { spawnSync } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SweepStore } from '../../host/sweep-store.js';
 import { SweepSpec } from '../../shared/sweep.js';
-import { createTestHost, smallRun, waitFor } from '../support/studio-fixture.js';
+import { waitFor } from '../support/studio-fixture.js';
+import { hostsStoppedAfterEachTest, tinyTrial } from '../support/sweep-hosts.js';
 
-const tiny = smallRun({ epochs: 1, limit: 300, batchSize: 32 });
-const hosts: ReturnType<typeof createTestHost>[] = [];
-const host = () => {
-  const h = createTestHost();
-  hosts.push(h);
-  return h;
-};
-
-afterEach(async () => {
-  for (const h of hosts.splice(0)) await h.supervisor.stopAll();
-});
+const host = hostsStoppedAfterEachTest();
 
 /** Cancelling and continuing sweeps, through the real supervisor and trainer child. */
 describe('the sweep queue, stopped part-way', () => {
   it('cancel stops the running trial cleanly and cancels the rest', async () => {
     const h = host();
     const { sweepId } = await h.service.startSweep({
-      spec: SweepSpec.parse({ base: { ...tiny, epochs: 50, limit: 3000 }, mode: 'grid', values: { seed: [1, 2, 3] } }),
+      spec: SweepSpec.parse({ base: { ...tinyTrial, epochs: 50, limit: 3000 }, mode: 'grid', values: { seed: [1, 2, 3] } }),
     });
     await waitFor('the first trial to train', () => (h.sweeps.get(sweepId).trials[0]!.progress ?? 0) > 0);
     const sweep = await h.service.cancelSweep({ sweepId });
@@ -37,7 +28,7 @@ describe('the sweep queue, stopped part-way', () => {
 
   it('cancel while the first trial loads its data lets it begin, then stops it cleanly', async () => {
     const h = host();
-    const { sweepId } = await h.service.startSweep({ spec: SweepSpec.parse({ base: tiny, mode: 'grid', values: { seed: [1, 2] } }) });
+    const { sweepId } = await h.service.startSweep({ spec: SweepSpec.parse({ base: tinyTrial, mode: 'grid', values: { seed: [1, 2] } }) });
     const sweep = await h.service.cancelSweep({ sweepId });
     expect(sweep.trials.map((t) => t.status)).toEqual(['cancelled', 'cancelled']);
     expect(await h.service.listRuns({})).toMatchObject([{ id: sweep.trials[0]!.runId, status: 'stopped' }]);
@@ -46,7 +37,7 @@ describe('the sweep queue, stopped part-way', () => {
   it("a trial's run stopped from its page interrupts the sweep; continuing resumes that run", async () => {
     const h = host();
     const { sweepId } = await h.service.startSweep({
-      spec: SweepSpec.parse({ base: { ...tiny, epochs: 3, limit: 1500 }, mode: 'grid', values: { seed: [1, 2] } }),
+      spec: SweepSpec.parse({ base: { ...tinyTrial, epochs: 3, limit: 1500 }, mode: 'grid', values: { seed: [1, 2] } }),
     });
     await waitFor('the first trial to train', () => (h.sweeps.get(sweepId).trials[0]!.progress ?? 0) > 0);
     const runId = h.sweeps.get(sweepId).trials[0]!.runId!;
@@ -67,10 +58,10 @@ describe('the sweep queue, stopped part-way', () => {
 
   it('a sweep whose process died reads as interrupted, and continues where it stopped', async () => {
     const h = host();
-    const spec = SweepSpec.parse({ base: tiny, mode: 'grid', values: { seed: [1, 2] } });
+    const spec = SweepSpec.parse({ base: tinyTrial, mode: 'grid', values: { seed: [1, 2] } });
     const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
     const other = new SweepStore(h.dataDir, deadPid, () => false);
-    const orphan = other.create(spec, [{ ...tiny, seed: 1 }, { ...tiny, seed: 2 }]);
+    const orphan = other.create(spec, [{ ...tinyTrial, seed: 1 }, { ...tinyTrial, seed: 2 }]);
     orphan.state = 'running';
     orphan.trials[0]!.status = 'running';
     other.save(orphan, true);

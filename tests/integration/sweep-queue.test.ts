@@ -1,22 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { serveApi } from '../../host/api-server.js';
 import type { ServerMessage } from '../../shared/rpc-protocol.js';
 import { SweepSpec, type SweepStatus } from '../../shared/sweep.js';
-import { createTestHost, smallRun, waitFor } from '../support/studio-fixture.js';
+import { waitFor } from '../support/studio-fixture.js';
+import { hostsStoppedAfterEachTest, tinyTrial } from '../support/sweep-hosts.js';
 
-const tiny = smallRun({ epochs: 1, limit: 300, batchSize: 32 });
-const hosts: ReturnType<typeof createTestHost>[] = [];
-const host = () => {
-  const h = createTestHost();
-  hosts.push(h);
-  return h;
-};
-
-afterEach(async () => {
-  for (const h of hosts.splice(0)) await h.supervisor.stopAll();
-});
+const host = hostsStoppedAfterEachTest();
 
 /** Sweeps through the real supervisor and trainer child, on a slice of Fashion-MNIST. */
 describe('the sweep queue', () => {
@@ -32,7 +23,7 @@ describe('the sweep queue', () => {
     h.service.onEvent((name, payload) => name === 'sweeps-changed' && events.push(structuredClone((payload as { sweep: SweepStatus }).sweep)));
 
     const { sweepId, trials } = await h.service.startSweep({
-      spec: SweepSpec.parse({ base: tiny, mode: 'grid', values: { lr: [0.001, 0.003, 0.01] } }),
+      spec: SweepSpec.parse({ base: tinyTrial, mode: 'grid', values: { lr: [0.001, 0.003, 0.01] } }),
     });
     expect(trials.map((c) => c.lr)).toEqual([0.001, 0.003, 0.01]);
     const sweep = await h.sweeps.settled(sweepId);
@@ -64,7 +55,7 @@ describe('the sweep queue', () => {
   it('records a failed trial and goes on with the rest', async () => {
     const h = host();
     const { sweepId } = await h.service.startSweep({
-      spec: SweepSpec.parse({ base: tiny, mode: 'grid', values: { batchSize: [500, 32] } }),
+      spec: SweepSpec.parse({ base: tinyTrial, mode: 'grid', values: { batchSize: [500, 32] } }),
     });
     const sweep = await h.sweeps.settled(sweepId);
     expect(sweep.state).toBe('done');
@@ -80,7 +71,7 @@ describe('the sweep queue', () => {
     let deliver: (m: unknown) => void = () => {};
     serveApi({ send: (m) => replies.push(m), onMessage: (l) => ((deliver = l), () => {}) }, h.service);
     const seeds = Array.from({ length: 50 }, (_, i) => i);
-    deliver({ kind: 'request', id: 1, method: 'startSweep', params: { spec: { base: tiny, mode: 'grid', values: { seed: seeds, batchSize: [16, 32, 64, 128, 256] } } } });
+    deliver({ kind: 'request', id: 1, method: 'startSweep', params: { spec: { base: tinyTrial, mode: 'grid', values: { seed: seeds, batchSize: [16, 32, 64, 128, 256] } } } });
     await waitFor('the reply', () => replies.find((r) => r.kind === 'response'));
     expect(replies.find((r) => r.kind === 'response')).toMatchObject({
       ok: false,

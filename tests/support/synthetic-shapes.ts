@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { seededRandom } from '../../trainer/seeded-random.js';
+import { seededRandom } from '../../shared/seeded-random.js';
 import { tempDir } from './studio-fixture.js';
 
 export const SHAPES = ['bar', 'circle', 'square'] as const;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RunLogHeader, RunRecord } from '../../shared/run-record.js';
 import { RunSeries } from '../../shared/run-series.js';
-import { seriesCsv } from '../../host/series-csv.js';
-import { foldRunSeries } from '../../host/series-fold.js';
+import { seriesCsv } from '../../host/series/series-csv.js';
+import { foldRunSeries } from '../../host/series/series-rows.js';
 import { scalarEvents } from '../../host/tfevents/run-tfevents.js';
 
 const header: RunLogHeader = {

@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { RunStore } from '../../host/run-store.js';
 import { m4Downsample } from '../../host/series/m4-downsample.js';
-import { RunSeries } from '../../host/series/run-series.js';
+import { RunColumns } from '../../host/series/run-columns.js';
 import { SeriesWindowQuery } from '../../shared/series-window.js';
 import type { RunRecord } from '../../shared/run-record.js';
 import { writeLongRun } from '../../bench/long-run-log.js';
@@ -42,7 +42,7 @@ describe('M4 downsampling', () => {
 
 describe('a run’s series', () => {
   it('answers windows on every axis, with the spike at every zoom level', () => {
-    const series = new RunSeries(1000);
+    const series = new RunColumns(1000);
     for (let s = 1; s <= 10_000; s++) series.apply(step(s, s === 7777 ? 99 : 1 + (s % 7) / 10));
     for (const [from, to] of [[0, 10_000], [5000, 9000], [7000, 8000], [7700, 7800], [7770, 7790]] as const) {
       const w = series.window(query({ from, to, buckets: 50 }));
@@ -60,7 +60,7 @@ describe('a run’s series', () => {
   });
 
   it('smooths over every point, not over what is drawn', () => {
-    const series = new RunSeries(0);
+    const series = new RunColumns(0);
     for (let s = 1; s <= 1000; s++) series.apply(step(s, s % 2));
     const w = series.window(query({ smoothing: 0.99, from: 900, to: 1000 }));
     const smoothed = ysOf(w.lines[0]!.smoothed!);
@@ -68,7 +68,7 @@ describe('a run’s series', () => {
   });
 
   it('drops the superseded tail when a run continues from a checkpoint', () => {
-    const series = new RunSeries(0);
+    const series = new RunColumns(0);
     for (let s = 1; s <= 30; s++) series.apply(step(s, 5));
     series.apply({ type: 'resume', time: 9999, fromStep: 20 });
     for (let s = 21; s <= 25; s++) series.apply(step(s, 1, 1000 + s));

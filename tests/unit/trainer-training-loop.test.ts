@@ -12,7 +12,7 @@ import { loadFashionMnist } from '../../trainer/data/fashion-mnist.js';
 import { createModel } from '../../trainer/models/create-model.js';
 import { createOptimizer } from '../../trainer/optimizers/create-optimizer.js';
 import { configuredLr } from '../../trainer/lr-schedule.js';
-import { epochOrder } from '../../trainer/seeded-random.js';
+import { epochOrder } from '../../shared/seeded-random.js';
 import { TrainingControl } from '../../trainer/training-control.js';
 import { freshPosition, TrainingLoop } from '../../trainer/training-loop.js';
 import { restore, snapshot } from '../../trainer/training-snapshot.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { InputError } from '../input-error.js';
-import { epochOrder } from '../seeded-random.js';
+import { epochOrder } from '../../shared/seeded-random.js';
 import type { Dataset, LoadProgress, Split, Standardisation } from './dataset.js';
 
 /**

@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { ImageSplit } from '../../shared/run-config.js';
 import { InputError } from '../input-error.js';
-import { seededRandom } from '../seeded-random.js';
+import { seededRandom } from '../../shared/seeded-random.js';
 import { IMAGE_EXTENSIONS } from './image-decoder.js';
 
 /** One image file and its class index. */

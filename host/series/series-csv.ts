@@ -1,5 +1,5 @@
-import type { SeriesKind } from '../shared/run-export.js';
-import type { RunSeries } from '../shared/run-series.js';
+import type { SeriesKind } from '../../shared/run-export.js';
+import type { RunSeries } from '../../shared/run-series.js';
 
 type Cell = number | string | null;
 

@@ -1,5 +1,5 @@
-import type { RunLogHeader, RunRecord } from '../shared/run-record.js';
-import { RUN_SERIES_FORMAT, RUN_SERIES_VERSION, type RunSeries } from '../shared/run-series.js';
+import type { RunLogHeader, RunRecord } from '../../shared/run-record.js';
+import { RUN_SERIES_FORMAT, RUN_SERIES_VERSION, type RunSeries } from '../../shared/run-series.js';
 
 /**
  * Folds a run's log into its exported series, as the run page's timeline does: a `resume`

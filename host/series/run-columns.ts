@@ -83,7 +83,7 @@ type ParsedQuery = Required<Pick<SeriesWindowQuery, 'metrics' | 'axis' | 'bucket
  * Every numeric series of one run, folded from its log records in order (the same fold the
  * renderer's timeline does for events), answering windowed, extreme-preserving queries.
  */
-export class RunSeries {
+export class RunColumns {
   readonly groups: Record<SeriesGroupName, SeriesGroup> = {
     train: new SeriesGroup(GROUP_METRICS.train),
     val: new SeriesGroup(GROUP_METRICS.val),
