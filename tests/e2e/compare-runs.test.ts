@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli-process.js';
@@ -20,7 +21,7 @@ describe('comparing runs', () => {
   afterAll(() => session?.close());
 
   it('overlays the runs’ curves and highlights the setting that differs', async () => {
-    const { page, errors } = await openPage(session.browser, session.url);
+    const { page, errors } = await openPage(session.browser, session.url, { acceptDownloads: true });
     await expect.poll(() => page.getByTestId('compare-toggle').count(), { timeout: 20_000 }).toBe(2);
     await page.getByTestId('compare-toggle').nth(0).check();
     await expect.poll(() => page.getByTestId('compare-button').isDisabled()).toBe(true);
@@ -43,6 +44,18 @@ describe('comparing runs', () => {
       expect.stringMatching(/^\d+\.\d\d %$/),
     ]);
     await page.screenshot({ path: join(SHOTS, 'compare-runs.png') });
+
+    // Each chart saves itself as a picture.
+    const saved = async (button: string) => {
+      const [download] = await Promise.all([page.waitForEvent('download'), loss.getByTestId(button).click()]);
+      return { name: download.suggestedFilename(), bytes: readFileSync((await download.path())!) };
+    };
+    const svg = await saved('export-svg');
+    expect(svg.name).toBe('compare-loss-chart.svg');
+    expect(svg.bytes.toString('utf8')).toMatch(/^<svg[\s\S]*train loss[\s\S]*<\/svg>$/);
+    const png = await saved('export-png');
+    expect(png.name).toBe('compare-loss-chart.png');
+    expect(png.bytes.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
     expect(errors).toEqual([]);
   });
 });

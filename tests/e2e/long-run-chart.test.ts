@@ -62,6 +62,11 @@ describe('a million-point loss curve', () => {
     expect(levels.length).toBeGreaterThan(3);
     expect(levels.at(-1)!.downsampled).toBe(false);
     expect(levels.at(-1)!.rawCount).toBeLessThan(4 * 1000);
+
+    // The run's other charts follow the zoom once the gesture settles, and show the hovered step.
+    await expect.poll(() => page.getByTestId('accuracy-chart').getAttribute('data-window'), { timeout: 10_000 }).toBe(levels.at(-1)!.window);
+    await aimAt(from, to);
+    await expect.poll(() => page.getByTestId('accuracy-chart').innerText(), { timeout: 10_000 }).toMatch(/train accuracy\s*\d+\.\d %/);
     await page.screenshot({ path: join(SHOTS, 'long-run-zoomed.png') });
     expect(errors).toEqual([]);
   });
