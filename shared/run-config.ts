@@ -89,6 +89,7 @@ export const DatasetSpec = z.discriminatedUnion(
   { error: 'must be one of: fashion-mnist, csv:FILE, images:DIR' },
 );
 export type DatasetSpec = z.infer<typeof DatasetSpec>;
+export const DATASET_KINDS = DatasetSpec.options.map((o) => o.shape.kind.value);
 
 const nonNegative = () => z.number({ error: 'must be a finite number ≥ 0' }).min(0, { error: 'must be a finite number ≥ 0' });
 

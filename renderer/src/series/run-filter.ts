@@ -6,6 +6,8 @@ export type RunSort = 'newest' | 'oldest' | 'best-accuracy' | 'lowest-loss';
 export interface RunQuery {
   text: string;
   status: RunStatus | 'any';
+  /** A dataset kind (`fashion-mnist`, `csv`, `images`) or 'any'. */
+  dataset: string;
   model: string;
   sort: RunSort;
   /** Archived runs stay hidden unless asked for. */
@@ -17,6 +19,7 @@ export function filterRuns(runs: readonly RunSummary[], q: RunQuery): RunSummary
   const words = q.text.toLowerCase().split(/\s+/).filter(Boolean);
   const matches = runs.filter((r) => {
     if (q.status !== 'any' && r.status !== q.status) return false;
+    if (q.dataset !== 'any' && r.config.dataset.kind !== q.dataset) return false;
     if (q.model !== 'any' && r.config.model !== q.model) return false;
     if (r.meta.archived !== q.archived) return false;
     const haystack = `${r.id} ${describeDataset(r.config.dataset)} ${r.config.model} ${r.config.optimizer} lr ${r.config.lr} ${r.meta.tags.join(' ')} ${r.meta.note}`.toLowerCase();
