@@ -55,7 +55,7 @@ export class RunEvaluator {
 
   private async compute(runId: string, onProgress: (progress: EvaluationProgress) => void): Promise<RunEvaluation> {
     const training = this.deps.trainingRunId();
-    const { summary } = this.deps.store.detail(runId, training === runId || this.deps.lock.holder()?.runId === runId);
+    const summary = this.deps.store.summary(runId, training === runId || this.deps.lock.holder()?.runId === runId);
     if (summary.status !== 'done' && summary.status !== 'stopped') {
       throw new ApiError({ code: 'conflict', message: `run ${runId} is ${summary.status}; only a done or stopped run can be evaluated` });
     }

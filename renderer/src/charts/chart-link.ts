@@ -11,9 +11,13 @@ interface Linked {
  * or pan is copied to the others once the gesture settles. ECharts' own `connect` copies every
  * zoom frame to every chart, which drops frames below 60 fps with three charts of a long run.
  */
+/** Hover is not relayed while a zoom or pan is under way, nor this long after it: redrawing every chart's tooltip each frame of a drag costs frames. */
+const GESTURE_QUIET_MS = 300;
+
 export class ChartLink {
   private readonly members = new Set<Linked>();
   private relaying = false;
+  private gestureUntil = 0;
 
   constructor(private readonly onEmpty: () => void = () => {}) {}
 
@@ -31,18 +35,25 @@ export class ChartLink {
     const relayPointer = () => {
       const x = pending;
       pending = null;
-      if (x === null) return;
+      if (x === null || performance.now() < this.gestureUntil) return;
       this.relay(member, (other) => {
         const [px] = other.chart.convertToPixel({ xAxisIndex: 0, yAxisIndex: 0 }, [x, 0]) as number[];
         if (px !== undefined && Number.isFinite(px)) other.chart.dispatchAction({ type: 'showTip', x: px, y: other.chart.getHeight() / 3 });
       });
     };
     const onOut = () => this.relay(member, (other) => other.chart.dispatchAction({ type: 'hideTip' }));
+    const onGesture = () => {
+      if (this.relaying) return;
+      if (performance.now() >= this.gestureUntil) onOut();
+      this.gestureUntil = performance.now() + GESTURE_QUIET_MS;
+    };
     chart.on('updateAxisPointer', onPointer);
     chart.on('globalout', onOut);
+    chart.on('datazoom', onGesture);
     return () => {
       chart.off('updateAxisPointer', onPointer);
       chart.off('globalout', onOut);
+      chart.off('datazoom', onGesture);
       this.members.delete(member);
       if (this.members.size === 0) this.onEmpty();
     };
