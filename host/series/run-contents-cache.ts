@@ -16,7 +16,7 @@ export interface RunFiles {
 }
 
 /** Folds a log's records into contents: events kept as records, steps into columns. */
-export function foldRecords(header: RunContents['header'], records: readonly RunRecord[], tornTail: boolean): RunContents {
+function foldRecords(header: RunContents['header'], records: readonly RunRecord[], tornTail: boolean): RunContents {
   const contents: RunContents = { header, events: [], lastStep: null, series: new RunColumns(header.createdAt), tornTail };
   for (const r of records) applyRecord(contents, r);
   return contents;
