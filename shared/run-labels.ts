@@ -44,3 +44,17 @@ export function describeSchedule(c: Pick<RunConfig, 'schedule' | 'warmupSteps'>)
   const shape = !s ? 'constant' : s.kind === 'step' ? `×${s.gamma} every ${s.everyEpochs} epoch${s.everyEpochs === 1 ? '' : 's'}` : `cosine to ${s.minLr}`;
   return c.warmupSteps ? `${shape}, warm-up ${c.warmupSteps} steps` : shape;
 }
+
+/** `512 B`, `3.4 KiB`, `118.2 MiB`, `1.50 GiB`: binary units, as `free` and the System panel count. */
+export function formatBytes(bytes: number): string {
+  const sign = bytes < 0 ? '-' : '';
+  let v = Math.abs(bytes);
+  if (v < 1024) return `${sign}${Math.round(v)} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let i = -1;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${sign}${v.toFixed(i >= 2 ? 2 : 1)} ${units[i]}`;
+}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RunConfig } from './run-config.js';
-import { BackendName, HyperparamChange, StepEvent, TrainerEvent } from './trainer-protocol.js';
+import { BackendName, HintEvent, HyperparamChange, StepEvent, TrainerEvent } from './trainer-protocol.js';
 
 /** Bumped when the log format changes; readers keep reading every older version. */
 export const RUN_LOG_VERSION = 1;
@@ -42,17 +42,7 @@ export const HardwarePoint = z.object({
 });
 export type HardwarePoint = z.infer<typeof HardwarePoint>;
 
-export const HINT_KINDS = ['input-bound', 'gpu-memory', 'throttling', 'memory-pressure'] as const;
-
-/** Something wrong with how the hardware is being used, with the evidence that shows it. */
-export const HintRecord = z.object({
-  type: z.literal('hint'),
-  time: z.number(),
-  step: z.number().int(),
-  kind: z.enum(HINT_KINDS),
-  message: z.string(),
-  evidence: z.string(),
-});
+export const HintRecord = HintEvent;
 export type HintRecord = z.infer<typeof HintRecord>;
 
 /** What the host writes beside the trainer's own events. */

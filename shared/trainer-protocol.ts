@@ -79,6 +79,35 @@ export const StepEvent = z.object({
   etaSec: z.number(),
 });
 
+export const HINT_KINDS = ['input-bound', 'gpu-memory', 'throttling', 'memory-pressure', 'tensor-leak'] as const;
+
+/**
+ * Something wrong with how the hardware is being used, with the evidence that shows it. The host
+ * writes most (HintDetector); the trainer writes `tensor-leak`, as only it can count tensors.
+ */
+export const HintEvent = z.object({
+  type: z.literal('hint'),
+  time: z.number(),
+  step: z.number().int(),
+  kind: z.enum(HINT_KINDS),
+  message: z.string(),
+  evidence: z.string(),
+});
+
+/**
+ * TensorFlow.js's live tensors after a training step, sent at most about once a second (a
+ * million-step run must not get a second record per step), plus the highest bytes seen inside a
+ * step so far in this process: activations and gradients live only until the step's end.
+ */
+export const MemoryEvent = z.object({
+  type: z.literal('memory'),
+  time,
+  step: z.number().int(),
+  numTensors: z.number().int().min(0),
+  numBytes: z.number().min(0),
+  peakStepBytes: z.number().min(0),
+});
+
 export const TrainerEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), time, backend: BackendChoice, pid: z.number().int() }),
   /** Progress of long preparation work (loading data, evaluating). */
@@ -151,6 +180,8 @@ export const TrainerEvent = z.discriminatedUnion('type', [
     weights: z.record(z.string(), z.number()).optional(),
   }),
   z.object({ type: z.literal('stopped'), time, step: z.number().int(), checkpoint: z.string().optional() }),
+  MemoryEvent,
+  HintEvent,
 ]);
 export type TrainerEvent = z.infer<typeof TrainerEvent>;
 export type TrainerEventOf<T extends TrainerEvent['type']> = Extract<TrainerEvent, { type: T }>;

@@ -9,6 +9,7 @@ import { configuredLr, scheduledLr, type SchedulePoint } from './lr-schedule.js'
 import type { Optimizer } from './optimizers/optimizer.js';
 import { epochOrder } from '../shared/seeded-random.js';
 import type { TrainingControl } from './training-control.js';
+import { TensorMemoryReport } from './tensor-memory-report.js';
 import { afterValidation } from './validation-tracker.js';
 
 /** Where the loop's events go; it does not know or care (a process channel, a test, a benchmark). */
@@ -52,6 +53,7 @@ export class TrainingLoop {
   private readonly classification: boolean;
   private readonly lossScale: number;
   private samplesPerSec = 0;
+  private readonly memory: TensorMemoryReport;
 
   constructor(private readonly o: TrainingLoopOptions) {
     this.pos = { ...o.position };
@@ -64,6 +66,7 @@ export class TrainingLoop {
       this.pos.lrAnchor = { lr: this.pos.lr, scheduledLr: o.config.lr };
     }
     o.optimizer.lr = this.pos.lr;
+    this.memory = new TensorMemoryReport(o.emit, this.now);
   }
 
   get position(): TrainingPosition {
@@ -107,6 +110,7 @@ export class TrainingLoop {
           samplesSeen: this.pos.samplesSeen,
           etaSec: this.remainingSamples() / Math.max(this.samplesPerSec, 1e-9),
         });
+        this.memory.afterStep(this.pos.step, this.remainingSamples() === 0);
         if (this.now() - lastCheckpoint > (this.o.checkpointEveryMs ?? 30_000)) {
           await this.checkpoint();
           lastCheckpoint = this.now();
@@ -160,6 +164,7 @@ export class TrainingLoop {
         return this.loss(output, y);
       }, model.variables as tf.Variable[]);
       optimizer.apply(model.variables.map((v) => grads[v.name]!));
+      this.memory.notePeak();
       const correct = this.classification ? this.correct(output!, y) : tf.scalar(0);
       const [loss, hits] = tf.stack([value, correct]).dataSync();
       output!.dispose();

@@ -10,6 +10,7 @@ import { BEST_CHECKPOINT_FILE, CHECKPOINT_FILE, readCheckpoint, writeCheckpoint,
 import { sliceSplit, type Dataset } from '../../trainer/data/dataset.js';
 import { loadFashionMnist } from '../../trainer/data/fashion-mnist.js';
 import { createModel } from '../../trainer/models/create-model.js';
+import type { Model } from '../../trainer/models/model.js';
 import { createOptimizer } from '../../trainer/optimizers/create-optimizer.js';
 import { configuredLr } from '../../trainer/lr-schedule.js';
 import { epochOrder } from '../../shared/seeded-random.js';
@@ -37,8 +38,13 @@ interface Run {
  * Trains in this process with a fresh model. `onStep` may drive the control between steps, as
  * commands from the host would; `resumeFrom` continues from the checkpoint in that folder.
  */
-async function train(config: RunConfig, onStep: (step: number, control: TrainingControl) => void = () => {}, resumeFrom?: string): Promise<Run> {
-  const model = createModel(config.model, dataset.info, config.seed);
+async function train(
+  config: RunConfig,
+  onStep: (step: number, control: TrainingControl) => void = () => {},
+  resumeFrom?: string,
+  wrapModel: (model: Model) => Model = (model) => model,
+): Promise<Run> {
+  const model = wrapModel(createModel(config.model, dataset.info, config.seed));
   const optimizer = createOptimizer(config.optimizer, model.variables, config.lr);
   let position: TrainingPosition = freshPosition(config);
   const saved = resumeFrom ? readCheckpoint(resumeFrom) : null;
@@ -68,15 +74,15 @@ async function train(config: RunConfig, onStep: (step: number, control: Training
 
 const ofType = <T extends TrainerEvent['type']>(run: Run, type: T) => run.events.filter((e): e is TrainerEventOf<T> => e.type === type);
 
-describe('the training loop', () => {
-  beforeAll(async () => {
-    // wasm: what this machine trains on, several times quicker than cpu, and just as repeatable.
-    await chooseBackend('wasm');
-    const full = await loadFashionMnist(DEFAULT_FASHION_MNIST_DIR, CONFIG.limit, () => {});
-    // A slice of the test set keeps each run's final evaluation quick.
-    dataset = { ...full, test: sliceSplit(full.test, full.featureSize, 0, TEST_SIZE), info: { ...full.info, testSize: TEST_SIZE } };
-  });
+beforeAll(async () => {
+  // wasm: what this machine trains on, several times quicker than cpu, and just as repeatable.
+  await chooseBackend('wasm');
+  const full = await loadFashionMnist(DEFAULT_FASHION_MNIST_DIR, CONFIG.limit, () => {});
+  // A slice of the test set keeps each run's final evaluation quick.
+  dataset = { ...full, test: sliceSplit(full.test, full.featureSize, 0, TEST_SIZE), info: { ...full.info, testSize: TEST_SIZE } };
+});
 
+describe('the training loop', () => {
   it('runs epochs of steps, validates each epoch, tests at the end, with the tensor count flat', async () => {
     const run = await train(CONFIG);
     const stepsPerEpoch = Math.ceil(dataset.train.count / CONFIG.batchSize);
@@ -200,6 +206,45 @@ describe('lr schedules, early stopping and the best checkpoint in the loop', () 
     expect(best.position.step).toBe(lowest.step);
     expect(best.position.validation).toMatchObject({ bestEpoch: lowest.epoch, bestValLoss: lowest.valLoss });
     expect(readCheckpoint(run.checkpointDir)!.position.step).toBe(epochs.at(-1)!.step);
+  });
+});
+
+describe('the tensor-leak watch and memory readings in the loop', () => {
+  // Batch 1 over 240 examples: enough steps for the leak rule's warm-up and three windows.
+  const LONG: RunConfig = { ...CONFIG, epochs: 1, batchSize: 1 };
+
+  /** The app's mlp, but each forward pass keeps one tensor alive: the classic forgotten tf.keep. */
+  const leakOnePerStep = (model: Model): Model => ({
+    names: model.names,
+    variables: model.variables,
+    apply: (x) => {
+      tf.keep(tf.zeros([4]));
+      return model.apply(x);
+    },
+  });
+
+  it('reports one tensor-leak hint with its growth per step for a model that leaks a tensor each step', async () => {
+    const run = await train(LONG, () => {}, undefined, leakOnePerStep);
+    const hints = ofType(run, 'hint');
+    expect(hints).toHaveLength(1);
+    expect(hints[0]).toMatchObject({ kind: 'tensor-leak', step: 171 });
+    expect(hints[0]!.evidence).toMatch(/^\+1\.00 tensors\/step \(\+16 B\/step\) over steps 21–171/);
+    // The memory readings show the growth too.
+    const memory = ofType(run, 'memory');
+    expect(memory.at(-1)!.numTensors - memory[0]!.numTensors).toBe(run.steps.length - 1);
+  });
+
+  it('raises no hint for the normal mlp, and reports a flat tensor count with the in-step peak above it', async () => {
+    const run = await train(LONG);
+    expect(ofType(run, 'hint')).toEqual([]);
+    const memory = ofType(run, 'memory');
+    expect(memory[0]!.step).toBe(1);
+    expect(memory.at(-1)!.step).toBe(run.steps.at(-1)!.step);
+    expect(new Set(memory.map((m) => m.numTensors)).size).toBe(1);
+    // Activations and gradients live only inside a step: the peak sits above the settled bytes.
+    expect(memory.at(-1)!.peakStepBytes).toBeGreaterThan(memory.at(-1)!.numBytes);
+    // At most one reading a second plus the first and last: never one per step.
+    expect(memory.length).toBeLessThan(run.steps.length / 4);
   });
 });
 
