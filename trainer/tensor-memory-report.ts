@@ -6,7 +6,9 @@ import type { EmitEvent } from './training-loop.js';
 /**
  * Reads TensorFlow.js's tensor count after every step (a counter read, free), feeds the leak
  * watch, and reports a `memory` event at most every `everyMs` (and at the first and last step),
- * so the log grows by a few records a minute however fast the steps come.
+ * so the log grows by a few records a minute however fast the steps come. The step before each
+ * report runs under `tf.profile`, whose per-kernel byte snapshots catch the peak inside the
+ * backward pass (saved activations plus gradients), which no reading between steps can see.
  */
 export class TensorMemoryReport {
   private readonly watch = new LeakWatch();
@@ -19,9 +21,15 @@ export class TensorMemoryReport {
     private readonly everyMs = 1000,
   ) {}
 
-  /** Called inside a step, while its activations and gradients are still live. */
-  notePeak(): void {
-    this.peakStepBytes = Math.max(this.peakStepBytes, tf.memory().numBytes);
+  /** Runs one training step, profiled when a report is due. */
+  async step<T>(run: () => T): Promise<T> {
+    if (this.now() - this.lastSentAt < this.everyMs) return run();
+    let result: T;
+    const profile = await tf.profile(() => {
+      result = run();
+    });
+    this.peakStepBytes = Math.max(this.peakStepBytes, profile.peakBytes);
+    return result!;
   }
 
   afterStep(step: number, last: boolean): void {
@@ -29,7 +37,7 @@ export class TensorMemoryReport {
     const time = this.now();
     const leak = this.watch.observe({ step, numTensors, numBytes });
     if (leak || last || time - this.lastSentAt >= this.everyMs) {
-      this.emit({ type: 'memory', time, step, numTensors, numBytes, peakStepBytes: this.peakStepBytes });
+      this.emit({ type: 'memory', time, step, numTensors, numBytes, peakStepBytes: Math.max(this.peakStepBytes, numBytes) });
       this.lastSentAt = time;
     }
     if (!leak) return;

@@ -93,7 +93,7 @@ export class TrainingLoop {
         this.pos.lr = this.o.optimizer.lr = scheduledLr(config, this.schedulePoint(), this.pos.lrAnchor);
         const started = this.now();
         const size = Math.min(this.pos.batchSize, train.count - this.pos.epochOffset);
-        const { loss, correct } = this.trainStep(order, this.pos.epochOffset, size);
+        const { loss, correct } = await this.memory.step(() => this.trainStep(order, this.pos.epochOffset, size));
         const took = Math.max(1, this.now() - started);
         this.advance(size, loss, correct, took);
         emit({
@@ -164,7 +164,6 @@ export class TrainingLoop {
         return this.loss(output, y);
       }, model.variables as tf.Variable[]);
       optimizer.apply(model.variables.map((v) => grads[v.name]!));
-      this.memory.notePeak();
       const correct = this.classification ? this.correct(output!, y) : tf.scalar(0);
       const [loss, hits] = tf.stack([value, correct]).dataSync();
       output!.dispose();

@@ -25,7 +25,9 @@ export abstract class Optimizer {
   /** `grads[i]` is the gradient of `params[i]`. */
   apply(grads: readonly tf.Tensor[]): void {
     this.updates++;
-    tf.tidy(() => grads.forEach((g, i) => this.update(i, g)));
+    // One tidy per parameter: an update's temporaries (a dozen per parameter for Adam) are freed
+    // before the next, instead of all parameters' at once at the peak of the step.
+    grads.forEach((g, i) => tf.tidy(() => this.update(i, g)));
   }
 
   protected abstract update(index: number, grad: tf.Tensor): void;
