@@ -110,12 +110,12 @@ export class RunStore {
     return { summary, records: log.records };
   }
 
-  /** What a run's page needs: its events (no per-step or hardware records: those are read as series windows). */
+  /** What a run's page needs: its events (no per-step, hardware or tensor-memory records: those are read as series windows). */
   view(runId: string, active: boolean): RunDetail {
     const contents = this.contents.get(runId, active);
     return {
       summary: this.summarize(runId, contents, active),
-      records: contents.events.filter((r) => r.type !== 'hardware'),
+      records: contents.events.filter((r) => r.type !== 'hardware' && r.type !== 'memory'),
       lastStep: contents.lastStep,
     };
   }

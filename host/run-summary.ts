@@ -86,6 +86,14 @@ export function summarizeRun(header: RunLogHeader, records: readonly RunRecord[]
         break;
       case 'hardware':
         energy.add(r.time, r.gpus);
+        if (r.trainerRssBytes !== null) summary.peakTrainerRssBytes = Math.max(summary.peakTrainerRssBytes ?? 0, r.trainerRssBytes);
+        break;
+      case 'memory':
+        summary.tensors = {
+          numTensors: r.numTensors,
+          numBytes: r.numBytes,
+          peakStepBytes: Math.max(summary.tensors?.peakStepBytes ?? 0, r.peakStepBytes),
+        };
         break;
     }
   }

@@ -97,6 +97,10 @@ export const RunSummary = z.object({
   /** Energy the GPUs drew during the run, integrated from power samples; absent when power is unreadable. */
   energyJ: z.number().optional(),
   hints: z.number().int(),
+  /** The trainer's last tensor reading (`memory` event), with the highest in-step peak of the run. */
+  tensors: z.object({ numTensors: z.number().int(), numBytes: z.number(), peakStepBytes: z.number() }).optional(),
+  /** The trainer process's highest resident memory among the hardware readings. */
+  peakTrainerRssBytes: z.number().optional(),
   /** The epoch with the lowest validation loss: the one the best checkpoint holds. */
   bestEpoch: z.number().int().optional(),
   /** Early stopping ended the run before its last epoch. */

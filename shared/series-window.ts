@@ -10,6 +10,7 @@ export const SERIES_METRICS = [
   'loss', 'accuracy', 'lr', 'batchSize',
   'valLoss', 'valAccuracy',
   'cpu', 'trainerCpu', 'gpuUtil', 'gpuMemory',
+  'tensors', 'tensorBytes',
 ] as const;
 export const SeriesMetric = z.enum(SERIES_METRICS, { error: `must be one of: ${SERIES_METRICS.join(', ')}` });
 export type SeriesMetric = z.infer<typeof SeriesMetric>;

@@ -8,6 +8,7 @@ const GROUP_METRICS = {
   train: ['loss', 'accuracy', 'lr', 'batchSize'],
   val: ['valLoss', 'valAccuracy'],
   hardware: ['cpu', 'trainerCpu', 'gpuUtil', 'gpuMemory'],
+  memory: ['tensors', 'tensorBytes'],
 } as const satisfies Record<string, readonly SeriesMetric[]>;
 export type SeriesGroupName = keyof typeof GROUP_METRICS;
 export const SERIES_GROUPS = Object.keys(GROUP_METRICS) as SeriesGroupName[];
@@ -88,6 +89,7 @@ export class RunColumns {
     train: new SeriesGroup(GROUP_METRICS.train),
     val: new SeriesGroup(GROUP_METRICS.val),
     hardware: new SeriesGroup(GROUP_METRICS.hardware),
+    memory: new SeriesGroup(GROUP_METRICS.memory),
   };
   private samplesSeen = 0;
   /** Per metric: the EMA last computed, for the next pan or zoom. */
@@ -112,6 +114,9 @@ export class RunColumns {
         ]);
         break;
       }
+      case 'memory':
+        this.groups.memory.push(record.step, record.time, this.samplesSeen, [record.numTensors, record.numBytes]);
+        break;
       case 'resume':
         for (const g of SERIES_GROUPS) this.groups[g].truncateAfter(record.fromStep);
         this.samplesSeen = this.groups.train.length > 0 ? this.groups.train.samples.at(this.groups.train.length - 1) : 0;

@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { estimateMemory, fashionMnistShape } from '../../shared/memory-estimate.js';
+import type { OptimizerKind } from '../../shared/run-config.js';
+import { formatBytes } from '../../shared/run-labels.js';
 import { openPage, SHOTS, startServeSession, type ServeSession } from '../support/serve-session.js';
 import { tempDir } from '../support/studio-fixture.js';
 
@@ -32,6 +35,11 @@ describe('the dashboard in a browser', () => {
     await page.getByTestId('field-epochs').fill('20');
     await page.getByTestId('field-batchSize').fill('32');
     await page.getByTestId('field-limit').fill('3000');
+    // The memory-fit estimate beside Start follows the form, against the machine's free memory.
+    const optimizer = (await page.getByTestId('field-optimizer').inputValue()) as OptimizerKind;
+    const estimate = estimateMemory({ model: 'mlp', optimizer, batchSize: 32 }, fashionMnistShape(3000));
+    await expect.poll(() => page.getByTestId('memory-estimate-total').textContent()).toBe(formatBytes(estimate.totalBytes));
+    await expect.poll(() => page.getByTestId('memory-available').textContent()).toMatch(/^\d+\.\d+ GiB$/);
     await page.getByTestId('field-lr').fill('0');
     await page.getByTestId('start-button').click();
     await expect.poll(() => page.getByTestId('error-lr').textContent()).toMatch(/lr: must be a finite number > 0/);
@@ -44,6 +52,8 @@ describe('the dashboard in a browser', () => {
     await expect.poll(() => points(page), { timeout: 30_000 }).toBeGreaterThan(before + 10);
     await expect.poll(() => page.getByTestId('trainer-usage').textContent(), { timeout: 10_000 }).toMatch(/trainer pid \d+: CPU \d+ % · RSS \d+\.\d GiB/);
     await expect.poll(() => points(page, 'hardware-chart'), { timeout: 10_000 }).toBeGreaterThan(3);
+    await expect.poll(() => page.getByTestId('run-tensors').textContent(), { timeout: 10_000 }).toMatch(/^\d+ · \d+\.\d+ MiB$/);
+    await expect.poll(() => points(page, 'tensors-chart'), { timeout: 10_000 }).toBeGreaterThan(1);
 
     await page.getByTestId('lr-input').fill('0.0005');
     await page.getByTestId('apply-button').click();
@@ -58,6 +68,10 @@ describe('the dashboard in a browser', () => {
     await expect.poll(() => item.getAttribute('data-status'), { timeout: 20_000 }).toBe('stopped');
     await item.click();
     await expect.poll(() => points(page), { timeout: 20_000 }).toBeGreaterThan(before + 10);
+    // A stored run: its measured step peak and trainer RSS beside the estimate.
+    await expect.poll(() => page.getByTestId('memory-estimate-training').textContent()).toMatch(/\d MiB/);
+    await expect.poll(() => page.getByTestId('memory-peak-tensors').textContent()).toMatch(/MiB \([+−]\d+ % of the estimate\)/);
+    await expect.poll(() => page.getByTestId('memory-peak-rss').textContent()).toMatch(/\d (MiB|GiB)$/);
     await page.screenshot({ path: join(SHOTS, 'dashboard-history.png') });
 
     const { page: dark } = await openPage(session.browser, session.url, { colorScheme: 'dark' });

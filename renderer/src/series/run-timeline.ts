@@ -39,6 +39,8 @@ export class RunTimeline {
   last: TrainerEventOf<'step'> | null = null;
   progress: Progress | null = null;
   done: TrainerEventOf<'done'> | null = null;
+  /** The live run's latest tensor reading; a stored run's is in its summary. */
+  memory: TrainerEventOf<'memory'> | null = null;
 
   constructor(readonly runId: string) {}
 
@@ -70,6 +72,9 @@ export class RunTimeline {
       }
       case 'error':
         this.trainerError = record;
+        break;
+      case 'memory':
+        this.memory = { ...record, peakStepBytes: Math.max(record.peakStepBytes, this.memory?.peakStepBytes ?? 0) };
         break;
       case 'paused':
         this.markers.push({ step: record.step, time: record.time, label: 'paused', kind: 'pause' });
