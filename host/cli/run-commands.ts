@@ -1,5 +1,5 @@
 import { describeDataset } from '../../shared/run-config.js';
-import { configEntries, finalMetric } from '../../shared/run-labels.js';
+import { configEntries, finalMetric, formatBytes } from '../../shared/run-labels.js';
 import type { RunSummary } from '../../shared/run-record.js';
 import { ApiError } from '../../shared/rpc-protocol.js';
 import { DataDirLock } from '../run-lock.js';
@@ -65,6 +65,8 @@ export function runsShowCommand(runId: string, options: Options): number {
       ['result', finalMetric(summary)],
       ['GPU energy', summary.energyJ === undefined ? 'not readable' : `${(summary.energyJ / 3600).toFixed(2)} Wh`],
       ['hints', String(summary.hints)],
+      ['tensors', summary.tensors ? `${summary.tensors.numTensors} live, ${formatBytes(summary.tensors.numBytes)}; step peak ${formatBytes(summary.tensors.peakStepBytes)}` : '-'],
+      ['peak trainer RSS', summary.peakTrainerRssBytes === undefined ? '-' : formatBytes(summary.peakTrainerRssBytes)],
       ['resumable', summary.resumable ? 'yes' : 'no'],
     ];
     process.stdout.write(table(rows));

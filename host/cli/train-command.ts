@@ -4,7 +4,9 @@ import { ApiError } from '../../shared/rpc-protocol.js';
 import { createCliHost } from './cli-host.js';
 import { configFromFlags, type TrainFlags } from './config-from-flags.js';
 import { EXIT } from './exit-codes.js';
-import { formatDuration } from '../../shared/run-labels.js';
+import { formatBytes, formatDuration } from '../../shared/run-labels.js';
+import { dataShapeOf, estimateMemory } from '../../shared/memory-estimate.js';
+import type { DatasetInfo } from '../../shared/trainer-protocol.js';
 import { TrainProgress } from './train-progress.js';
 
 /** Host bookkeeping, and input errors, which are reported once, below, with their field. */
@@ -30,7 +32,7 @@ export async function trainCommand(options: TrainOptions): Promise<number> {
   const host = createCliHost(options.dataDir);
   const progress = new TrainProgress(config.epochs);
   let runId: string | undefined;
-  let last: { status?: RunRecord & { type: 'status' }; done?: RunRecord & { type: 'done' }; backend?: string } = {};
+  let last: { status?: RunRecord & { type: 'status' }; done?: RunRecord & { type: 'done' }; backend?: string; dataset?: DatasetInfo; peakStepBytes?: number } = {};
   const startedAt = Date.now();
 
   host.service.onEvent((name, payload) => {
@@ -41,6 +43,8 @@ export async function trainCommand(options: TrainOptions): Promise<number> {
     if (record.type === 'status') last.status = record;
     else if (record.type === 'done') last.done = record;
     else if (record.type === 'ready') last.backend = record.backend.name;
+    else if (record.type === 'started') last.dataset = record.dataset;
+    else if (record.type === 'memory') last.peakStepBytes = Math.max(last.peakStepBytes ?? 0, record.peakStepBytes);
     if (options.json && !HOST_ONLY.has(record.type)) {
       out({ ...record, runId: id });
     }
@@ -72,7 +76,7 @@ export async function trainCommand(options: TrainOptions): Promise<number> {
 
   const status = last.status;
   if (status?.status === 'done' && last.done) {
-    if (!options.json) printSummary(runId, config, last.done, last.backend, (Date.now() - startedAt) / 1000);
+    if (!options.json) printSummary(runId, config, last.done, last.backend, (Date.now() - startedAt) / 1000, memoryLine(config, last));
     return EXIT.done;
   }
   if (status?.status === 'stopped') {
@@ -107,6 +111,7 @@ function printSummary(
   done: RunRecord & { type: 'done' },
   backend: string | undefined,
   seconds: number,
+  memory: string | null,
 ): void {
   const lines = [`run ${runId} done in ${formatDuration(seconds)} (${config.model}, ${backend ?? 'unknown backend'})`];
   if (done.testAccuracy !== undefined) {
@@ -118,5 +123,13 @@ function printSummary(
     const width = Math.max(...Object.keys(done.weights).map((k) => k.length));
     for (const [name, w] of Object.entries(done.weights)) lines.push(`  ${name.padEnd(width)}  ${w.toFixed(4)}`);
   }
+  if (memory) lines.push(memory);
   process.stdout.write(lines.join('\n') + '\n');
+}
+
+/** The step's measured tensor peak beside the estimate made from the config before the run. */
+function memoryLine(config: RunConfig, seen: { dataset?: DatasetInfo; peakStepBytes?: number }): string | null {
+  if (!seen.dataset || seen.peakStepBytes === undefined) return null;
+  const estimate = estimateMemory(config, dataShapeOf(seen.dataset));
+  return `tensor memory: step peak ${formatBytes(seen.peakStepBytes)} (estimated ${formatBytes(estimate.trainingBytes)}; dataset ${formatBytes(estimate.datasetBytes)})`;
 }
