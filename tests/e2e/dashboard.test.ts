@@ -70,7 +70,7 @@ describe('the dashboard in a browser', () => {
     await expect.poll(() => points(page), { timeout: 20_000 }).toBeGreaterThan(before + 10);
     // A stored run: its measured step peak and trainer RSS beside the estimate.
     await expect.poll(() => page.getByTestId('memory-estimate-training').textContent()).toMatch(/\d MiB/);
-    await expect.poll(() => page.getByTestId('memory-peak-tensors').textContent()).toMatch(/MiB \([+−]\d+ % of the estimate\)/);
+    await expect.poll(() => page.getByTestId('memory-peak-tensors').textContent()).toMatch(/MiB \(\d+ % (above|below) the estimate\)/);
     await expect.poll(() => page.getByTestId('memory-peak-rss').textContent()).toMatch(/\d (MiB|GiB)$/);
     await page.screenshot({ path: join(SHOTS, 'dashboard-history.png') });
 
