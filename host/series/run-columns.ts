@@ -50,6 +50,11 @@ export class SeriesGroup {
     return [this.step, this.time, this.samples, ...this.metrics.map((m) => this.values[m]!)];
   }
 
+  /** The names of `columns()`, in the same order. */
+  columnNames(): string[] {
+    return ['step', 'time', 'samples', ...this.metrics];
+  }
+
   /** The column that orders points on `axis`, and the maps between its units and the axis'. */
   axisColumn(axis: SeriesAxis, origin: number): { column: Float64Array; toAxis: (v: number) => number; fromAxis: (x: number) => number } {
     const same = (v: number) => v;

@@ -27,8 +27,12 @@ interface CacheHead extends LogFingerprint {
   events: RunRecord[];
   lastStep: TrainerEventOf<'step'> | null;
   tornTail: boolean;
+  /** Which column each length is for: a cache written with other columns is stale. */
+  layout: string[];
   lengths: number[];
 }
+
+const layout = (series: RunColumns) => SERIES_GROUPS.flatMap((g) => series.groups[g].columnNames().map((c) => `${g}.${c}`));
 
 /**
  * `series.cache` beside a run's log: its contents as a JSON head plus the raw column bytes, so a
@@ -43,6 +47,7 @@ export function writeSeriesCache(file: string, contents: RunContents, log: LogFi
     events: contents.events,
     lastStep: contents.lastStep,
     tornTail: contents.tornTail,
+    layout: layout(contents.series),
     lengths: columns.map((c) => c.length),
   };
   const json = Buffer.from(JSON.stringify(head));
@@ -67,6 +72,7 @@ export function readSeriesCache(file: string, log: LogFingerprint): RunContents 
     if (head.size !== log.size || head.mtimeMs !== log.mtimeMs) return null;
     offset += jsonLength;
     const series = new RunColumns(head.header.createdAt);
+    if (JSON.stringify(head.layout) !== JSON.stringify(layout(series))) return null;
     let k = 0;
     for (const g of SERIES_GROUPS) {
       for (const column of series.groups[g].columns()) {

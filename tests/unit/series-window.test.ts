@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { RunStore } from '../../host/run-store.js';
 import { m4Downsample } from '../../host/series/m4-downsample.js';
@@ -95,6 +95,12 @@ describe('stored runs', () => {
     expect(second.view(run.runId, false).lastStep?.step).toBe(50_000);
     expect(second.view(run.runId, false).records.some((r) => r.type === 'step')).toBe(false);
     expect(statSync(cache).mtimeMs).toBe(cachedAt);
+
+    // A cache written with another column layout (an older release) is not trusted.
+    const bytes = readFileSync(cache);
+    writeFileSync(cache, Buffer.from(bytes.toString('latin1').replace('"train.loss"', '"train.lass"'), 'latin1'));
+    expect(new RunStore(dataDir).seriesWindow(run.runId, false, q)).toEqual(window);
+    expect(readFileSync(cache).includes('"train.loss"')).toBe(true);
 
     appendFileSync(first.paths(run.runId).log, JSON.stringify({ type: 'resume', time: Date.now(), fromStep: 10 }) + '\n');
     const third = new RunStore(dataDir);
