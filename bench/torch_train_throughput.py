@@ -76,6 +76,7 @@ def build_info():
         "blas": blas,
         "mkldnn": bool(torch.backends.mkldnn.is_available()),
         "blasLibraries": blas_libraries(),
+        "threadEnv": {k: v for k, v in os.environ.items() if k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")},
     }
 
 

@@ -114,7 +114,7 @@ for (const { side, install, sgemm: peakToo } of torchSides) {
       side,
       runtime: install.label,
       threads: build.numThreads,
-      threadsNote: `torch.set_num_threads(${TORCH_THREADS}); torch.get_num_threads() = ${build.numThreads}, interop threads ${build.interopThreads}; BLAS ${build.blas}${build.blasLibraries.length ? ` (${build.blasLibraries.join(', ')})` : ''}, mkldnn ${build.mkldnn}`,
+      threadsNote: `torch.set_num_threads(${TORCH_THREADS}); torch.get_num_threads() = ${build.numThreads}, interop threads ${build.interopThreads}; BLAS ${build.blas}${build.blasLibraries.length ? ` (${build.blasLibraries.join(', ')})` : ''}, mkldnn ${build.mkldnn}${threadEnvNote(build.threadEnv)}`,
       plan: PLANS[model],
       windows,
       lastLoss,
@@ -208,6 +208,11 @@ printReport('training samples/s vs PyTorch (Fashion-MNIST, batch 64, Adam, fp32)
   torch: torchBuilds,
   models,
 });
+
+function threadEnvNote(env: Record<string, string>): string {
+  const set = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  return set.length ? `; ${set.join(' ')}` : '';
+}
 
 function round(x: number): number {
   return Number(x.toPrecision(4));

@@ -16,6 +16,8 @@ export const TorchBuild = z.object({
   mkldnn: z.boolean(),
   /** The BLAS shared libraries the process mapped (Debian's torch uses the system's libblas.so.3). */
   blasLibraries: z.array(z.string()),
+  /** OMP_NUM_THREADS, MKL_NUM_THREADS and OPENBLAS_NUM_THREADS where set. */
+  threadEnv: z.record(z.string(), z.string()),
 });
 export type TorchBuild = z.infer<typeof TorchBuild>;
 
