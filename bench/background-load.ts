@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+
+interface CpuReading {
+  wall: number;
+  machineBusy: number;
+  own: number;
+}
+
+/** CPU time in seconds: the whole machine's busy time, and this process's own plus its reaped children's. */
+function readCpu(): CpuReading {
+  const ticks = 100; // USER_HZ, 100 on every Linux this runs on
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal: busy is all but idle and iowait.
+  const [user, nice, system, , , irq, softirq, steal] = cpu as [number, number, number, number, number, number, number, number];
+  // /proc/self/stat: the name field may hold spaces, so count fields after its closing parenthesis.
+  const self = readFileSync('/proc/self/stat', 'utf8');
+  const fields = self.slice(self.lastIndexOf(')') + 2).split(' ').map(Number);
+  const [utime, stime, cutime, cstime] = fields.slice(11, 15) as [number, number, number, number];
+  return {
+    wall: performance.now() / 1000,
+    machineBusy: (user + nice + system + irq + softirq + steal) / ticks,
+    own: (utime + stime + cutime + cstime) / ticks,
+  };
+}
+
+/** Cores that processes outside this benchmark kept busy between two readings. */
+function otherCores(from: CpuReading, to: CpuReading): number {
+  const others = Math.max(0, to.machineBusy - from.machineBusy - (to.own - from.own)) / (to.wall - from.wall);
+  return Math.round(others * 100) / 100;
+}
+
+/**
+ * How busy the machine was with other work while the benchmark ran: the load average when it
+ * started, and the CPU that processes outside this benchmark used (machine busy time from
+ * /proc/stat less this process's and its finished children's), in cores, over the whole run and
+ * over each span the caller marks.
+ */
+export class BackgroundLoad {
+  private readonly start = readCpu();
+  private readonly loadAtStart = loadavg();
+
+  constructor(private readonly quietBelowLoad = 1.5, private readonly quietBelowCores = 0.25) {}
+
+  /** Starts a span; call the result when it ends to get the other processes' cores during it. */
+  span(): () => number {
+    const from = readCpu();
+    return () => otherCores(from, readCpu());
+  }
+
+  report(): { loadAverageAtStart: number[]; otherProcessesCores: number; quiet: boolean } {
+    const others = otherCores(this.start, readCpu());
+    return {
+      loadAverageAtStart: this.loadAtStart.map((l) => Math.round(l * 100) / 100),
+      otherProcessesCores: others,
+      quiet: this.loadAtStart[0]! <= this.quietBelowLoad && others <= this.quietBelowCores,
+    };
+  }
+}
