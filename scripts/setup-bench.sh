@@ -6,20 +6,11 @@
 # Safe to rerun: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/apt-packages.sh
 
 packages=(python3-torch libopenblas0-pthread)
 python3 -c 'import ensurepip, venv' 2>/dev/null || packages+=(python3-venv)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  sudo=()
-  [[ $(id -u) -ne 0 ]] && sudo=(sudo)
-  echo "setup-bench: installing ${missing[*]} with apt-get" >&2
-  "${sudo[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+install_missing_packages setup-bench "${packages[@]}"
 
 venv=.cache/torch-venv
 if ! "$venv/bin/python" -c 'import torch, numpy' 2>/dev/null; then

@@ -5,6 +5,7 @@
 #                             .cache/tensorboard-venv), without building (npm test builds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/apt-packages.sh
 
 packages=(dataset-fashion-mnist)
 build=1
@@ -17,17 +18,7 @@ if [[ "${1:-}" == "--test" ]]; then
   python3 -c 'import ensurepip, venv' 2>/dev/null || packages+=(python3-venv)
 fi
 
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  sudo=()
-  [[ $(id -u) -ne 0 ]] && sudo=(sudo)
-  echo "setup: installing ${missing[*]} with apt-get" >&2
-  "${sudo[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+install_missing_packages setup "${packages[@]}"
 
 echo "setup: npm ci" >&2
 # The native TensorFlow backends are optional: where their libtensorflow download fails, npm drops them.
