@@ -33,6 +33,8 @@ export interface RunPaths {
 export class RunStore {
   readonly runsDir: string;
   private readonly contents = new RunContentsCache((runId) => this.existing(runId));
+  /** Summaries of stored runs by their log's size and mtime: listing runs must not re-read every run's series. */
+  private readonly summaryCache = new Map<string, { size: number; mtimeMs: number; summary: RunSummary }>();
 
   constructor(
     dataDir: string,
@@ -93,7 +95,14 @@ export class RunStore {
   }
 
   summary(runId: string, active: boolean): RunSummary {
-    return this.summarize(runId, this.contents.get(runId, active), active);
+    const stat = statSync(this.existing(runId).log);
+    const cached = this.summaryCache.get(runId);
+    if (!active && cached && cached.size === stat.size && cached.mtimeMs === stat.mtimeMs) {
+      return { ...cached.summary, resumable: this.resumable(runId), meta: this.meta(runId) };
+    }
+    const summary = this.summarize(runId, this.contents.get(runId, active), active);
+    if (!active) this.summaryCache.set(runId, { size: stat.size, mtimeMs: stat.mtimeMs, summary });
+    return summary;
   }
 
   /** Every record of the run, as written (superseded ones included). */
@@ -157,6 +166,7 @@ export class RunStore {
   delete(runId: string): void {
     rmSync(this.existing(runId).dir, { recursive: true, force: true });
     this.contents.forget(runId);
+    this.summaryCache.delete(runId);
   }
 
   private summarize(runId: string, contents: RunContents, active: boolean): RunSummary {
