@@ -51,7 +51,8 @@ if ('missing' in installs) {
   process.stderr.write(`bench:train: ${installs.missing}\n`);
   process.exit(2);
 }
-const backends = (process.env.BENCH_BACKENDS ?? 'wasm,cpu').split(',');
+// One process, one backend after another: hpc-native first, since starting wasm re-binds the wasm kernels it borrows.
+const backends = (process.env.BENCH_BACKENDS ?? 'hpc-native,wasm,cpu').split(',');
 const DEBIAN = 'Debian PyTorch 1.13';
 const torchSides = [
   { side: 'PyTorch 2', install: installs.pytorch2, sgemm: true },
@@ -83,8 +84,8 @@ for (const backend of backends) {
   const side = `tfjs ${backend}`;
   let threads: { threads: number; threadsNote: string };
   try {
-    await chooseBackend(backend);
-    threads = await tfjsThreads(backend);
+    const choice = await chooseBackend(backend);
+    threads = await tfjsThreads(backend, choice.detail);
   } catch (error) {
     for (const model of MODELS) {
       measured[model].push({ side, error: (error as Error).message });
@@ -218,7 +219,11 @@ function round(x: number): number {
   return Number(x.toPrecision(4));
 }
 
-async function tfjsThreads(backend: string): Promise<{ threads: number; threadsNote: string }> {
+async function tfjsThreads(backend: string, detail: string | undefined): Promise<{ threads: number; threadsNote: string }> {
+  if (backend === 'hpc-native') {
+    const threads = Number(/(\d+) threads?$/.exec(detail ?? '')?.[1] ?? 1);
+    return { threads, threadsNote: `HPC Studio's native kernels (${detail}): conv, dense, pooling, bias + ReLU gradients and Adam shared over ${threads} threads, OpenBLAS single-threaded inside each chunk; the remaining small ops on tfjs-backend-wasm, 1 thread` };
+  }
   if (backend !== 'wasm') return { threads: 1, threadsNote: `the ${backend} backend computes on the Node.js main thread` };
   const { getThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');

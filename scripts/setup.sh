@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/apt-packages.sh
 
-packages=(dataset-fashion-mnist)
+# gcc and OpenBLAS: the trainer's native CPU kernels (scripts/build-native.sh, run by npm run build).
+packages=(dataset-fashion-mnist gcc libc6-dev libopenblas-dev)
 build=1
 tests=0
 if [[ "${1:-}" == "--test" ]]; then

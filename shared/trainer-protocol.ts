@@ -6,16 +6,24 @@ import { BatchSize, LearningRate, RunConfig } from './run-config.js';
  * message against these schemas, so a malformed one is rejected, never acted on.
  */
 
-export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+/** Best first: libtensorflow (CUDA, then CPU), HPC Studio's native CPU kernels, wasm, plain JavaScript. */
+export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'hpc-native', 'wasm', 'cpu'] as const;
 export const BackendName = z.enum(BACKEND_NAMES);
 export type BackendName = z.infer<typeof BackendName>;
 
 export const BackendChoice = z.object({
   name: BackendName,
+  /** What it runs on, where that says more than the name: e.g. the BLAS build and its threads. */
+  detail: z.string().max(500).optional(),
   /** Why each better backend was skipped, best first. */
   skipped: z.array(z.object({ name: BackendName, reason: z.string() })),
 });
 export type BackendChoice = z.infer<typeof BackendChoice>;
+
+/** "hpc-native (OpenBLAS 0.3.21 Cooperlake, 2 threads)": the name with what it runs on, as logs and the UI show it. */
+export function describeBackend(backend: Pick<BackendChoice, 'name' | 'detail'>): string {
+  return backend.detail ? `${backend.name} (${backend.detail})` : backend.name;
+}
 
 export const HyperparamChange = z
   .object({ lr: LearningRate.optional(), batchSize: BatchSize.optional() })

@@ -1,11 +1,15 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core's Node build registers no gradients; the tfjs package's build registers them all.
 import '@tensorflow/tfjs';
 import { BACKEND_NAMES, type BackendChoice, type BackendName } from '../shared/trainer-protocol.js';
+import { HPC_NATIVE, registerHpcNativeBackend } from './kernels/hpc-native-backend.js';
+import { enableInPlaceAdam } from './kernels/in-place-adam.js';
+import { loadNativeKernels } from './kernels/native-kernels.js';
 import { registerWasmKernels } from './kernels/register-wasm-kernels.js';
 
 const require = createRequire(import.meta.url);
@@ -13,8 +17,8 @@ const require = createRequire(import.meta.url);
 /** Optional packages, typed as plain strings since they are usually absent when this compiles. */
 const NATIVE: { gpu: string; cpu: string } = { gpu: '@tensorflow/tfjs-node-gpu', cpu: '@tensorflow/tfjs-node' };
 
-/** Loads one backend and makes it current, or throws why it cannot. */
-const loaders: Record<BackendName, () => Promise<void>> = {
+/** Loads one backend and makes it current, or throws why it cannot; may say what it runs on. */
+const loaders: Record<BackendName, () => Promise<string | void>> = {
   'tensorflow-gpu': async () => {
     assertInstalled(NATIVE.gpu);
     // Without a GPU, libtensorflow's CUDA build quietly runs on the CPU; the CPU build is then the honest choice.
@@ -27,11 +31,18 @@ const loaders: Record<BackendName, () => Promise<void>> = {
     await import(NATIVE.cpu);
     await activate('tensorflow');
   },
+  [HPC_NATIVE]: async () => {
+    const native = loadNativeKernels();
+    native.setThreads(kernelThreads());
+    await registerWasm();
+    registerHpcNativeBackend(native);
+    await activate(HPC_NATIVE);
+    enableInPlaceAdam(native);
+    const { blas, threads } = native.info();
+    return `${blasName(blas)}, ${threads} thread${threads === 1 ? '' : 's'}`;
+  },
   wasm: async () => {
-    const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    // Load the .wasm binaries from the installed package, never over the network.
-    wasm.setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/');
-    registerWasmKernels();
+    await registerWasm();
     await activate('wasm');
   },
   cpu: async () => {
@@ -52,22 +63,43 @@ export async function chooseBackend(forced?: string): Promise<BackendChoice> {
     }
     const name = forced as BackendName;
     try {
-      await loaders[name]();
+      return choice(name, await loaders[name](), []);
     } catch (error) {
       throw new Error(`HPC_STUDIO_BACKEND=${name} cannot be used: ${reasonOf(error)}`);
     }
-    return { name, skipped: [] };
   }
   const skipped: BackendChoice['skipped'] = [];
   for (const name of BACKEND_NAMES) {
     try {
-      await loaders[name]();
-      return { name, skipped };
+      return choice(name, await loaders[name](), skipped);
     } catch (error) {
       skipped.push({ name, reason: reasonOf(error) });
     }
   }
   throw new Error(`no TensorFlow.js backend could load: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
+}
+
+async function registerWasm(): Promise<void> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  // Load the .wasm binaries from the installed package, never over the network.
+  wasm.setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/');
+  registerWasmKernels();
+}
+
+/** HPC_STUDIO_THREADS, or one thread per core the process may use. */
+function kernelThreads(): number {
+  const setting = process.env.HPC_STUDIO_THREADS;
+  if (setting === undefined || setting === '') return availableParallelism();
+  const threads = Number(setting);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new Error(`HPC_STUDIO_THREADS must be an integer from 1 to 64 (got ${JSON.stringify(setting)})`);
+  return threads;
+}
+
+/** "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH NO_AFFINITY Cooperlake MAX_THREADS=64" → "OpenBLAS 0.3.21 Cooperlake": the library and the CPU kernels it picked. */
+function blasName(config: string): string {
+  const [library, version, ...flags] = config.split(' ');
+  const core = flags.find((f) => /^[A-Z][a-z]/.test(f));
+  return [library, version, core].filter(Boolean).join(' ');
 }
 
 function assertInstalled(pkg: string): void {
@@ -90,6 +122,10 @@ function cudaGpuVisible(): boolean {
 async function activate(name: string): Promise<void> {
   if (!(await tf.setBackend(name))) throw new Error(`the ${name} backend failed to initialise`);
   await tf.ready();
+}
+
+function choice(name: BackendName, detail: string | void, skipped: BackendChoice['skipped']): BackendChoice {
+  return detail ? { name, detail, skipped } : { name, skipped };
 }
 
 function reasonOf(error: unknown): string {

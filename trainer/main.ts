@@ -1,5 +1,5 @@
 import { EvaluationEvent } from '../shared/evaluation.js';
-import { TrainerCommand, TrainerEvent, type BackendChoice } from '../shared/trainer-protocol.js';
+import { describeBackend, TrainerCommand, TrainerEvent, type BackendChoice } from '../shared/trainer-protocol.js';
 import { chooseBackend } from './backend-chain.js';
 import { BEST_CHECKPOINT_FILE, CHECKPOINT_FILE, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { evaluateRun } from './evaluate-run.js';
@@ -73,7 +73,7 @@ async function train(command: Extract<TrainerCommand, { type: 'start' }>, backen
   const checkpoint = command.resume ? readCheckpoint(checkpointDir) : null;
   if (command.resume && !checkpoint) throw new InputError('runId', `runId: run ${runId} has no checkpoint in ${checkpointDir} to resume from`);
   checkSchedule(config);
-  log('info', `backend ${backend.name}${backend.skipped.map((s) => `; ${s.name} skipped: ${s.reason}`).join('')}`);
+  log('info', `backend ${describeBackend(backend)}${backend.skipped.map((s) => `; ${s.name} skipped: ${s.reason}`).join('')}`);
 
   const dataset = await loadDataset(
     config,

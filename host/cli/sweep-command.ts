@@ -1,6 +1,7 @@
 import type { RunRecord } from '../../shared/run-record.js';
 import { ApiError } from '../../shared/rpc-protocol.js';
 import type { SweepStatus, TrialStatus } from '../../shared/sweep.js';
+import { describeBackend } from '../../shared/trainer-protocol.js';
 import { createCliHost } from './cli-host.js';
 import { EXIT } from './exit-codes.js';
 import { sweepSpecFromFlags, type SweepFlags } from './sweep-flags.js';
@@ -60,7 +61,7 @@ export async function sweepCommand(options: SweepOptions): Promise<number> {
       progress.record(record);
       if (record.type === 'ready' && !backendShown) {
         backendShown = true;
-        progress.log(`backend: ${record.backend.name}`);
+        progress.log(`backend: ${describeBackend(record.backend)}`);
       }
     }
   });

@@ -1,6 +1,7 @@
 import { stderrBar } from './stderr-bar.js';
 import type { RunRecord } from '../../shared/run-record.js';
 import { formatDuration } from '../../shared/run-labels.js';
+import { describeBackend } from '../../shared/trainer-protocol.js';
 
 /**
  * Training progress on stderr. On a terminal: one live bar (loading, then training over the
@@ -26,7 +27,7 @@ export class TrainProgress {
     switch (record.type) {
       case 'ready': {
         const skipped = record.backend.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
-        this.log(`backend: ${record.backend.name}${skipped ? ` (skipped ${skipped})` : ''}`);
+        this.log(`backend: ${describeBackend(record.backend)}${skipped ? ` (skipped ${skipped})` : ''}`);
         break;
       }
       case 'progress':

@@ -46,7 +46,7 @@ describe('the dashboard in a browser', () => {
 
     await page.getByTestId('field-lr').fill('0.002');
     await page.getByTestId('start-button').click();
-    await expect.poll(() => page.getByTestId('backend-label').textContent(), { timeout: 30_000 }).toMatch(/wasm/);
+    await expect.poll(() => page.getByTestId('backend-label').textContent(), { timeout: 30_000 }).toMatch(/hpc-native\s*OpenBLAS/);
     await expect.poll(() => points(page), { timeout: 30_000 }).toBeGreaterThan(5);
     const before = await points(page);
     await expect.poll(() => points(page), { timeout: 30_000 }).toBeGreaterThan(before + 10);

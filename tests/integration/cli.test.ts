@@ -19,7 +19,7 @@ describe('hpc-studio train', () => {
     expect(done.testAccuracy).toBeGreaterThan(0.5);
     expect(done.testAccuracy).toBeLessThanOrEqual(1);
     expect(done.testLoss).toEqual(expect.any(Number));
-    expect(r.stderr).toMatch(/backend: wasm/);
+    expect(r.stderr).toMatch(/backend: hpc-native \(OpenBLAS [\d.]+ \w+, \d threads?\)/);
 
     const runs = await runCli(['runs', '--json', '--data-dir', dataDir]);
     expect(JSON.parse(runs.stdout)).toMatchObject([{ id: done.runId, status: 'done', testAccuracy: done.testAccuracy }]);

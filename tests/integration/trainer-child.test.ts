@@ -95,13 +95,14 @@ describe('the trainer child over its contract', () => {
     expect(ready).toMatchObject({
       pid: a.pid,
       backend: {
-        name: 'wasm',
+        name: 'hpc-native',
         skipped: [
           { name: 'tensorflow-gpu', reason: 'not installed' },
           { name: 'tensorflow', reason: 'not installed' },
         ],
       },
     });
+    expect(ready.backend.detail).toMatch(/^OpenBLAS \d+\.\d+\.\d+ \w+, \d+ threads?$/);
 
     // Malformed commands are answered with a warning and otherwise ignored.
     a.send({ type: 'start', runId: '' });
@@ -190,9 +191,9 @@ describe('the trainer child over its contract', () => {
     expect(t.of('checkpoint').at(-1)).toMatchObject({ step: done.step });
   });
 
-  it('trains the CNN on wasm with its own gradient kernel, loss falling', async () => {
-    const t = new Trainer();
-    expect((await t.waitFor('ready')).backend.name).toBe('wasm');
+  it.each(['hpc-native', 'wasm'])('trains the CNN on %s, loss falling', async (backend) => {
+    const t = new Trainer({ HPC_STUDIO_BACKEND: backend });
+    expect((await t.waitFor('ready')).backend.name).toBe(backend);
     t.start(config({ model: 'cnn', limit: 700, lr: 0.003 }));
     await t.waitFor('step', (s) => s.step === 15, 40_000);
     t.send({ type: 'stop' });
@@ -212,6 +213,13 @@ describe('the trainer child over its contract', () => {
     t.start(runConfig, mkdtempSync(join(tmpdir(), 'trainer-')), resume);
     expect(await t.waitFor('error')).toMatchObject({ field, message: expect.stringMatching(message) });
     expect(await t.exited).toBe(2);
+  });
+
+  it('falls back to wasm where the native kernels are not built, and says why', async () => {
+    const t = new Trainer({ HPC_STUDIO_NATIVE_KERNELS: '/nowhere/hpc-kernels.node' });
+    const ready = await t.waitFor('ready');
+    expect(ready.backend.name).toBe('wasm');
+    expect(ready.backend.skipped).toContainEqual({ name: 'hpc-native', reason: 'HPC_STUDIO_NATIVE_KERNELS names /nowhere/hpc-kernels.node, which does not exist' });
   });
 
   it('exits 1 with the reason on stderr when it cannot work at all (a forced backend that is absent)', async () => {

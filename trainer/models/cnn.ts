@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InputError } from '../input-error.js';
+import { convBiasRelu, denseBiasRelu } from '../kernels/fused-layer-kernels.js';
 import type { Model } from './model.js';
 import { ParameterSet } from './parameters.js';
 
@@ -32,13 +33,11 @@ export function cnnModel(inputShape: readonly number[], outputs: number, seed: n
     variables: p.variables,
     apply: (x) => {
       const images = tf.reshape(x, [x.shape[0], height, width, channels]) as tf.Tensor4D;
-      let h = tf.relu(tf.add(tf.conv2d(images, c1 as tf.Tensor4D, 1, 'valid'), c1b)) as tf.Tensor4D;
-      h = tf.maxPool(h, 2, 2, 'valid');
-      h = tf.relu(tf.add(tf.conv2d(h, c2 as tf.Tensor4D, 1, 'valid'), c2b)) as tf.Tensor4D;
-      h = tf.maxPool(h, 2, 2, 'valid');
-      const f = tf.reshape(h, [x.shape[0], flat]);
-      const hidden = tf.relu(tf.add(tf.matMul(f, d1), d1b));
-      return tf.add(tf.matMul(hidden, d2), d2b);
+      let h = tf.maxPool(convBiasRelu(images, c1 as tf.Tensor4D, c1b as tf.Tensor1D), 2, 2, 'valid');
+      h = tf.maxPool(convBiasRelu(h, c2 as tf.Tensor4D, c2b as tf.Tensor1D), 2, 2, 'valid');
+      const f = tf.reshape(h, [x.shape[0], flat]) as tf.Tensor2D;
+      const hidden = denseBiasRelu(f, d1 as tf.Tensor2D, d1b as tf.Tensor1D);
+      return tf.fused.matMul({ a: hidden, b: d2, bias: d2b }) as tf.Tensor2D;
     },
   };
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { denseBiasRelu } from '../kernels/fused-layer-kernels.js';
 import type { Model } from './model.js';
 import { ParameterSet } from './parameters.js';
 
@@ -15,9 +16,9 @@ export function mlpModel(inputs: number, outputs: number, seed: number): Model {
     names: p.names,
     variables: p.variables,
     apply: (x) => {
-      const h1 = tf.relu(tf.add(tf.matMul(x, w1), b1));
-      const h2 = tf.relu(tf.add(tf.matMul(h1, w2), b2));
-      return tf.add(tf.matMul(h2, w3), b3);
+      const h1 = denseBiasRelu(x, w1 as tf.Tensor2D, b1 as tf.Tensor1D);
+      const h2 = denseBiasRelu(h1, w2 as tf.Tensor2D, b2 as tf.Tensor1D);
+      return tf.fused.matMul({ a: h2, b: w3, bias: b3 }) as tf.Tensor2D;
     },
   };
 }

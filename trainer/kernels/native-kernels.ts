@@ -1,0 +1,48 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** HPC Studio's C training kernels (trainer/native/*.c); every tensor is an fp32 NHWC view, written in place. */
+export interface NativeKernels {
+  /** shape: [batchA, batchB, m, n, k, transposeA, transposeB, activation]; activation 0 linear, 1 relu. */
+  matmul(a: Float32Array, b: Float32Array, out: Float32Array, shape: Int32Array, bias: Float32Array | null): void;
+  conv2d(x: Float32Array, filter: Float32Array, y: Float32Array, geometry: Int32Array, bias: Float32Array | null, activation: number): void;
+  conv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, geometry: Int32Array): void;
+  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: Int32Array): void;
+  maxPool(x: Float32Array, y: Float32Array, geometry: Int32Array): void;
+  maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, geometry: Int32Array): void;
+  /** dact = dy where y > 0 else 0; dbias = dact summed over every axis but the last (dbias's length). */
+  biasReluGrad(dy: Float32Array, y: Float32Array, dact: Float32Array, dbias: Float32Array): void;
+  adam(param: Float32Array, m: Float32Array, v: Float32Array, grad: Float32Array, stepSize: number, beta1: number, beta2: number, epsHat: number): void;
+  setThreads(threads: number): void;
+  /** The BLAS build (OpenBLAS's config string) and its thread count. */
+  info(): { blas: string; threads: number };
+}
+
+/**
+ * [n, h, w, c, kh, kw, co, oh, ow, strideH, strideW, padTop, padLeft, dilationH, dilationW]:
+ * the window geometry every convolution and pooling kernel takes.
+ */
+export type Geometry = Int32Array;
+
+/** Where scripts/build-native.sh puts the addon: build/native/ in the package, from dist/ or a bundle. */
+export function nativeKernelsPath(): string {
+  const override = process.env.HPC_STUDIO_NATIVE_KERNELS;
+  if (override) {
+    if (!existsSync(override)) throw new Error(`HPC_STUDIO_NATIVE_KERNELS names ${override}, which does not exist`);
+    return override;
+  }
+  for (let url = new URL('.', import.meta.url); url.pathname !== '/'; url = new URL('..', url)) {
+    const candidate = fileURLToPath(new URL('build/native/hpc-kernels.node', url));
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error('not built (run scripts/build-native.sh; it needs a C compiler and libopenblas-dev)');
+}
+
+let loaded: NativeKernels | undefined;
+
+/** Loads the addon once; throws a one-line reason when it is missing or will not load. */
+export function loadNativeKernels(): NativeKernels {
+  loaded ??= createRequire(import.meta.url)(nativeKernelsPath()) as NativeKernels;
+  return loaded;
+}
