@@ -54,6 +54,8 @@ export class TrainingLoop {
   private readonly lossScale: number;
   private samplesPerSec = 0;
   private readonly memory: TensorMemoryReport;
+  private rows = new Float32Array(0);
+  private labels: Int32Array | Float32Array = new Int32Array(0);
 
   constructor(private readonly o: TrainingLoopOptions) {
     this.pos = { ...o.position };
@@ -183,8 +185,14 @@ export class TrainingLoop {
 
   private batch(split: Split, order: Uint32Array | null, offset: number, size: number): { x: tf.Tensor2D; y: tf.Tensor } {
     const fs = this.o.dataset.featureSize;
-    const x = new Float32Array(size * fs);
-    const labels = this.classification ? new Int32Array(size) : new Float32Array(size);
+    // Rows are gathered into buffers reused from batch to batch: each batch's tensors are disposed
+    // before the next is gathered (the cpu backend keeps the array itself rather than a copy).
+    if (this.rows.length < size * fs) {
+      this.rows = new Float32Array(size * fs);
+      this.labels = this.classification ? new Int32Array(size) : new Float32Array(size);
+    }
+    const x = this.rows.subarray(0, size * fs);
+    const labels = this.labels.subarray(0, size);
     for (let i = 0; i < size; i++) {
       const row = order ? order[offset + i]! : offset + i;
       x.set(split.x.subarray(row * fs, (row + 1) * fs), i * fs);
@@ -192,7 +200,7 @@ export class TrainingLoop {
     }
     return {
       x: tf.tensor2d(x, [size, fs]),
-      y: this.classification ? tf.tensor1d(labels, 'int32') : tf.tensor2d(labels, [size, 1]),
+      y: this.classification ? tf.tensor1d(labels as Int32Array, 'int32') : tf.tensor2d(labels, [size, 1]),
     };
   }
 

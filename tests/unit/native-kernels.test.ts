@@ -228,13 +228,35 @@ describe('the kernels\' thread team', () => {
   });
 });
 
+describe('the im2col matrix kept from a forward convolution', () => {
+  it('serves the filter gradient of that same input only', async () => {
+    const { loadNativeKernels } = await import('../../trainer/kernels/native-kernels.js');
+    const k = loadNativeKernels();
+    // 2 images 6×6×8, 3×3 filter to 4 channels, valid: 72 taps, so the im2col path.
+    const geometry = Int32Array.of(2, 6, 6, 8, 3, 3, 4, 4, 4, 1, 1, 0, 0, 1, 1);
+    const floats = (n: number, seed: number) => (random([n], seed).dataSync() as Float32Array).slice();
+    const [x1, x2, w, dy] = [floats(576, 60), floats(576, 61), floats(288, 62), floats(128, 63)];
+    const gradient = (x: Float32Array, token: number) => {
+      const dw = new Float32Array(288);
+      k.conv2dBackpropFilter(x, dy, dw, geometry, token);
+      return Array.from(dw);
+    };
+    const fresh = [gradient(x1, 0), gradient(x2, 0)];
+    k.conv2d(x1, w, new Float32Array(128), geometry, null, 0, 1001);
+    expect(gradient(x1, 1001)).toEqual(fresh[0]);
+    // Another input (another token) is unfolded afresh, never served x1's matrix.
+    expect(gradient(x2, 1002)).toEqual(fresh[1]);
+    expect(gradient(x2, 0)).toEqual(fresh[1]);
+  });
+});
+
 describe('the native kernels reject what does not fit, naming it', () => {
   it('a wrongly sized buffer is a RangeError naming the argument, not a crash', async () => {
     const { loadNativeKernels } = await import('../../trainer/kernels/native-kernels.js');
     const k = loadNativeKernels();
     const geometry = Int32Array.of(1, 4, 4, 1, 3, 3, 2, 2, 2, 1, 1, 0, 0, 1, 1);
-    expect(() => k.conv2d(new Float32Array(16), new Float32Array(18), new Float32Array(7), geometry, null, 1)).toThrow(/y holds 7 floats, the geometry needs 8/);
-    expect(() => k.conv2d(new Float32Array(16), new Float32Array(18), new Float32Array(8), Int32Array.of(1, 2), null, 0)).toThrow(/geometry must be an Int32Array of 15/);
+    expect(() => k.conv2d(new Float32Array(16), new Float32Array(18), new Float32Array(7), geometry, null, 1, 0)).toThrow(/y holds 7 floats, the geometry needs 8/);
+    expect(() => k.conv2d(new Float32Array(16), new Float32Array(18), new Float32Array(8), Int32Array.of(1, 2), null, 0, 0)).toThrow(/geometry must be an Int32Array of 15/);
     expect(() => k.adam(new Float32Array(3), new Float32Array(3), new Float32Array(2), new Float32Array(3), 0.1, 0.9, 0.999, 1e-8)).toThrow(/v holds 2 floats/);
   });
 });

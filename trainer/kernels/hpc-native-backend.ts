@@ -2,6 +2,7 @@ import {
   backend_util,
   BatchMatMul,
   Conv2D,
+  engine,
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
   findBackendFactory,
@@ -50,6 +51,20 @@ function convInfo(xShape: number[], filterShape: number[], attrs: NamedAttrMap, 
 
 const nhwc = (attrs: NamedAttrMap) => (attrs.dataFormat ?? 'NHWC') === 'NHWC';
 
+/**
+ * A number per tensor buffer (dataIds are unique objects, never reused), so the native side can
+ * tell that a filter gradient's input is the very one a forward convolution just unfolded.
+ */
+const tokens = new WeakMap<object, number>();
+let lastToken = 0;
+function tokenOf(dataId: object): number {
+  let token = tokens.get(dataId);
+  if (token === undefined) tokens.set(dataId, (token = ++lastToken));
+  return token;
+}
+/** Only while gradients are recorded will a filter gradient follow; inference keeps nothing. */
+const recordingGradients = () => engine().state.gradientDepth > 0;
+
 function conv(k: NativeKernels, x: TensorInfo, filter: TensorInfo, bias: TensorInfo | undefined, activation: string, attrs: NamedAttrMap, backend: BackendWasm) {
   const act = ACTIVATIONS[activation];
   if (act === undefined || !nhwc(attrs) || !allFloat(x, filter, bias)) return undefined;
@@ -57,7 +72,7 @@ function conv(k: NativeKernels, x: TensorInfo, filter: TensorInfo, bias: TensorI
   if (bias && bias.shape.reduce((a, b) => a * b, 1) !== info.outChannels) return undefined;
   // Output first: a heap growth while allocating it would detach views taken earlier.
   const y = backend.makeOutput(info.outShape, 'float32');
-  k.conv2d(f32(backend, x), f32(backend, filter), f32(backend, y), geometry(info), bias ? f32(backend, bias) : null, act);
+  k.conv2d(f32(backend, x), f32(backend, filter), f32(backend, y), geometry(info), bias ? f32(backend, bias) : null, act, recordingGradients() ? tokenOf(x.dataId) : 0);
   return y;
 }
 
@@ -110,7 +125,7 @@ const KERNELS: Record<string, NativeKernelFunc> = {
     if (!nhwc(attrs) || !allFloat(x, dy)) return undefined;
     const info = convInfo(x!.shape, attrs.filterShape as number[], attrs);
     const dw = backend.makeOutput(info.filterShape, 'float32');
-    k.conv2dBackpropFilter(f32(backend, x!), f32(backend, dy!), f32(backend, dw), geometry(info));
+    k.conv2dBackpropFilter(f32(backend, x!), f32(backend, dy!), f32(backend, dw), geometry(info), tokens.get(x!.dataId) ?? 0);
     return dw;
   },
   [BatchMatMul]: (k, { a, b }, attrs, backend) => matmul(k, a!, b!, undefined, 'linear', attrs, backend),

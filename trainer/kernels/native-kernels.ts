@@ -6,9 +6,11 @@ import { fileURLToPath } from 'node:url';
 export interface NativeKernels {
   /** shape: [batchA, batchB, m, n, k, transposeA, transposeB, activation]; activation 0 linear, 1 relu. */
   matmul(a: Float32Array, b: Float32Array, out: Float32Array, shape: Int32Array, bias: Float32Array | null): void;
-  conv2d(x: Float32Array, filter: Float32Array, y: Float32Array, geometry: Int32Array, bias: Float32Array | null, activation: number): void;
+  /** `keep` names x (a token, 0 for none): its im2col matrix is kept for the filter gradient of the same x. */
+  conv2d(x: Float32Array, filter: Float32Array, y: Float32Array, geometry: Int32Array, bias: Float32Array | null, activation: number, keep: number): void;
   conv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, geometry: Int32Array): void;
-  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: Int32Array): void;
+  /** `kept`: x's token from conv2d, or 0. */
+  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: Int32Array, kept: number): void;
   maxPool(x: Float32Array, y: Float32Array, geometry: Int32Array): void;
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, geometry: Int32Array): void;
   /** dact = dy where y > 0 else 0; dbias = dact summed over every axis but the last (dbias's length). */

@@ -4,6 +4,7 @@
 // Built by scripts/build-native.sh; N-API is ABI-stable across Node and Electron.
 #define NAPI_VERSION 8
 #include <node_api.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -113,22 +114,35 @@ static bool geometry_arg(napi_env env, napi_value value, geometry *g) {
   return false;
 }
 
-/** conv2d(x, filter, y, geometry, bias | null, activation) */
+/** A token argument: a whole number naming a tensor, 0 for none. */
+static bool token_arg(napi_env env, napi_value value, long *token) {
+  int64_t v;
+  if (napi_get_value_int64(env, value, &v) != napi_ok || v < 0) {
+    napi_throw_type_error(env, NULL, "hpc-kernels: token must be a whole number");
+    return false;
+  }
+  *token = (long)v;
+  return true;
+}
+
+/** conv2d(x, filter, y, geometry, bias | null, activation, keep) */
 static napi_value js_conv2d(napi_env env, napi_callback_info info) {
-  napi_value argv[6];
-  if (!args_of(env, info, argv, 6)) return NULL;
+  napi_value argv[7];
+  if (!args_of(env, info, argv, 7)) return NULL;
   geometry g;
   size_t lx, lw, ly, lb = 0;
   float *x = f32_arg(env, argv[0], &lx, "x"), *w, *y, *bias = NULL;
   int act;
   if (!x || !(w = f32_arg(env, argv[1], &lw, "filter")) || !(y = f32_arg(env, argv[2], &ly, "y")) || !geometry_arg(env, argv[3], &g)) return NULL;
   if (!is_nullish(env, argv[4]) && !(bias = f32_arg(env, argv[4], &lb, "bias"))) return NULL;
+  long keep;
   CHECK(napi_get_value_int32(env, argv[5], &act));
+  if (!token_arg(env, argv[6], &keep)) return NULL;
   if (act < 0 || act > 1) return fail(env, "hpc-kernels: activation must be 0 (linear) or 1 (relu)");
   if (!sized(env, lx, in_floats(&g), "x") || !sized(env, lw, filter_floats(&g), "filter") || !sized(env, ly, out_floats(&g), "y") ||
       (bias && !sized(env, lb, (size_t)g.co, "bias")))
     return NULL;
-  if (!conv2d(&g, x, w, bias, (activation)act, y)) return fail(env, "hpc-kernels: out of memory for im2col");
+  if (!conv2d(&g, x, w, bias, (activation)act, y, keep)) return fail(env, "hpc-kernels: out of memory for im2col");
   return NULL;
 }
 
@@ -145,16 +159,19 @@ static napi_value js_conv2d_backprop_input(napi_env env, napi_callback_info info
   return NULL;
 }
 
-/** conv2dBackpropFilter(x, dy, dw, geometry) */
+/** conv2dBackpropFilter(x, dy, dw, geometry, kept) */
 static napi_value js_conv2d_backprop_filter(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  if (!args_of(env, info, argv, 4)) return NULL;
+  napi_value argv[5];
+  if (!args_of(env, info, argv, 5)) return NULL;
+  long kept;
   geometry g;
   size_t lx, ldy, ldw;
   float *x = f32_arg(env, argv[0], &lx, "x"), *dy, *dw;
-  if (!x || !(dy = f32_arg(env, argv[1], &ldy, "dy")) || !(dw = f32_arg(env, argv[2], &ldw, "dw")) || !geometry_arg(env, argv[3], &g)) return NULL;
+  if (!x || !(dy = f32_arg(env, argv[1], &ldy, "dy")) || !(dw = f32_arg(env, argv[2], &ldw, "dw")) || !geometry_arg(env, argv[3], &g) ||
+      !token_arg(env, argv[4], &kept))
+    return NULL;
   if (!sized(env, lx, in_floats(&g), "x") || !sized(env, ldy, out_floats(&g), "dy") || !sized(env, ldw, filter_floats(&g), "dw")) return NULL;
-  if (!conv2d_backprop_filter(&g, x, dy, dw)) return fail(env, "hpc-kernels: out of memory for im2col");
+  if (!conv2d_backprop_filter(&g, x, dy, dw, kept)) return fail(env, "hpc-kernels: out of memory for im2col");
   return NULL;
 }
 

@@ -29,6 +29,30 @@ static inline vec16 relu16(vec16 v) { return (vec16)((mask16)v & (v > 0.0f)); }
 static float *scratch;
 static size_t scratch_floats;
 
+/** The im2col matrix of the last convolution input a caller asked to keep, for its filter gradient. */
+static struct {
+  float *col;
+  size_t floats;
+  long token;
+  geometry g;
+} kept;
+
+/** Space for a kept im2col matrix of x (token), forgetting the one kept before. */
+static float *keep_col(const geometry *g, size_t floats) {
+  kept.token = 0;
+  if (floats > kept.floats) {
+    free(kept.col);
+    kept.col = malloc(floats * sizeof(float));
+    kept.floats = kept.col ? floats : 0;
+  }
+  kept.g = *g;
+  return kept.col;
+}
+
+static const float *kept_col(const geometry *g, long token) {
+  return token && token == kept.token && memcmp(&kept.g, g, sizeof *g) == 0 ? kept.col : NULL;
+}
+
 /** The scratch buffer, grown to at least `floats`; its contents do not survive the next kernel. */
 static float *scratch_for(size_t floats) {
   if (floats > scratch_floats) {
@@ -250,6 +274,7 @@ typedef struct {
   const float *x, *w, *dy, *bias;
   float *out, *col, *partials;
   activation act;
+  bool col_ready;
 } conv_task;
 
 static long conv_chunks(const geometry *g) { return chunks_for(g->n, (long)out_pixels(g) * taps(g) * g->co, MIN_PARALLEL_MACS); }
@@ -280,10 +305,12 @@ static void conv2d_chunk(void *arg, long chunk, long chunks, int thread) {
   gemm_block(col, t->w, 0.0f, y, (int)rows, s.g.co, taps(&s.g), false, false, 0, rows, 0, s.g.co, t->bias, t->act);
 }
 
-bool conv2d(const geometry *g, const float *x, const float *w, const float *bias, activation act, float *y) {
+bool conv2d(const geometry *g, const float *x, const float *w, const float *bias, activation act, float *y, long keep) {
   conv_task t = {.g = g, .x = x, .w = w, .bias = bias, .out = y, .act = act};
-  if (uses_im2col(g) && !(t.col = scratch_for(out_pixels(g) * taps(g)))) return false;
+  const size_t cols = out_pixels(g) * taps(g);
+  if (uses_im2col(g) && !(t.col = keep ? keep_col(g, cols) : scratch_for(cols))) return false;
   parallel(conv2d_chunk, &t, conv_chunks(g));
+  if (keep && t.col) kept.token = keep;
   return true;
 }
 
@@ -334,7 +361,22 @@ static void backprop_filter_chunk(void *arg, long chunk, long chunks, int thread
   gemm_block(col, dy, 1.0f, dw, taps(&s.g), s.g.co, rows, true, false, 0, taps(&s.g), 0, s.g.co, NULL, ACT_LINEAR);
 }
 
-bool conv2d_backprop_filter(const geometry *g, const float *x, const float *dy, float *dw) {
+/** Rows (filter taps) of dw = colᵀ · dy from a whole im2col matrix: no partial sums to add up. */
+static void filter_from_col_chunk(void *arg, long chunk, long chunks, int thread) {
+  (void)thread;
+  const conv_task *t = arg;
+  long i0, i1;
+  share(taps(t->g), chunk, chunks, &i0, &i1);
+  gemm_block(t->col, t->dy, 0.0f, t->out, taps(t->g), t->g->co, (int)out_pixels(t->g), true, false, i0, i1, 0, t->g->co, NULL, ACT_LINEAR);
+}
+
+bool conv2d_backprop_filter(const geometry *g, const float *x, const float *dy, float *dw, long token) {
+  const float *col = uses_im2col(g) ? kept_col(g, token) : NULL;
+  if (col) {
+    conv_task t = {.g = g, .dy = dy, .out = dw, .col = (float *)col};
+    parallel(filter_from_col_chunk, &t, chunks_for(taps(g), (long)out_pixels(g) * taps(g) * g->co, MIN_PARALLEL_MACS));
+    return true;
+  }
   const int helpers = pool_threads() - 1;
   const size_t filter = geometry_filter_floats(g), cols = uses_im2col(g) ? out_pixels(g) * taps(g) : 0;
   const size_t floats = cols + (size_t)helpers * filter;

@@ -27,12 +27,15 @@ size_t geometry_filter_floats(const geometry *g);
 void matmul(const float *a, const float *bm, float *out, int batch_a, int batch_b, int m, int n, int k, bool trans_a, bool trans_b,
             const float *bias, activation act);
 
-/** y = act(conv(x, w) + bias). */
-bool conv2d(const geometry *g, const float *x, const float *w, const float *bias, activation act, float *y);
+/**
+ * y = act(conv(x, w) + bias). A nonzero `keep` names x (a caller's token for that tensor): its
+ * im2col matrix is then kept for conv2d_backprop_filter of the same x, which skips rebuilding it.
+ */
+bool conv2d(const geometry *g, const float *x, const float *w, const float *bias, activation act, float *y, long keep);
 /** dx = the input gradient of conv for the output gradient dy. */
 bool conv2d_backprop_input(const geometry *g, const float *dy, const float *w, float *dx);
-/** dw = the filter gradient of conv over input x for the output gradient dy. */
-bool conv2d_backprop_filter(const geometry *g, const float *x, const float *dy, float *dw);
+/** dw = the filter gradient of conv over input x for the output gradient dy; `kept` is x's token, or 0. */
+bool conv2d_backprop_filter(const geometry *g, const float *x, const float *dy, float *dw, long kept);
 
 /** Max over each window; padding never wins. */
 void max_pool(const geometry *g, const float *x, float *y);
