@@ -353,7 +353,7 @@ static void backprop_filter_chunk(void *arg, long chunk, long chunks, int thread
   const float *col = x;
   if (!is_pointwise(&s.g)) {
     float *c = part_col(t, &s);
-    im2col(&s.g, x, c);
+    if (!t->col_ready) im2col(&s.g, x, c);
     col = c;
   }
   // dw += colᵀ · dy: the inner dimension is this chunk's pixels.
@@ -361,28 +361,14 @@ static void backprop_filter_chunk(void *arg, long chunk, long chunks, int thread
   gemm_block(col, dy, 1.0f, dw, taps(&s.g), s.g.co, rows, true, false, 0, taps(&s.g), 0, s.g.co, NULL, ACT_LINEAR);
 }
 
-/** Rows (filter taps) of dw = colᵀ · dy from a whole im2col matrix: no partial sums to add up. */
-static void filter_from_col_chunk(void *arg, long chunk, long chunks, int thread) {
-  (void)thread;
-  const conv_task *t = arg;
-  long i0, i1;
-  share(taps(t->g), chunk, chunks, &i0, &i1);
-  gemm_block(t->col, t->dy, 0.0f, t->out, taps(t->g), t->g->co, (int)out_pixels(t->g), true, false, i0, i1, 0, t->g->co, NULL, ACT_LINEAR);
-}
-
 bool conv2d_backprop_filter(const geometry *g, const float *x, const float *dy, float *dw, long token) {
-  const float *col = uses_im2col(g) ? kept_col(g, token) : NULL;
-  if (col) {
-    conv_task t = {.g = g, .dy = dy, .out = dw, .col = (float *)col};
-    parallel(filter_from_col_chunk, &t, chunks_for(taps(g), (long)out_pixels(g) * taps(g) * g->co, MIN_PARALLEL_MACS));
-    return true;
-  }
+  const float *ready = uses_im2col(g) ? kept_col(g, token) : NULL;
   const int helpers = pool_threads() - 1;
-  const size_t filter = geometry_filter_floats(g), cols = uses_im2col(g) ? out_pixels(g) * taps(g) : 0;
+  const size_t filter = geometry_filter_floats(g), cols = uses_im2col(g) && !ready ? out_pixels(g) * taps(g) : 0;
   const size_t floats = cols + (size_t)helpers * filter;
   float *buf = floats ? scratch_for(floats) : NULL;
   if (floats && !buf) return false;
-  conv_task t = {.g = g, .x = x, .dy = dy, .out = dw, .col = buf, .partials = buf + cols};
+  conv_task t = {.g = g, .x = x, .dy = dy, .out = dw, .col = ready ? (float *)ready : buf, .partials = buf + cols, .col_ready = ready != NULL};
   memset(dw, 0, sizeof(float) * filter);
   memset(t.partials, 0, sizeof(float) * helpers * filter);
   parallel(backprop_filter_chunk, &t, conv_chunks(g));
@@ -421,6 +407,23 @@ void max_pool(const geometry *g, const float *x, float *y) {
   parallel(max_pool_chunk, &t, pool_chunks(g));
 }
 
+/** Windows that tile the input without overlapping: each input pixel lies in at most one. */
+static bool tiles(const geometry *g) {
+  return g->sh == g->kh && g->sw == g->kw && g->dh == 1 && g->dw == 1 && g->pt == 0 && g->pl == 0;
+}
+
+/** Zeroes the right and bottom edges that tiling windows leave out. */
+static void zero_uncovered(const geometry *g, float *dx) {
+  const int rows = g->oh * g->kh, cols = g->ow * g->kw;
+  const size_t row_floats = (size_t)g->w * g->c;
+  for (int n = 0; n < g->n; n++) {
+    float *image = dx + (size_t)n * g->h * row_floats;
+    if (cols < g->w)
+      for (int r = 0; r < rows; r++) memset(image + r * row_floats + (size_t)cols * g->c, 0, sizeof(float) * (g->w - cols) * g->c);
+    if (rows < g->h) memset(image + rows * row_floats, 0, sizeof(float) * (g->h - rows) * row_floats);
+  }
+}
+
 static void max_pool_grad_chunk(void *arg, long chunk, long chunks, int thread) {
   (void)thread;
   const conv_task *t = arg;
@@ -433,7 +436,11 @@ static void max_pool_grad_chunk(void *arg, long chunk, long chunks, int thread) 
   float *dx = t->out + s.in;
   float best[g->c];
   int at[g->c];
-  memset(dx, 0, sizeof(float) * geometry_in_floats(g));
+  const bool tiled = tiles(g);
+  if (tiled)
+    zero_uncovered(g, dx);
+  else
+    memset(dx, 0, sizeof(float) * geometry_in_floats(g));
   FOR_EACH_OUTPUT_PIXEL(g) {
     bool first = true;
 #define TRACK_MAX(tap, pixel)                                                   \
@@ -454,7 +461,20 @@ static void max_pool_grad_chunk(void *arg, long chunk, long chunks, int thread) 
 #undef TRACK_MAX
     if (first) continue;
     const float *grad = dy + OUTPUT_PIXEL(g) * g->c;
-    for (int c = 0; c < g->c; c++) dx[at[c]] += grad[c];
+    if (!tiled) {
+      for (int c = 0; c < g->c; c++) dx[at[c]] += grad[c];
+      continue;
+    }
+    // Each input pixel lies in this window only: write it whole, no zeroing pass, no scatter.
+#define WRITE_TILE(tap, pixel)                                                             \
+  {                                                                                        \
+    const int offset = (int)((pixel) - x);                                                 \
+    float *restrict d = dx + offset;                                                       \
+    for (int c = 0; c < g->c; c++) d[c] = at[c] == offset + c ? grad[c] : 0.0f;            \
+    (void)(tap);                                                                           \
+  }
+    FOR_EACH_TAP(g, x, n, oh, ow, WRITE_TILE)
+#undef WRITE_TILE
   }
 }
 
