@@ -87,24 +87,23 @@ static bool args_of(napi_env env, napi_callback_info info, napi_value *argv, siz
   return false;
 }
 
-/** matmul(a, b, out, Int32Array[batchA, batchB, m, n, k, transA, transB, activation], bias | null) */
-static napi_value js_matmul(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
-  if (!args_of(env, info, argv, 5)) return NULL;
-  int s[8];
-  size_t la, lb, lo, lbias = 0;
-  float *a = f32_arg(env, argv[0], &la, "a"), *b, *out, *bias = NULL;
-  if (!a || !(b = f32_arg(env, argv[1], &lb, "b")) || !(out = f32_arg(env, argv[2], &lo, "out")) || !ints_arg(env, argv[3], s, 8, "shape")) return NULL;
-  if (!is_nullish(env, argv[4]) && !(bias = f32_arg(env, argv[4], &lbias, "bias"))) return NULL;
-  const int batch_a = s[0], batch_b = s[1], m = s[2], n = s[3], k = s[4];
-  if (batch_a < 1 || batch_b < 1 || (batch_a != batch_b && batch_a != 1 && batch_b != 1) || m < 1 || n < 1 || k < 1 || s[7] < 0 || s[7] > 1)
-    return fail(env, "hpc-kernels: matmul shape out of range");
-  const int batch = batch_a > batch_b ? batch_a : batch_b;
-  if (!sized(env, la, (size_t)batch_a * m * k, "a") || !sized(env, lb, (size_t)batch_b * k * n, "b") || !sized(env, lo, (size_t)batch * m * n, "out") ||
-      (bias && !sized(env, lbias, (size_t)n, "bias")))
-    return NULL;
-  matmul(a, b, out, batch_a, batch_b, m, n, k, s[5] != 0, s[6] != 0, bias, (activation)s[7]);
-  return NULL;
+/** A Float32Array argument: its data and length in floats. */
+typedef struct {
+  float *data;
+  size_t floats;
+} tensor;
+
+/** The first `count` arguments as Float32Arrays, named for the error when one is not. */
+static bool tensor_args(napi_env env, const napi_value *argv, size_t count, const char *const *names, tensor *out) {
+  for (size_t i = 0; i < count; i++)
+    if (!(out[i].data = f32_arg(env, argv[i], &out[i].floats, names[i]))) return false;
+  return true;
+}
+
+/** An optional Float32Array argument (null or undefined for none). */
+static bool optional_tensor_arg(napi_env env, napi_value value, const char *name, tensor *out) {
+  *out = (tensor){NULL, 0};
+  return is_nullish(env, value) || (out->data = f32_arg(env, value, &out->floats, name)) != NULL;
 }
 
 static bool geometry_arg(napi_env env, napi_value value, geometry *g) {
@@ -125,108 +124,123 @@ static bool token_arg(napi_env env, napi_value value, long *token) {
   return true;
 }
 
+/** Tensors followed by a geometry: the arguments of every convolution and pooling entry point. */
+static bool windowed_args(napi_env env, napi_callback_info info, napi_value *argv, size_t argc, size_t tensors, const char *const *names,
+                          tensor *t, geometry *g) {
+  return args_of(env, info, argv, argc) && tensor_args(env, argv, tensors, names, t) && geometry_arg(env, argv[tensors], g);
+}
+
+/** matmul(a, b, out, Int32Array[batchA, batchB, m, n, k, transA, transB, activation], bias | null) */
+static napi_value js_matmul(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  tensor t[3], bias;
+  int s[8];
+  if (!args_of(env, info, argv, 5) || !tensor_args(env, argv, 3, (const char *const[]){"a", "b", "out"}, t) ||
+      !ints_arg(env, argv[3], s, 8, "shape") || !optional_tensor_arg(env, argv[4], "bias", &bias))
+    return NULL;
+  const int batch_a = s[0], batch_b = s[1], m = s[2], n = s[3], k = s[4];
+  if (batch_a < 1 || batch_b < 1 || (batch_a != batch_b && batch_a != 1 && batch_b != 1) || m < 1 || n < 1 || k < 1 || s[7] < 0 || s[7] > 1)
+    return fail(env, "hpc-kernels: matmul shape out of range");
+  const int batch = batch_a > batch_b ? batch_a : batch_b;
+  if (!sized(env, t[0].floats, (size_t)batch_a * m * k, "a") || !sized(env, t[1].floats, (size_t)batch_b * k * n, "b") ||
+      !sized(env, t[2].floats, (size_t)batch * m * n, "out") || (bias.data && !sized(env, bias.floats, (size_t)n, "bias")))
+    return NULL;
+  matmul(t[0].data, t[1].data, t[2].data, batch_a, batch_b, m, n, k, s[5] != 0, s[6] != 0, bias.data, (activation)s[7]);
+  return NULL;
+}
+
 /** conv2d(x, filter, y, geometry, bias | null, activation, keep) */
 static napi_value js_conv2d(napi_env env, napi_callback_info info) {
   napi_value argv[7];
-  if (!args_of(env, info, argv, 7)) return NULL;
+  tensor t[3], bias;
   geometry g;
-  size_t lx, lw, ly, lb = 0;
-  float *x = f32_arg(env, argv[0], &lx, "x"), *w, *y, *bias = NULL;
   int act;
-  if (!x || !(w = f32_arg(env, argv[1], &lw, "filter")) || !(y = f32_arg(env, argv[2], &ly, "y")) || !geometry_arg(env, argv[3], &g)) return NULL;
-  if (!is_nullish(env, argv[4]) && !(bias = f32_arg(env, argv[4], &lb, "bias"))) return NULL;
   long keep;
-  CHECK(napi_get_value_int32(env, argv[5], &act));
-  if (!token_arg(env, argv[6], &keep)) return NULL;
-  if (act < 0 || act > 1) return fail(env, "hpc-kernels: activation must be 0 (linear) or 1 (relu)");
-  if (!sized(env, lx, in_floats(&g), "x") || !sized(env, lw, filter_floats(&g), "filter") || !sized(env, ly, out_floats(&g), "y") ||
-      (bias && !sized(env, lb, (size_t)g.co, "bias")))
+  if (!windowed_args(env, info, argv, 7, 3, (const char *const[]){"x", "filter", "y"}, t, &g) || !optional_tensor_arg(env, argv[4], "bias", &bias) ||
+      !token_arg(env, argv[6], &keep))
     return NULL;
-  if (!conv2d(&g, x, w, bias, (activation)act, y, keep)) return fail(env, "hpc-kernels: out of memory for im2col");
+  CHECK(napi_get_value_int32(env, argv[5], &act));
+  if (act < 0 || act > 1) return fail(env, "hpc-kernels: activation must be 0 (linear) or 1 (relu)");
+  if (!sized(env, t[0].floats, in_floats(&g), "x") || !sized(env, t[1].floats, filter_floats(&g), "filter") ||
+      !sized(env, t[2].floats, out_floats(&g), "y") || (bias.data && !sized(env, bias.floats, (size_t)g.co, "bias")))
+    return NULL;
+  if (!conv2d(&g, t[0].data, t[1].data, bias.data, (activation)act, t[2].data, keep)) return fail(env, "hpc-kernels: out of memory for im2col");
   return NULL;
 }
 
 /** conv2dBackpropInput(dy, filter, dx, geometry) */
 static napi_value js_conv2d_backprop_input(napi_env env, napi_callback_info info) {
   napi_value argv[4];
-  if (!args_of(env, info, argv, 4)) return NULL;
+  tensor t[3];
   geometry g;
-  size_t ldy, lw, ldx;
-  float *dy = f32_arg(env, argv[0], &ldy, "dy"), *w, *dx;
-  if (!dy || !(w = f32_arg(env, argv[1], &lw, "filter")) || !(dx = f32_arg(env, argv[2], &ldx, "dx")) || !geometry_arg(env, argv[3], &g)) return NULL;
-  if (!sized(env, ldy, out_floats(&g), "dy") || !sized(env, lw, filter_floats(&g), "filter") || !sized(env, ldx, in_floats(&g), "dx")) return NULL;
-  if (!conv2d_backprop_input(&g, dy, w, dx)) return fail(env, "hpc-kernels: out of memory for im2col");
+  if (!windowed_args(env, info, argv, 4, 3, (const char *const[]){"dy", "filter", "dx"}, t, &g)) return NULL;
+  if (!sized(env, t[0].floats, out_floats(&g), "dy") || !sized(env, t[1].floats, filter_floats(&g), "filter") ||
+      !sized(env, t[2].floats, in_floats(&g), "dx"))
+    return NULL;
+  if (!conv2d_backprop_input(&g, t[0].data, t[1].data, t[2].data)) return fail(env, "hpc-kernels: out of memory for im2col");
   return NULL;
 }
 
 /** conv2dBackpropFilter(x, dy, dw, geometry, kept) */
 static napi_value js_conv2d_backprop_filter(napi_env env, napi_callback_info info) {
   napi_value argv[5];
-  if (!args_of(env, info, argv, 5)) return NULL;
-  long kept;
+  tensor t[3];
   geometry g;
-  size_t lx, ldy, ldw;
-  float *x = f32_arg(env, argv[0], &lx, "x"), *dy, *dw;
-  if (!x || !(dy = f32_arg(env, argv[1], &ldy, "dy")) || !(dw = f32_arg(env, argv[2], &ldw, "dw")) || !geometry_arg(env, argv[3], &g) ||
-      !token_arg(env, argv[4], &kept))
+  long kept;
+  if (!windowed_args(env, info, argv, 5, 3, (const char *const[]){"x", "dy", "dw"}, t, &g) || !token_arg(env, argv[4], &kept)) return NULL;
+  if (!sized(env, t[0].floats, in_floats(&g), "x") || !sized(env, t[1].floats, out_floats(&g), "dy") ||
+      !sized(env, t[2].floats, filter_floats(&g), "dw"))
     return NULL;
-  if (!sized(env, lx, in_floats(&g), "x") || !sized(env, ldy, out_floats(&g), "dy") || !sized(env, ldw, filter_floats(&g), "dw")) return NULL;
-  if (!conv2d_backprop_filter(&g, x, dy, dw, kept)) return fail(env, "hpc-kernels: out of memory for im2col");
+  if (!conv2d_backprop_filter(&g, t[0].data, t[1].data, t[2].data, kept)) return fail(env, "hpc-kernels: out of memory for im2col");
   return NULL;
 }
 
-/** maxPool(x, y, geometry) — geometry.co must equal geometry.c, the window is kh × kw. */
+/** maxPool(x, y, geometry): the window is kh × kw, and co must equal c. */
 static napi_value js_max_pool(napi_env env, napi_callback_info info) {
   napi_value argv[3];
-  if (!args_of(env, info, argv, 3)) return NULL;
+  tensor t[2];
   geometry g;
-  size_t lx, ly;
-  float *x = f32_arg(env, argv[0], &lx, "x"), *y;
-  if (!x || !(y = f32_arg(env, argv[1], &ly, "y")) || !geometry_arg(env, argv[2], &g)) return NULL;
+  if (!windowed_args(env, info, argv, 3, 2, (const char *const[]){"x", "y"}, t, &g)) return NULL;
   if (g.co != g.c) return fail(env, "hpc-kernels: pooling keeps the channel count");
-  if (!sized(env, lx, in_floats(&g), "x") || !sized(env, ly, out_floats(&g), "y")) return NULL;
-  max_pool(&g, x, y);
+  if (!sized(env, t[0].floats, in_floats(&g), "x") || !sized(env, t[1].floats, out_floats(&g), "y")) return NULL;
+  max_pool(&g, t[0].data, t[1].data);
   return NULL;
 }
 
 /** maxPoolGrad(dy, x, dx, geometry) */
 static napi_value js_max_pool_grad(napi_env env, napi_callback_info info) {
   napi_value argv[4];
-  if (!args_of(env, info, argv, 4)) return NULL;
+  tensor t[3];
   geometry g;
-  size_t ldy, lx, ldx;
-  float *dy = f32_arg(env, argv[0], &ldy, "dy"), *x, *dx;
-  if (!dy || !(x = f32_arg(env, argv[1], &lx, "x")) || !(dx = f32_arg(env, argv[2], &ldx, "dx")) || !geometry_arg(env, argv[3], &g)) return NULL;
+  if (!windowed_args(env, info, argv, 4, 3, (const char *const[]){"dy", "x", "dx"}, t, &g)) return NULL;
   if (g.co != g.c) return fail(env, "hpc-kernels: pooling keeps the channel count");
-  if (!sized(env, ldy, out_floats(&g), "dy") || !sized(env, lx, in_floats(&g), "x") || !sized(env, ldx, in_floats(&g), "dx")) return NULL;
-  max_pool_grad(&g, dy, x, dx);
+  if (!sized(env, t[0].floats, out_floats(&g), "dy") || !sized(env, t[1].floats, in_floats(&g), "x") || !sized(env, t[2].floats, in_floats(&g), "dx"))
+    return NULL;
+  max_pool_grad(&g, t[0].data, t[1].data, t[2].data);
   return NULL;
 }
 
 /** biasReluGrad(dy, y, dact, dbias): dbias has one entry per channel (the last axis). */
 static napi_value js_bias_relu_grad(napi_env env, napi_callback_info info) {
   napi_value argv[4];
-  if (!args_of(env, info, argv, 4)) return NULL;
-  size_t ldy, ly, la, lb;
-  float *dy = f32_arg(env, argv[0], &ldy, "dy"), *y, *dact, *dbias;
-  if (!dy || !(y = f32_arg(env, argv[1], &ly, "y")) || !(dact = f32_arg(env, argv[2], &la, "dact")) || !(dbias = f32_arg(env, argv[3], &lb, "dbias"))) return NULL;
-  if (lb == 0 || ldy % lb) return fail(env, "hpc-kernels: dy must hold whole rows of dbias's length");
-  if (!sized(env, ly, ldy, "y") || !sized(env, la, ldy, "dact")) return NULL;
-  if (!bias_relu_grad(dy, y, dact, dbias, ldy / lb, (int)lb)) return fail(env, "hpc-kernels: out of memory");
+  tensor t[4];
+  if (!args_of(env, info, argv, 4) || !tensor_args(env, argv, 4, (const char *const[]){"dy", "y", "dact", "dbias"}, t)) return NULL;
+  const size_t rows_floats = t[0].floats, channels = t[3].floats;
+  if (channels == 0 || rows_floats % channels) return fail(env, "hpc-kernels: dy must hold whole rows of dbias's length");
+  if (!sized(env, t[1].floats, rows_floats, "y") || !sized(env, t[2].floats, rows_floats, "dact")) return NULL;
+  if (!bias_relu_grad(t[0].data, t[1].data, t[2].data, t[3].data, rows_floats / channels, (int)channels)) return fail(env, "hpc-kernels: out of memory");
   return NULL;
 }
 
 /** adam(param, m, v, grad, stepSize, beta1, beta2, epsHat): updates param, m and v in place. */
 static napi_value js_adam(napi_env env, napi_callback_info info) {
   napi_value argv[8];
-  if (!args_of(env, info, argv, 8)) return NULL;
-  size_t lp, lm, lv, lg;
-  float *p = f32_arg(env, argv[0], &lp, "param"), *m, *v, *g;
-  if (!p || !(m = f32_arg(env, argv[1], &lm, "m")) || !(v = f32_arg(env, argv[2], &lv, "v")) || !(g = f32_arg(env, argv[3], &lg, "grad"))) return NULL;
-  if (!sized(env, lm, lp, "m") || !sized(env, lv, lp, "v") || !sized(env, lg, lp, "grad")) return NULL;
+  tensor t[4];
+  if (!args_of(env, info, argv, 8) || !tensor_args(env, argv, 4, (const char *const[]){"param", "m", "v", "grad"}, t)) return NULL;
+  if (!sized(env, t[1].floats, t[0].floats, "m") || !sized(env, t[2].floats, t[0].floats, "v") || !sized(env, t[3].floats, t[0].floats, "grad")) return NULL;
   double hyper[4];
   for (int i = 0; i < 4; i++) CHECK(napi_get_value_double(env, argv[4 + i], &hyper[i]));
-  adam(p, m, v, g, lp, (float)hyper[0], (float)hyper[1], (float)hyper[2], (float)hyper[3]);
+  adam(t[0].data, t[1].data, t[2].data, t[3].data, t[0].floats, (float)hyper[0], (float)hyper[1], (float)hyper[2], (float)hyper[3]);
   return NULL;
 }
 

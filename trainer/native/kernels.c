@@ -84,10 +84,13 @@ typedef struct {
   size_t in, out;
 } images;
 
-static images images_of(const geometry *g, long n0, long n1) {
-  images s = {*g, (size_t)n0 * g->h * g->w * g->c, (size_t)n0 * g->oh * g->ow * g->co};
-  s.g.n = (int)(n1 - n0);
-  return s;
+/** The images of chunk `chunk` of a batch cut into `chunks`; false when it has none. */
+static bool chunk_images(const geometry *g, long chunk, long chunks, images *s) {
+  long n0, n1;
+  share(g->n, chunk, chunks, &n0, &n1);
+  *s = (images){*g, (size_t)n0 * g->h * g->w * g->c, (size_t)n0 * g->oh * g->ow * g->co};
+  s->g.n = (int)(n1 - n0);
+  return n1 > n0;
 }
 
 // ---- matrix products ---------------------------------------------------------------------------
@@ -285,10 +288,8 @@ static float *part_col(const conv_task *t, const images *s) { return t->col + s-
 static void conv2d_chunk(void *arg, long chunk, long chunks, int thread) {
   (void)thread;
   const conv_task *t = arg;
-  long n0, n1;
-  share(t->g->n, chunk, chunks, &n0, &n1);
-  if (n0 == n1) return;
-  const images s = images_of(t->g, n0, n1);
+  images s;
+  if (!chunk_images(t->g, chunk, chunks, &s)) return;
   const float *x = t->x + s.in;
   float *y = t->out + s.out;
   if (taps(&s.g) < DIRECT_TAPS) {
@@ -317,10 +318,8 @@ bool conv2d(const geometry *g, const float *x, const float *w, const float *bias
 static void backprop_input_chunk(void *arg, long chunk, long chunks, int thread) {
   (void)thread;
   const conv_task *t = arg;
-  long n0, n1;
-  share(t->g->n, chunk, chunks, &n0, &n1);
-  if (n0 == n1) return;
-  const images s = images_of(t->g, n0, n1);
+  images s;
+  if (!chunk_images(t->g, chunk, chunks, &s)) return;
   const long rows = (long)out_pixels(&s.g);
   const float *dy = t->dy + s.out;
   float *dx = t->out + s.in;
@@ -340,11 +339,9 @@ bool conv2d_backprop_input(const geometry *g, const float *dy, const float *w, f
 /** Adds this chunk's images' share of the filter gradient into its thread's own partial sum. */
 static void backprop_filter_chunk(void *arg, long chunk, long chunks, int thread) {
   const conv_task *t = arg;
-  long n0, n1;
-  share(t->g->n, chunk, chunks, &n0, &n1);
-  if (n0 == n1) return;
+  images s;
+  if (!chunk_images(t->g, chunk, chunks, &s)) return;
   float *dw = thread == 0 ? t->out : t->partials + (size_t)(thread - 1) * geometry_filter_floats(t->g);
-  const images s = images_of(t->g, n0, n1);
   const float *x = t->x + s.in, *dy = t->dy + s.out;
   if (taps(&s.g) < DIRECT_TAPS) {
     conv2d_backprop_filter_direct(&s.g, x, dy, dw);
@@ -384,10 +381,8 @@ static long pool_chunks(const geometry *g) { return chunks_for(g->n, (long)geome
 static void max_pool_chunk(void *arg, long chunk, long chunks, int thread) {
   (void)thread;
   const conv_task *t = arg;
-  long n0, n1;
-  share(t->g->n, chunk, chunks, &n0, &n1);
-  if (n0 == n1) return;
-  const images s = images_of(t->g, n0, n1);
+  images s;
+  if (!chunk_images(t->g, chunk, chunks, &s)) return;
   const geometry *g = &s.g;
   const float *x = t->x + s.in;
   float *y = t->out + s.out;
@@ -427,10 +422,8 @@ static void zero_uncovered(const geometry *g, float *dx) {
 static void max_pool_grad_chunk(void *arg, long chunk, long chunks, int thread) {
   (void)thread;
   const conv_task *t = arg;
-  long n0, n1;
-  share(t->g->n, chunk, chunks, &n0, &n1);
-  if (n0 == n1) return;
-  const images s = images_of(t->g, n0, n1);
+  images s;
+  if (!chunk_images(t->g, chunk, chunks, &s)) return;
   const geometry *g = &s.g;
   const float *x = t->x + s.in, *dy = t->dy + s.out;
   float *dx = t->out + s.in;
