@@ -2,15 +2,15 @@ import {
   backend_util,
   BatchMatMul,
   Conv2D,
-  engine,
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
+  engine,
   findBackendFactory,
   FusedConv2D,
   _FusedMatMul,
   getKernel,
-  Identity,
   getKernelsForBackend,
+  Identity,
   MaxPool,
   MaxPoolGrad,
   registerBackend,
@@ -34,8 +34,7 @@ const f32 = (backend: BackendWasm, t: TensorInfo) => backend.typedArrayFromHeap(
 const allFloat = (...ts: (TensorInfo | undefined)[]) => ts.every((t) => t === undefined || t.dtype === 'float32');
 const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1 };
 
-function geometry(info: backend_util.Conv2DInfo): Geometry {
-  const i = info;
+function geometry(i: backend_util.Conv2DInfo): Geometry {
   return Int32Array.of(
     i.batchSize, i.inHeight, i.inWidth, i.inChannels, i.filterHeight, i.filterWidth, i.outChannels,
     i.outHeight, i.outWidth, i.strideHeight, i.strideWidth, i.padInfo.top, i.padInfo.left, i.dilationHeight, i.dilationWidth,

@@ -2,7 +2,7 @@
 // [kh, kw, in, out], as TensorFlow.js lays them out. Every kernel splits its work over the
 // thread pool's team and writes caller-owned memory; scratch space is reused between calls, so a
 // training step allocates nothing once the largest layer has run. A false return means scratch
-// space could not be had.
+// space could not be had. Not re-entrant: one calling thread per process (the trainer's).
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
