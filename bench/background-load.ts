@@ -21,6 +21,18 @@ function readCpu(): CpuReading {
   };
 }
 
+/** CPU seconds one process has used itself (user + system), not counting its children; null once it is gone. */
+export function processCpuSeconds(pid: number): number | null {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  return (fields[11]! + fields[12]!) / 100; // USER_HZ
+}
+
 /**
  * CPU ticks of a process and all its live descendants (a server it started, that server's
  * trainer), each with its reaped children's: a child that exits moves into its parent's count,

@@ -6,6 +6,7 @@ import { ApiClient } from '../shared/api-client.js';
 export interface ServeConnection {
   /** The API over the WebSocket, as the renderer's client validates it. */
   client: ApiClient;
+  pid: number;
   /** Stops `serve` (which stops its run cleanly) and resolves once it has exited. */
   close(): Promise<void>;
 }
@@ -61,6 +62,7 @@ export async function startServe(root: string, dataDir: string, env: NodeJS.Proc
     );
     return {
       client,
+      pid: child.pid!,
       close: async () => {
         socket.close();
         await close();

@@ -6,6 +6,10 @@ export class StepTally {
     this.steps.push(step);
   }
 
+  get count(): number {
+    return this.steps.length;
+  }
+
   report(): { received: number; first: number | null; last: number | null; contiguous: boolean; gaps: string[] } {
     const gaps: string[] = [];
     for (let i = 1; i < this.steps.length; i++) {

@@ -4,8 +4,7 @@ import type { RunConfig } from '../shared/run-config.js';
 import type { RunRecord } from '../shared/run-record.js';
 import type { BackendChoice } from '../shared/trainer-protocol.js';
 import { StepTally } from './step-tally.js';
-import { StepWindow } from './step-window.js';
-import type { TimedWindow } from './training-windows.js';
+import { StepWindow, type StepTimedWindow } from './step-window.js';
 
 type Waiter = { until: (record: RunRecord, receivedAt: number) => boolean; resolve: () => void };
 
@@ -18,6 +17,7 @@ export class StreamedRun {
   readonly steps = new StepTally();
   private runId: string | null = null;
   private backendChoice: BackendChoice | null = null;
+  private pid: number | null = null;
   private waiters: Waiter[] = [];
 
   private constructor(private readonly client: ApiClient) {
@@ -26,7 +26,10 @@ export class StreamedRun {
       // Started right after this listens, and one run trains at a time: the first records are its own.
       this.runId ??= runId;
       if (runId !== this.runId) return;
-      if (record.type === 'ready') this.backendChoice = record.backend;
+      if (record.type === 'ready') {
+        this.backendChoice = record.backend;
+        this.pid = record.pid;
+      }
       if (record.type === 'step') this.steps.add(record.step);
       const done = this.waiters.filter((w) => w.until(record, receivedAt));
       this.waiters = this.waiters.filter((w) => !done.includes(w));
@@ -53,14 +56,18 @@ export class StreamedRun {
     return this.backendChoice;
   }
 
+  get trainerPid(): number | null {
+    return this.pid;
+  }
+
   /**
    * Resumes the run for one window of at least `samples` after the first step received, then
    * pauses it. `atClient` is timed by this client's clock at each step's arrival; `atTrainer`, for
    * telling the transport's share from the trainer's, by the step events' own times (Date.now, 1 ms).
    */
-  async window(samples: number): Promise<{ atClient: TimedWindow; atTrainer: TimedWindow }> {
+  async window(samples: number): Promise<{ atClient: StepTimedWindow; atTrainer: StepTimedWindow }> {
     const cut = { atClient: new StepWindow(samples), atTrainer: new StepWindow(samples) };
-    let timed: { atClient: TimedWindow; atTrainer: TimedWindow } | null = null;
+    let timed: { atClient: StepTimedWindow; atTrainer: StepTimedWindow } | null = null;
     const complete = this.next((r, receivedAt) => {
       if (r.type !== 'step') return false;
       const atClient = cut.atClient.observe(r.samplesSeen, receivedAt);

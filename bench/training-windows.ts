@@ -6,7 +6,7 @@ import { createModel } from '../trainer/models/create-model.js';
 import { createOptimizer } from '../trainer/optimizers/create-optimizer.js';
 import { TrainingControl } from '../trainer/training-control.js';
 import { freshPosition, TrainingLoop, type EmitEvent } from '../trainer/training-loop.js';
-import { StepWindow } from './step-window.js';
+import { StepWindow, type StepTimedWindow } from './step-window.js';
 
 /** How one side is timed: `windows` back-to-back windows of `windowSamples` after `warmupSamples` not timed. */
 export interface WindowPlan {
@@ -84,8 +84,9 @@ async function runBenchLoop(dataset: Dataset, model: 'mlp' | 'cnn', batchSize: n
 export class PausableTrainingLoop {
   private readonly control = new TrainingControl();
   private readonly ended: Promise<void>;
-  private current: { cut: StepWindow; timed: TimedWindow | null; resolve: (w: TimedWindow) => void } | null = null;
+  private current: { cut: StepWindow; timed: StepTimedWindow | null; resolve: (w: StepTimedWindow) => void } | null = null;
   private loss = NaN;
+  private stepsTaken = 0;
 
   constructor(dataset: Dataset, model: 'mlp' | 'cnn', batchSize: number) {
     this.control.pause();
@@ -96,8 +97,12 @@ export class PausableTrainingLoop {
     return this.loss;
   }
 
+  get steps(): number {
+    return this.stepsTaken;
+  }
+
   /** Resumes the loop for one window of at least `samples` after the first step, then pauses it. */
-  window(samples: number): Promise<TimedWindow> {
+  window(samples: number): Promise<StepTimedWindow> {
     if (this.current) throw new Error('a window is already running');
     return new Promise((resolve) => {
       this.current = { cut: new StepWindow(samples), timed: null, resolve };
@@ -111,6 +116,7 @@ export class PausableTrainingLoop {
   }
 
   private observe(event: TrainerEvent): void {
+    if (event.type === 'step') this.stepsTaken++;
     const current = this.current;
     if (!current) return;
     if (event.type === 'step' && !current.timed) {
