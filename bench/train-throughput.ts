@@ -1,6 +1,5 @@
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs-core';
-import { stderrBar } from '../host/cli/stderr-bar.js';
 import { packageRoot } from '../host/package-root.js';
 import { DEFAULT_FASHION_MNIST_DIR } from '../shared/run-config.js';
 import type { TorchBuild, TorchSgemmOutput } from '../shared/torch-benchmark-output.js';
@@ -8,10 +7,12 @@ import { chooseBackend } from '../trainer/backend-chain.js';
 import { loadFashionMnist } from '../trainer/data/fashion-mnist.js';
 import { InputError } from '../trainer/input-error.js';
 import { BackgroundLoad } from './background-load.js';
+import { startProgress } from './bench-progress.js';
 import { median, printReport } from './bench-report.js';
 import { cnnWork, mlpWork, type ModelWork } from './model-flops.js';
 import { findTorchInstalls } from './torch-prerequisites.js';
 import { TorchRunner } from './torch-runner.js';
+import { tfjsThreads } from './tfjs-threads.js';
 import { timeTrainingLoop, type TimedWindow, type WindowPlan } from './training-windows.js';
 
 /**
@@ -68,7 +69,7 @@ const work: Record<ModelName, ModelWork> = { mlp: mlpWork(784, 10), cnn: cnnWork
 
 const background = new BackgroundLoad();
 const started = performance.now();
-const progress = startProgress(backends.length * MODELS.length + torchSides.length * MODELS.length + 2 * torchSides.filter((t) => t.sgemm).length);
+const progress = startProgress('train bench', backends.length * MODELS.length + torchSides.length * MODELS.length + 2 * torchSides.filter((t) => t.sgemm).length);
 
 let dataset;
 try {
@@ -217,34 +218,4 @@ function threadEnvNote(env: Record<string, string>): string {
 
 function round(x: number): number {
   return Number(x.toPrecision(4));
-}
-
-async function tfjsThreads(backend: string, detail: string | undefined): Promise<{ threads: number; threadsNote: string }> {
-  if (backend === 'hpc-native') {
-    const threads = Number(/(\d+) threads?$/.exec(detail ?? '')?.[1] ?? 1);
-    return { threads, threadsNote: `HPC Studio's native kernels (${detail}): conv, dense, pooling, bias + ReLU gradients and Adam shared over ${threads} threads, OpenBLAS single-threaded inside each chunk; the remaining small ops on tfjs-backend-wasm, 1 thread` };
-  }
-  if (backend !== 'wasm') return { threads: 1, threadsNote: `the ${backend} backend computes on the Node.js main thread` };
-  const { getThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
-  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  const multithread = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
-  const threads = getThreadsCount();
-  return { threads, threadsNote: `tfjs-backend-wasm getThreadsCount() = ${threads}; SIMD ${simd}, multithread support ${multithread}; HPC Studio's own Conv2DBackpropFilter kernel registered` };
-}
-
-/** One bar on a terminal; elsewhere one stderr line per measurement. */
-function startProgress(total: number) {
-  const bar = process.stderr.isTTY ? stderrBar('train bench |{bar}| {value}/{total} {label}') : null;
-  bar?.start(total, 0, { label: 'loading Fashion-MNIST' });
-  let done = 0;
-  return {
-    tick(label: string) {
-      if (bar) bar.update(done++, { label });
-      else process.stderr.write(`train bench ${++done}/${total}: ${label}\n`);
-    },
-    stop() {
-      bar?.update(total, { label: 'done' });
-      bar?.stop();
-    },
-  };
 }

@@ -1,10 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_FASHION_MNIST_DIR, type RunConfig } from '../shared/run-config.js';
+import type { TrainerEvent } from '../shared/trainer-protocol.js';
 import type { Dataset } from '../trainer/data/dataset.js';
 import { createModel } from '../trainer/models/create-model.js';
 import { createOptimizer } from '../trainer/optimizers/create-optimizer.js';
 import { TrainingControl } from '../trainer/training-control.js';
-import { freshPosition, TrainingLoop } from '../trainer/training-loop.js';
+import { freshPosition, TrainingLoop, type EmitEvent } from '../trainer/training-loop.js';
+import { StepWindow, type StepTimedWindow } from './step-window.js';
 
 /** How one side is timed: `windows` back-to-back windows of `windowSamples` after `warmupSamples` not timed. */
 export interface WindowPlan {
@@ -32,32 +34,98 @@ export async function timeTrainingLoop(dataset: Dataset, model: 'mlp' | 'cnn', p
   }
   const needed = plan.warmupSamples + plan.windows * plan.windowSamples;
   if (needed > dataset.train.count) throw new Error(`the plan needs ${needed} samples; the training split has ${dataset.train.count}`);
-  const config: RunConfig = {
-    dataset: { kind: 'fashion-mnist', dir: DEFAULT_FASHION_MNIST_DIR },
-    model, epochs: 1, batchSize: plan.batchSize, lr: 0.001, optimizer: 'adam', seed: 42,
-  };
-  const network = createModel(model, dataset.info, config.seed);
-  const optimizer = createOptimizer(config.optimizer, network.variables, config.lr);
   const control = new TrainingControl();
   const marks: number[] = [];
   let lastLoss = NaN;
-  await new TrainingLoop({
-    config, dataset, model: network, optimizer, control,
-    position: freshPosition(config),
-    now: () => performance.now(),
-    saveCheckpoint: async () => '',
-    emit: (event) => {
-      if (event.type !== 'step' || event.samplesSeen !== plan.warmupSamples + marks.length * plan.windowSamples) return;
-      marks.push(event.time);
-      lastLoss = event.loss;
-      if (marks.length > 1) onWindow();
-      if (marks.length > plan.windows) control.stop();
-    },
-  }).run();
-  network.variables.forEach((v) => v.dispose());
-  optimizer.dispose();
+  await runBenchLoop(dataset, model, plan.batchSize, control, (event) => {
+    if (event.type !== 'step' || event.samplesSeen !== plan.warmupSamples + marks.length * plan.windowSamples) return;
+    marks.push(event.time);
+    lastLoss = event.loss;
+    if (marks.length > 1) onWindow();
+    if (marks.length > plan.windows) control.stop();
+  });
   return {
     windows: marks.slice(1).map((end, i) => ({ samples: plan.windowSamples, seconds: (end - marks[i]!) / 1000 })),
     lastLoss,
   };
+}
+
+/** The run every bench side trains: Fashion-MNIST, Adam at lr 0.001, seed 42, one epoch. */
+export function benchRunConfig(model: 'mlp' | 'cnn', batchSize: number): RunConfig {
+  return {
+    dataset: { kind: 'fashion-mnist', dir: DEFAULT_FASHION_MNIST_DIR },
+    model, epochs: 1, batchSize, lr: 0.001, optimizer: 'adam', seed: 42,
+  };
+}
+
+/** Runs the app's TrainingLoop on `dataset` until it ends or `control` stops it, timed by performance.now. */
+async function runBenchLoop(dataset: Dataset, model: 'mlp' | 'cnn', batchSize: number, control: TrainingControl, emit: EmitEvent): Promise<void> {
+  const config = benchRunConfig(model, batchSize);
+  const network = createModel(model, dataset.info, config.seed);
+  const optimizer = createOptimizer(config.optimizer, network.variables, config.lr);
+  try {
+    await new TrainingLoop({
+      config, dataset, model: network, optimizer, control, emit,
+      position: freshPosition(config),
+      now: () => performance.now(),
+      saveCheckpoint: async () => '',
+    }).run();
+  } finally {
+    network.variables.forEach((v) => v.dispose());
+    optimizer.dispose();
+  }
+}
+
+/**
+ * The same bare loop run window by window, paused in between so that something else can have the
+ * cores: each window resumes it, is cut from its step events by a StepWindow, and ends once the
+ * loop has paused again. It starts paused.
+ */
+export class PausableTrainingLoop {
+  private readonly control = new TrainingControl();
+  private readonly ended: Promise<void>;
+  private current: { cut: StepWindow; timed: StepTimedWindow | null; resolve: (w: StepTimedWindow) => void } | null = null;
+  private loss = NaN;
+  private stepsTaken = 0;
+
+  constructor(dataset: Dataset, model: 'mlp' | 'cnn', batchSize: number) {
+    this.control.pause();
+    this.ended = runBenchLoop(dataset, model, batchSize, this.control, (event) => this.observe(event));
+  }
+
+  get lastLoss(): number {
+    return this.loss;
+  }
+
+  get steps(): number {
+    return this.stepsTaken;
+  }
+
+  /** Resumes the loop for one window of at least `samples` after the first step, then pauses it. */
+  window(samples: number): Promise<StepTimedWindow> {
+    if (this.current) throw new Error('a window is already running');
+    return new Promise((resolve) => {
+      this.current = { cut: new StepWindow(samples), timed: null, resolve };
+      this.control.resume();
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.control.stop();
+    await this.ended;
+  }
+
+  private observe(event: TrainerEvent): void {
+    if (event.type === 'step') this.stepsTaken++;
+    const current = this.current;
+    if (!current) return;
+    if (event.type === 'step' && !current.timed) {
+      this.loss = event.loss;
+      current.timed = current.cut.observe(event.samplesSeen, event.time);
+      if (current.timed) this.control.pause();
+    } else if (event.type === 'paused' && current.timed) {
+      this.current = null;
+      current.resolve(current.timed);
+    }
+  }
 }
