@@ -32,13 +32,17 @@ import { benchRunConfig, PausableTrainingLoop } from './training-windows.js';
 const BATCH = 64;
 const BAR = 0.99;
 /**
- * Short windows, many pairs: this VM's speed drifts by 10–30 % over seconds with nothing else
- * visible running, so the two windows of a pair must be close in time to see the same machine.
+ * Windows of a few tenths of a second, many pairs: this VM's speed drifts by 10–30 % over seconds
+ * with nothing else visible running, so the two windows of a pair must be close in time to see the
+ * same machine. Long enough that the app's steps, which reach the client in batches of up to
+ * STEP_BATCH_MS, are timed by many of them.
  */
 const PLANS = {
-  mlp: { warmupSamples: 640, windowSamples: Number(process.env.BENCH_MLP_WINDOW ?? 640), pairs: Number(process.env.BENCH_MLP_PAIRS ?? 41) },
-  cnn: { warmupSamples: 640, windowSamples: Number(process.env.BENCH_CNN_WINDOW ?? 320), pairs: Number(process.env.BENCH_CNN_PAIRS ?? 21) },
+  mlp: { warmupSamples: 640, windowSamples: Number(process.env.BENCH_MLP_WINDOW ?? 6400), pairs: Number(process.env.BENCH_MLP_PAIRS ?? 41) },
+  cnn: { warmupSamples: 640, windowSamples: Number(process.env.BENCH_CNN_WINDOW ?? 1280), pairs: Number(process.env.BENCH_CNN_PAIRS ?? 15) },
 };
+/** Both runs go on through epochs (each ending with a validation pass); pairs holding one are left out. */
+const EPOCHS = 100;
 
 const model = process.argv[2];
 if (model !== 'mlp' && model !== 'cnn') fail(`the model must be mlp or cnn (got ${JSON.stringify(model)})`, 2);
@@ -58,21 +62,18 @@ try {
   progress.stop();
   fail((error as Error).message, error instanceof InputError ? 2 : 1);
 }
-// Every window also trains its first step untimed, and the app a step or two more while its pause travels.
-const needed = warmupSamples + pairCount * (windowSamples + 4 * BATCH);
-if (needed > dataset.train.count) fail(`${model}: ${pairCount} pairs need about ${needed} samples in one epoch; the training split has ${dataset.train.count}`, 2);
-
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-app-path-'));
 // Forced, so the trainer child loads the backend this process picked, whatever its chain would pick.
 const serve = await startServe(packageRoot(), dataDir, { HPC_STUDIO_BACKEND: backend.name });
 let result: AppPathModelResult;
 try {
   progress.tick('bare loop warm-up');
-  const bare = new PausableTrainingLoop(dataset, model, BATCH);
+  const bare = new PausableTrainingLoop(dataset, model, BATCH, EPOCHS);
   await bare.window(warmupSamples);
   progress.tick('app run start and warm-up');
-  const app = await StreamedRun.start(serve.client, benchRunConfig(model, BATCH), warmupSamples);
-  const pairs: { baseline: StepTimedWindow; measured: StepTimedWindow; atTrainer: StepTimedWindow; otherProcessesCores: { bare: number; app: number } }[] = [];
+  const app = await StreamedRun.start(serve.client, benchRunConfig(model, BATCH, EPOCHS), warmupSamples);
+  // The app is timed by its trainer's own step times: the client gets its steps in batches.
+  const pairs: { baseline: StepTimedWindow; measured: StepTimedWindow; atClient: StepTimedWindow; otherProcessesCores: { bare: number; app: number } }[] = [];
   const cpu = { bare: new CpuPerStep(), app: new CpuPerStep() };
   for (let i = 0; i < pairCount; i++) {
     const order = i % 2 === 0 ? (['bare', 'app'] as const) : (['app', 'bare'] as const);
@@ -85,32 +86,35 @@ try {
       else timed.app = await cpu.app.watch({ trainer: app.trainerPid, serve: serve.pid, client: process.pid }, () => app.steps.count, () => app.window(windowSamples));
       others[side] = span();
     }
-    pairs.push({ baseline: timed.bare!, measured: timed.app!.atClient, atTrainer: timed.app!.atTrainer, otherProcessesCores: others });
+    pairs.push({ baseline: timed.bare!, measured: timed.app!.atTrainer, atClient: timed.app!.atClient, otherProcessesCores: others });
   }
   await bare.stop();
   await app.stop();
   const logged = readRunLog(new RunStore(dataDir).paths(app.id).log).records.filter((r) => r.type === 'step').length;
-  const summary = pairedRatios(pairs, BAR);
+  const kept = pairs.filter((p) => !p.baseline.crossesEpochEnd && !p.measured.crossesEpochEnd);
+  if (kept.length < 5) fail(`${model}: only ${kept.length} of ${pairs.length} pairs fell inside an epoch; give more pairs or shorter windows`, 1);
+  const summary = pairedRatios(kept, BAR);
   result = {
     model,
     backend: { ...backend, ...(await tfjsThreads(backend.name, backend.detail)), tfjs: tf.version_core },
     appBackend: app.backend?.name ?? null,
     warmupSamples,
     windowSamples,
+    pairsLeftOut: pairs.length - kept.length,
     pairs: summary.pairs.map((p, i) => ({
-      first: i % 2 === 0 ? 'bare' : 'app',
+      first: pairs.indexOf(kept[i]!) % 2 === 0 ? 'bare' : 'app',
       bareSamplesPerSec: round(p.baselineSamplesPerSec),
       appSamplesPerSec: round(p.measuredSamplesPerSec),
-      appSamplesPerSecAtTrainer: round(pairs[i]!.atTrainer.samples / pairs[i]!.atTrainer.seconds),
+      appSamplesPerSecAtClient: round(kept[i]!.atClient.samples / kept[i]!.atClient.seconds),
       ratio: round(p.ratio),
-      bareMedianStepMs: round(pairs[i]!.baseline.medianStepMs),
-      appMedianStepMs: round(pairs[i]!.measured.medianStepMs),
-      otherProcessesCores: pairs[i]!.otherProcessesCores,
+      bareMedianStepMs: round(kept[i]!.baseline.medianStepMs),
+      appMedianStepMs: round(kept[i]!.measured.medianStepMs),
+      otherProcessesCores: kept[i]!.otherProcessesCores,
     })),
     ratio: { median: round(summary.ratio.median), min: round(summary.ratio.min), max: round(summary.ratio.max) },
     bar: BAR,
     met: summary.met,
-    medianStepMsRatio: round(median(pairs.map((p) => p.baseline.medianStepMs / p.measured.medianStepMs))),
+    medianStepMsRatio: round(median(kept.map((p) => p.baseline.medianStepMs / p.measured.medianStepMs))),
     cpuMsPerStep: { bare: cpu.bare.report(), app: cpu.app.report() },
     bareLastLoss: round(bare.lastLoss),
     stepsToClient: { ...app.steps.report(), inRunLog: logged },

@@ -37,8 +37,9 @@ printReport('full app path vs bare training loop (Fashion-MNIST, batch 64, Adam,
     'Warm-up (warmupSamples) untimed on both sides. Each window starts at the first step after resuming (that step\'s own time is not counted, on both sides) ' +
     'and ends at the first step windowSamples later. Bare: HPC Studio\'s TrainingLoop in the bench process, timed at its step events (performance.now). ' +
     'App: `hpc-studio serve` (its hardware monitor on) supervising the trainer child (HPC_STUDIO_BACKEND forced to the bare side\'s backend), which writes the run log; ' +
-    "timed by the bench process's WebSocket client at the arrival of each step event (performance.now), after the API client's schema check; " +
-    "appSamplesPerSecAtTrainer times the same steps by their own timestamps in the trainer (Date.now), to tell the trainer's share of any gap from the transport's. " +
+    "timed by the trainer's own step timestamps (Date.now, 1 ms), since its steps reach the client in batches of up to STEP_BATCH_MS (50 ms); " +
+    'the client must still receive every step (stepsToClient), and appSamplesPerSecAtClient times the same windows by its clock at arrival. ' +
+    'Both runs go on for many epochs; a pair whose window on either side holds an epoch end (a validation pass) is left out (pairsLeftOut). ' +
     'ratio = app / bare samples/s per pair; the figure is the median pair. medianStepMsRatio: the median over pairs of bare / app median step-to-step time, ' +
     'steadier than whole windows. cpuMsPerStep: CPU time (user + system, /proc, 10 ms ticks) per step over each side\'s windows, pause and resume included: ' +
     'bare = the bench process; app = the trainer child, the serve process and the bench process as the client.',

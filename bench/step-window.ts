@@ -4,6 +4,8 @@ import type { TimedWindow } from './training-windows.js';
 /** A window and the median time between its steps: less swayed than the mean by one slow step (a GC pause, a stray process). */
 export interface StepTimedWindow extends TimedWindow {
   medianStepMs: number;
+  /** The window holds an epoch's end, so a validation pass: not training time on one side only. */
+  crossesEpochEnd: boolean;
 }
 
 /**
@@ -14,7 +16,7 @@ export interface StepTimedWindow extends TimedWindow {
  * its own clock, so they are timed alike.
  */
 export class StepWindow {
-  private start: { samplesSeen: number; time: number } | null = null;
+  private start: { samplesSeen: number; time: number; epoch: number } | null = null;
   private last = 0;
   private readonly stepMs: number[] = [];
 
@@ -23,9 +25,9 @@ export class StepWindow {
   }
 
   /** Feeds one step (`time` in ms); returns the window once it is complete, null before. */
-  observe(samplesSeen: number, time: number): StepTimedWindow | null {
+  observe(samplesSeen: number, time: number, epoch = 1): StepTimedWindow | null {
     if (!this.start) {
-      this.start = { samplesSeen, time };
+      this.start = { samplesSeen, time, epoch };
       this.last = time;
       return null;
     }
@@ -33,6 +35,6 @@ export class StepWindow {
     this.last = time;
     const samples = samplesSeen - this.start.samplesSeen;
     if (samples < this.windowSamples) return null;
-    return { samples, seconds: (time - this.start.time) / 1000, medianStepMs: median(this.stepMs) };
+    return { samples, seconds: (time - this.start.time) / 1000, medianStepMs: median(this.stepMs), crossesEpochEnd: epoch !== this.start.epoch };
   }
 }

@@ -70,8 +70,8 @@ export class StreamedRun {
     let timed: { atClient: StepTimedWindow; atTrainer: StepTimedWindow } | null = null;
     const complete = this.next((r, receivedAt) => {
       if (r.type !== 'step') return false;
-      const atClient = cut.atClient.observe(r.samplesSeen, receivedAt);
-      const atTrainer = cut.atTrainer.observe(r.samplesSeen, r.time);
+      const atClient = cut.atClient.observe(r.samplesSeen, receivedAt, r.epoch);
+      const atTrainer = cut.atTrainer.observe(r.samplesSeen, r.time, r.epoch);
       if (atClient && atTrainer) timed = { atClient, atTrainer };
       return timed !== null;
     });

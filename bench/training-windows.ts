@@ -51,16 +51,16 @@ export async function timeTrainingLoop(dataset: Dataset, model: 'mlp' | 'cnn', p
 }
 
 /** The run every bench side trains: Fashion-MNIST, Adam at lr 0.001, seed 42, one epoch. */
-export function benchRunConfig(model: 'mlp' | 'cnn', batchSize: number): RunConfig {
+export function benchRunConfig(model: 'mlp' | 'cnn', batchSize: number, epochs = 1): RunConfig {
   return {
     dataset: { kind: 'fashion-mnist', dir: DEFAULT_FASHION_MNIST_DIR },
-    model, epochs: 1, batchSize, lr: 0.001, optimizer: 'adam', seed: 42,
+    model, epochs, batchSize, lr: 0.001, optimizer: 'adam', seed: 42,
   };
 }
 
 /** Runs the app's TrainingLoop on `dataset` until it ends or `control` stops it, timed by performance.now. */
-async function runBenchLoop(dataset: Dataset, model: 'mlp' | 'cnn', batchSize: number, control: TrainingControl, emit: EmitEvent): Promise<void> {
-  const config = benchRunConfig(model, batchSize);
+async function runBenchLoop(dataset: Dataset, model: 'mlp' | 'cnn', batchSize: number, control: TrainingControl, emit: EmitEvent, epochs = 1): Promise<void> {
+  const config = benchRunConfig(model, batchSize, epochs);
   const network = createModel(model, dataset.info, config.seed);
   const optimizer = createOptimizer(config.optimizer, network.variables, config.lr);
   try {
@@ -88,9 +88,10 @@ export class PausableTrainingLoop {
   private loss = NaN;
   private stepsTaken = 0;
 
-  constructor(dataset: Dataset, model: 'mlp' | 'cnn', batchSize: number) {
+  /** `epochs`: as many as the windows may need; a window holding an epoch's end says so. */
+  constructor(dataset: Dataset, model: 'mlp' | 'cnn', batchSize: number, epochs: number) {
     this.control.pause();
-    this.ended = runBenchLoop(dataset, model, batchSize, this.control, (event) => this.observe(event));
+    this.ended = runBenchLoop(dataset, model, batchSize, this.control, (event) => this.observe(event), epochs);
   }
 
   get lastLoss(): number {
@@ -121,7 +122,7 @@ export class PausableTrainingLoop {
     if (!current) return;
     if (event.type === 'step' && !current.timed) {
       this.loss = event.loss;
-      current.timed = current.cut.observe(event.samplesSeen, event.time);
+      current.timed = current.cut.observe(event.samplesSeen, event.time, event.epoch);
       if (current.timed) this.control.pause();
     } else if (event.type === 'paused' && current.timed) {
       this.current = null;

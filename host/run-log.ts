@@ -33,8 +33,15 @@ export class RunLogWriter {
 
   /** `durable` forces the record to disk now (status changes); others are synced in batches. */
   append(record: RunRecord, durable = false): void {
-    this.writeLine(record);
-    if (durable || ++this.unsynced >= 256) this.sync();
+    this.appendAll([record], durable);
+  }
+
+  /** Several records in one write (a batch of steps). */
+  appendAll(records: readonly RunRecord[], durable = false): void {
+    if (this.fd === null) throw new Error('run log is closed');
+    writeSync(this.fd, records.map((r) => JSON.stringify(r) + '\n').join(''));
+    this.unsynced += records.length;
+    if (durable || this.unsynced >= 256) this.sync();
   }
 
   sync(): void {

@@ -2,10 +2,11 @@ import type { RunConfig } from '../shared/run-config.js';
 import type { RunRecord, RunStatus } from '../shared/run-record.js';
 import { ApiError } from '../shared/rpc-protocol.js';
 import {
-  TrainerEvent,
+  TrainerMessage,
   type BackendChoice,
   type HyperparamChange,
   type TrainerCommand,
+  type TrainerEvent,
 } from '../shared/trainer-protocol.js';
 import type { RunLogWriter } from './run-log.js';
 import { describeHolder, type DataDirLock } from './run-lock.js';
@@ -217,6 +218,11 @@ class SupervisedRun {
     this.emit(record);
   }
 
+  private appendAll(records: readonly RunRecord[]): void {
+    this.log.appendAll(records);
+    for (const record of records) this.emit(record);
+  }
+
   async stop(timeoutMs: number): Promise<void> {
     this.send({ type: 'stop' });
     const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
@@ -225,7 +231,7 @@ class SupervisedRun {
   }
 
   private receive(message: unknown): void {
-    const parsed = TrainerEvent.safeParse(message);
+    const parsed = TrainerMessage.safeParse(message);
     if (!parsed.success) {
       this.append({
         type: 'log',
@@ -235,7 +241,12 @@ class SupervisedRun {
       });
       return;
     }
-    const event = parsed.data;
+    // Steps change nothing but the log: a batch is written in one go.
+    if (parsed.data.type === 'steps') this.appendAll(parsed.data.steps);
+    else this.handle(parsed.data);
+  }
+
+  private handle(event: TrainerEvent): void {
     this.append(event, event.type === 'done' || event.type === 'stopped' || event.type === 'checkpoint');
     switch (event.type) {
       case 'ready':

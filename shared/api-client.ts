@@ -73,7 +73,13 @@ export class ApiClient {
     this.resolveClosed(reason);
   }
 
-  private receive(raw: unknown): void {
+  /** A frame holds one message, or (WebSocket) every message the server sent in one turn of its event loop. */
+  private receive(frame: unknown): void {
+    if (Array.isArray(frame)) for (const message of frame) this.receiveOne(message);
+    else this.receiveOne(frame);
+  }
+
+  private receiveOne(raw: unknown): void {
     const parsed = ServerMessage.safeParse(raw);
     if (!parsed.success) return this.onProtocolError(`malformed message from server: ${parsed.error.message}`);
     const message = parsed.data;

@@ -15,12 +15,14 @@ export const AppPathModelResult = z.object({
   appBackend: z.string().nullable(),
   warmupSamples: z.number().int().positive(),
   windowSamples: z.number().int().positive(),
+  /** Pairs with an epoch's end (a validation pass) in either window, left out of the ratio. */
+  pairsLeftOut: z.number().int().nonnegative(),
   pairs: z.array(
     z.object({
       first: z.enum(['bare', 'app']),
       bareSamplesPerSec: rate,
       appSamplesPerSec: rate,
-      appSamplesPerSecAtTrainer: rate,
+      appSamplesPerSecAtClient: rate,
       ratio: rate,
       bareMedianStepMs: rate,
       appMedianStepMs: rate,

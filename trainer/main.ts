@@ -1,5 +1,5 @@
 import { EvaluationEvent } from '../shared/evaluation.js';
-import { describeBackend, TrainerCommand, TrainerEvent, type BackendChoice } from '../shared/trainer-protocol.js';
+import { describeBackend, STEP_BATCH_MS, TrainerCommand, TrainerEvent, type BackendChoice } from '../shared/trainer-protocol.js';
 import { chooseBackend } from './backend-chain.js';
 import { BEST_CHECKPOINT_FILE, CHECKPOINT_FILE, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { evaluateRun } from './evaluate-run.js';
@@ -9,6 +9,7 @@ import { checkSchedule } from './lr-schedule.js';
 import { createModel } from './models/create-model.js';
 import { createOptimizer } from './optimizers/create-optimizer.js';
 import { connectToParent } from './parent-channel.js';
+import { StepBatcher } from './step-batcher.js';
 import { TrainingControl } from './training-control.js';
 import { freshPosition, TrainingLoop } from './training-loop.js';
 import { restore, snapshot } from './training-snapshot.js';
@@ -20,12 +21,16 @@ const parent = connectToParent();
 const control = new TrainingControl();
 let started = false;
 
+const steps = new StepBatcher((message) => parent.send(message), STEP_BATCH_MS);
+
 function emit(event: TrainerEvent | EvaluationEvent): void {
   const checked = (event.type === 'evaluation' ? EvaluationEvent : TrainerEvent).safeParse(event);
   if (!checked.success) {
     process.stderr.write(`trainer: refusing to send a malformed ${event.type} event: ${checked.error.message}\n`);
     return;
   }
+  if (checked.data.type === 'step') return steps.add(checked.data);
+  steps.flush();
   parent.send(checked.data);
 }
 
@@ -104,6 +109,7 @@ async function train(command: Extract<TrainerCommand, { type: 'start' }>, backen
 }
 
 async function exit(code: number): Promise<never> {
+  steps.flush();
   await parent.flush();
   process.exit(code);
 }

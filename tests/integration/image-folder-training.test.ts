@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../../shared/api-client.js';
 import { ImageFolderSpec, RunConfig } from '../../shared/run-config.js';
-import { TrainerEvent, type TrainerEventOf } from '../../shared/trainer-protocol.js';
+import { eventsOf, TrainerMessage, type TrainerEvent, type TrainerEventOf } from '../../shared/trainer-protocol.js';
 import { startWebServer, type WebServer } from '../../host/web/web-server.js';
 import { jsonLines, runCli } from '../support/cli-process.js';
 import { createTestHost, ROOT, tempDir, TRAINER_ENTRY } from '../support/studio-fixture.js';
@@ -17,7 +17,7 @@ const folder = writeShapeFolder({ perClass: 100, seed: 3 });
 async function trainInChild(config: RunConfig): Promise<{ events: TrainerEvent[]; code: number | null }> {
   const child = fork(TRAINER_ENTRY, [], { env: { ...process.env, HPC_STUDIO_BACKEND: 'wasm' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced' });
   const events: TrainerEvent[] = [];
-  child.on('message', (m) => events.push(TrainerEvent.parse(m)));
+  child.on('message', (m) => events.push(...eventsOf(TrainerMessage.parse(m))));
   child.send({ type: 'start', runId: 'run-images', config, checkpointDir: tempDir('ckpt'), resume: false });
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   return { events, code };

@@ -9,21 +9,30 @@ describe('StepWindow', () => {
     // Steps of 64 samples: the first (slow, just resumed) ends at t=500 ms, then one every 100 ms.
     expect(cut.observe(704, 500)).toBeNull();
     expect(cut.observe(768, 600)).toBeNull();
-    expect(cut.observe(832, 700)).toEqual({ samples: 128, seconds: 0.2, medianStepMs: 100 });
+    expect(cut.observe(832, 700)).toEqual({ samples: 128, seconds: 0.2, medianStepMs: 100, crossesEpochEnd: false });
   });
 
   it('counts the samples actually trained when a step overshoots the window', () => {
     const cut = new StepWindow(100);
     cut.observe(0, 0);
     expect(cut.observe(64, 50)).toBeNull();
-    expect(cut.observe(128, 100)).toEqual({ samples: 128, seconds: 0.1, medianStepMs: 50 });
+    expect(cut.observe(128, 100)).toEqual({ samples: 128, seconds: 0.1, medianStepMs: 50, crossesEpochEnd: false });
   });
 
   it('gives the median step time, which one slow step does not move', () => {
     const cut = new StepWindow(256);
     const times = [0, 20, 40, 140, 160];
     const windows = times.map((t, i) => cut.observe(i * 64, t));
-    expect(windows.at(-1)).toEqual({ samples: 256, seconds: 0.16, medianStepMs: 20 });
+    expect(windows.at(-1)).toEqual({ samples: 256, seconds: 0.16, medianStepMs: 20, crossesEpochEnd: false });
+  });
+});
+
+describe('a window across an epoch end', () => {
+  it('says so, since it holds a validation pass that is not training time', () => {
+    const cut = new StepWindow(128);
+    cut.observe(832, 0, 1);
+    cut.observe(896, 10, 1);
+    expect(cut.observe(960, 400, 2)).toMatchObject({ samples: 128, crossesEpochEnd: true });
   });
 });
 

@@ -1,6 +1,7 @@
 #include "thread-pool.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -15,6 +16,7 @@
 // Idle workers spin this many pauses (a few hundred µs) before sleeping: a training step calls
 // kernels back to back with tens of µs of JavaScript between them, too short for a futex wake-up.
 #define SPINS_BEFORE_SLEEP 20000
+#define YIELD_EVERY 256
 
 static struct {
   int threads, workers;
@@ -49,6 +51,8 @@ static uint32_t wait_for_task(uint32_t seen) {
   for (int spins = 0; spins < SPINS_BEFORE_SLEEP; spins++) {
     if ((generation = generation_of(atomic_load_explicit(&pool.ticket, memory_order_acquire))) != seen) return generation;
     cpu_relax();
+    // Now and then, let another process waiting for this core (the app's host, say) run in the gap.
+    if (spins % YIELD_EVERY == YIELD_EVERY - 1) sched_yield();
   }
   pthread_mutex_lock(&pool.lock);
   while ((generation = generation_of(atomic_load_explicit(&pool.ticket, memory_order_acquire))) == seen) pthread_cond_wait(&pool.wake, &pool.lock);
