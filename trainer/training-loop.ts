@@ -9,6 +9,7 @@ import { configuredLr, scheduledLr, type SchedulePoint } from './lr-schedule.js'
 import type { Optimizer } from './optimizers/optimizer.js';
 import { epochOrder } from '../shared/seeded-random.js';
 import type { TrainingControl } from './training-control.js';
+import { softmaxCrossEntropy } from './kernels/softmax-cross-entropy.js';
 import { TensorMemoryReport } from './tensor-memory-report.js';
 import { afterValidation } from './validation-tracker.js';
 
@@ -160,27 +161,22 @@ export class TrainingLoop {
     const { model, optimizer } = this.o;
     return tf.tidy(() => {
       const { x, y } = this.batch(this.o.dataset.train, order, offset, size);
-      let output: tf.Tensor2D | undefined;
+      let correct: tf.Scalar | undefined;
       const { value, grads } = tf.variableGrads(() => {
-        output = tf.keep(model.apply(x));
-        return this.loss(output, y);
+        const { loss, hits } = this.lossAndHits(model.apply(x), y);
+        correct = tf.keep(hits);
+        return loss;
       }, model.variables as tf.Variable[]);
       optimizer.apply(model.variables.map((v) => grads[v.name]!));
-      const correct = this.classification ? this.correct(output!, y) : tf.scalar(0);
-      const [loss, hits] = tf.stack([value, correct]).dataSync();
-      output!.dispose();
+      const [loss, hits] = tf.stack([value, correct!]).dataSync();
+      correct!.dispose();
       return { loss: loss! * this.lossScale, correct: hits! };
     });
   }
 
-  private loss(output: tf.Tensor2D, y: tf.Tensor): tf.Scalar {
-    return this.classification
-      ? tf.losses.softmaxCrossEntropy(tf.oneHot(y as tf.Tensor1D, output.shape[1]), output)
-      : tf.losses.meanSquaredError(y, output);
-  }
-
-  private correct(output: tf.Tensor2D, y: tf.Tensor): tf.Scalar {
-    return tf.sum(tf.cast(tf.equal(tf.argMax(output, 1), y), 'float32'));
+  /** The batch's mean loss, and for classification how many it got right (0 for regression). */
+  private lossAndHits(output: tf.Tensor2D, y: tf.Tensor): { loss: tf.Scalar; hits: tf.Scalar } {
+    return this.classification ? softmaxCrossEntropy(output, y as tf.Tensor1D) : { loss: tf.losses.meanSquaredError(y, output), hits: tf.scalar(0) };
   }
 
   private batch(split: Split, order: Uint32Array | null, offset: number, size: number): { x: tf.Tensor2D; y: tf.Tensor } {
@@ -212,8 +208,8 @@ export class TrainingLoop {
       const size = Math.min(EVAL_BATCH, split.count - offset);
       const [loss, hits] = tf.tidy(() => {
         const { x, y } = this.batch(split, null, offset, size);
-        const output = this.o.model.apply(x);
-        return tf.stack([this.loss(output, y), this.classification ? this.correct(output, y) : tf.scalar(0)]).dataSync();
+        const { loss, hits } = this.lossAndHits(this.o.model.apply(x), y);
+        return tf.stack([loss, hits]).dataSync();
       });
       lossSum += loss! * size;
       correct += hits!;

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { chooseBackend } from '../../trainer/backend-chain.js';
 import { convBiasRelu, denseBiasRelu } from '../../trainer/kernels/fused-layer-kernels.js';
+import { softmaxCrossEntropy } from '../../trainer/kernels/softmax-cross-entropy.js';
 import { ADAM, Adam } from '../../trainer/optimizers/adam.js';
 
 /**
@@ -170,6 +171,28 @@ describe('the fused layers the models use', () => {
     const before = tf.memory().numTensors;
     for (let i = 0; i < 5; i++) step();
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('softmax cross-entropy with the hit count', () => {
+  it('matches tf.losses and argMax on the cpu backend: the loss, its gradient, and the hits', async () => {
+    const labels = [3, 0, 9, 9, 1, 4, 7];
+    expectClose(
+      await onBoth(() => {
+        const logits = tf.mul(random([7, 10], 70), 4) as tf.Tensor2D;
+        const y = tf.tensor1d(labels, 'int32');
+        const { loss, hits } = softmaxCrossEntropy(logits, y);
+        const grad = tf.grad((z: tf.Tensor) => softmaxCrossEntropy(z as tf.Tensor2D, y).loss)(logits);
+        return [tf.reshape(loss, [1]), tf.reshape(hits, [1]), grad];
+      }),
+    );
+  });
+
+  it('names the labels and their range when one is not a class', async () => {
+    await tf.setBackend('hpc-native');
+    expect(() => tf.tidy(() => softmaxCrossEntropy(random([2, 10], 71) as tf.Tensor2D, tf.tensor1d([1, 10], 'int32')).loss.dataSync())).toThrow(
+      /labels must be class indices from 0 to 9/,
+    );
   });
 });
 

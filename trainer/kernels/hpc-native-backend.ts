@@ -22,6 +22,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { BiasReluGrad } from './fused-layer-kernels.js';
+import { SoftmaxCrossEntropy } from './softmax-cross-entropy.js';
 import type { Geometry, NativeKernels } from './native-kernels.js';
 
 /** The backend's name in the chain, the UI, the CLI and the logs. */
@@ -159,6 +160,18 @@ const nativeOnly = (k: NativeKernels): KernelConfig[] => [
       const dBias = backend.makeOutput([channels], 'float32');
       k.biasReluGrad(f32(backend, dy), f32(backend, y), f32(backend, masked), f32(backend, dBias));
       return [masked, dBias];
+    },
+  },
+  {
+    kernelName: SoftmaxCrossEntropy,
+    backendName: HPC_NATIVE,
+    kernelFunc: ({ inputs, backend: anyBackend }) => {
+      const backend = anyBackend as BackendWasm;
+      const { logits, labels } = inputs as { logits: TensorInfo; labels: TensorInfo };
+      const lossAndHits = backend.makeOutput([2], 'float32');
+      const dlogits = backend.makeOutput(logits.shape, 'float32');
+      k.softmaxCrossEntropy(f32(backend, logits), backend.typedArrayFromHeap(labels) as Int32Array, f32(backend, dlogits), f32(backend, lossAndHits));
+      return [lossAndHits, dlogits];
     },
   },
 ];

@@ -15,6 +15,8 @@ export interface NativeKernels {
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, geometry: Int32Array): void;
   /** dact = dy where y > 0 else 0; dbias = dact summed over every axis but the last (dbias's length). */
   biasReluGrad(dy: Float32Array, y: Float32Array, dact: Float32Array, dbias: Float32Array): void;
+  /** Mean softmax cross-entropy against int32 labels, its gradient into dlogits, and lossAndHits = [loss, rows whose argmax is their label]. */
+  softmaxCrossEntropy(logits: Float32Array, labels: Int32Array, dlogits: Float32Array, lossAndHits: Float32Array): void;
   adam(param: Float32Array, m: Float32Array, v: Float32Array, grad: Float32Array, stepSize: number, beta1: number, beta2: number, epsHat: number): void;
   setThreads(threads: number): void;
   /** The BLAS build (OpenBLAS's config string) and its thread count. */

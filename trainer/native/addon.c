@@ -232,6 +232,31 @@ static napi_value js_bias_relu_grad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/** softmaxCrossEntropy(logits, labels: Int32Array, dlogits, lossAndHits: Float32Array of 2) */
+static napi_value js_softmax_cross_entropy(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  tensor logits, dlogits, out;
+  napi_typedarray_type type;
+  size_t rows;
+  void *labels;
+  if (!args_of(env, info, argv, 4) || !tensor_args(env, argv, 1, (const char *const[]){"logits"}, &logits) ||
+      !tensor_args(env, argv + 2, 1, (const char *const[]){"dlogits"}, &dlogits) || !tensor_args(env, argv + 3, 1, (const char *const[]){"lossAndHits"}, &out))
+    return NULL;
+  if (napi_get_typedarray_info(env, argv[1], &type, &rows, &labels, NULL, NULL) != napi_ok || type != napi_int32_array) {
+    napi_throw_type_error(env, NULL, "hpc-kernels: labels must be an Int32Array");
+    return NULL;
+  }
+  if (rows == 0 || logits.floats % rows || logits.floats / rows > INT32_MAX) return fail(env, "hpc-kernels: logits must hold one row per label");
+  if (!sized(env, dlogits.floats, logits.floats, "dlogits") || !sized(env, out.floats, 2, "lossAndHits")) return NULL;
+  const int classes = (int)(logits.floats / rows);
+  if (!softmax_cross_entropy(logits.data, labels, (int)rows, classes, &out.data[0], dlogits.data, &out.data[1])) {
+    char message[96];
+    snprintf(message, sizeof message, "hpc-kernels: labels must be class indices from 0 to %d", classes - 1);
+    napi_throw_range_error(env, NULL, message);
+  }
+  return NULL;
+}
+
 /** adam(param, m, v, grad, stepSize, beta1, beta2, epsHat): updates param, m and v in place. */
 static napi_value js_adam(napi_env env, napi_callback_info info) {
   napi_value argv[8];
@@ -282,6 +307,7 @@ NAPI_MODULE_INIT() {
       {"maxPool", NULL, js_max_pool, NULL, NULL, NULL, napi_enumerable, NULL},
       {"maxPoolGrad", NULL, js_max_pool_grad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"biasReluGrad", NULL, js_bias_relu_grad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"softmaxCrossEntropy", NULL, js_softmax_cross_entropy, NULL, NULL, NULL, napi_enumerable, NULL},
       {"adam", NULL, js_adam, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, js_info, NULL, NULL, NULL, napi_enumerable, NULL},

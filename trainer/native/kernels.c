@@ -514,6 +514,30 @@ bool bias_relu_grad(const float *dy, const float *y, float *dact, float *dbias, 
   return true;
 }
 
+bool softmax_cross_entropy(const float *logits, const int *labels, int rows, int classes, float *loss, float *dlogits, float *hits) {
+  double total = 0;
+  int correct = 0;
+  for (int r = 0; r < rows; r++) {
+    const float *z = logits + (size_t)r * classes;
+    float *d = dlogits + (size_t)r * classes;
+    const int label = labels[r];
+    if (label < 0 || label >= classes) return false;
+    int best = 0;
+    for (int j = 1; j < classes; j++)
+      if (z[j] > z[best]) best = j;
+    // log Σ exp(z − max) keeps the exponentials in range.
+    double sum = 0;
+    for (int j = 0; j < classes; j++) sum += exp((double)z[j] - z[best]);
+    const double log_sum = log(sum) + z[best];
+    total += log_sum - z[label];
+    for (int j = 0; j < classes; j++) d[j] = (float)((exp((double)z[j] - log_sum) - (j == label)) / rows);
+    correct += best == label;
+  }
+  *loss = (float)(total / rows);
+  *hits = (float)correct;
+  return true;
+}
+
 typedef struct {
   float *p, *m, *v;
   const float *g;

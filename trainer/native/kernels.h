@@ -45,5 +45,12 @@ void max_pool_grad(const geometry *g, const float *dy, const float *x, float *dx
 /** dact = dy where y > 0, else 0 (ReLU's gradient, y its output); dbias = dact summed over rows. */
 bool bias_relu_grad(const float *dy, const float *y, float *dact, float *dbias, size_t rows, int cols);
 
+/**
+ * Mean softmax cross-entropy of `rows` rows of `classes` logits against integer labels, its
+ * gradient (softmax − one-hot) / rows, and how many rows' largest logit is their label (first
+ * maximum wins, as argMax). Returns false when a label is outside [0, classes).
+ */
+bool softmax_cross_entropy(const float *logits, const int *labels, int rows, int classes, float *loss, float *dlogits, float *hits);
+
 /** Adam's update in place, with the bias corrections folded into step_size and eps_hat. */
 void adam(float *p, float *m, float *v, const float *g, size_t count, float step_size, float beta1, float beta2, float eps_hat);
