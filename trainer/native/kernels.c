@@ -153,8 +153,10 @@ void matmul(const float *a, const float *bm, float *out, int batch_a, int batch_
             const float *bias, activation act) {
   const int batch = batch_a > batch_b ? batch_a : batch_b;
   matmul_task t = {a, bm, out, batch_a, batch_b, batch, m, n, k, trans_a, trans_b, bias, act};
+  // One chunk per thread: each chunk's sgemm packs the shared operand again, which small products feel.
   const long items = batch > 1 ? batch : n >= m ? (n + 15) / 16 : m;
-  parallel(matmul_chunk, &t, chunks_for(items, (long)batch * m * n * k, MIN_PARALLEL_MACS));
+  const long chunks = chunks_for(items, (long)batch * m * n * k, MIN_PARALLEL_MACS);
+  parallel(matmul_chunk, &t, chunks < pool_threads() ? chunks : pool_threads());
 }
 
 // ---- convolutions --------------------------------------------------------------------------------
