@@ -7,6 +7,7 @@ import {
   getKernel,
   registerGradient,
   registerKernel,
+  unregisterKernel,
   type GradConfig,
   type KernelFunc,
   type NamedAttrMap,
@@ -37,9 +38,19 @@ export function convBiasRelu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tenso
   return engine().runKernel(ConvBiasRelu, { x, filter, bias }, CONV_ATTRS as unknown as NamedAttrMap) as tf.Tensor4D;
 }
 
+/** Backends with a DenseBiasRelu kernel of their own, which takes the matrices as they are. */
+const matrixDense = new Set<string>();
+
+export function registerMatrixDense(backendName: string, kernelFunc: KernelFunc): void {
+  if (getKernel(DenseBiasRelu, backendName)) unregisterKernel(DenseBiasRelu, backendName);
+  registerKernel({ kernelName: DenseBiasRelu, backendName, kernelFunc });
+  matrixDense.add(backendName);
+}
+
 /** x · w + bias, then ReLU. */
 export function denseBiasRelu(x: tf.Tensor2D, w: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
   registerFusedLayers();
+  if (matrixDense.has(tf.getBackend())) return engine().runKernel(DenseBiasRelu, { a: x, b: w, bias }, DENSE_ATTRS as unknown as NamedAttrMap) as tf.Tensor2D;
   // Backends' _FusedMatMul kernels take a batch of matrices, as tf.fused.matMul hands them.
   const [a, b] = [tf.expandDims(x, 0), tf.expandDims(w, 0)];
   const y = engine().runKernel(DenseBiasRelu, { a, b, bias }, DENSE_ATTRS as unknown as NamedAttrMap) as tf.Tensor3D;
@@ -73,7 +84,7 @@ const GRADIENTS: GradConfig[] = [
     inputsToSave: ['a', 'b'],
     outputsToSave: [true],
     gradFunc: (dy, saved) => {
-      const [a, b, y] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+      const [a, b, y] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
       const [masked, dBias] = biasReluGrad(dy as tf.Tensor, y);
       return {
         a: () => tf.matMul(masked, b, false, true),
@@ -99,7 +110,7 @@ function registerFusedLayers(): void {
   registered = true;
   for (const backendName of BACKEND_NAMES) {
     registerKernel({ kernelName: ConvBiasRelu, backendName, kernelFunc: forwardTo(FusedConv2D) });
-    registerKernel({ kernelName: DenseBiasRelu, backendName, kernelFunc: forwardTo(_FusedMatMul) });
+    if (!matrixDense.has(backendName)) registerKernel({ kernelName: DenseBiasRelu, backendName, kernelFunc: forwardTo(_FusedMatMul) });
   }
   for (const gradient of GRADIENTS) registerGradient(gradient);
 }

@@ -21,7 +21,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { BiasReluGrad } from './fused-layer-kernels.js';
+import { BiasReluGrad, registerMatrixDense } from './fused-layer-kernels.js';
 import { SoftmaxCrossEntropy } from './softmax-cross-entropy.js';
 import type { Geometry, NativeKernels } from './native-kernels.js';
 
@@ -191,6 +191,12 @@ export function registerHpcNativeBackend(native: NativeKernels): void {
   // A backend of its own (not wasm's) so the name in the logs says which kernels ran.
   registerBackend(HPC_NATIVE, wasmFactory, 0);
   for (const kernel of nativeOnly(native)) registerKernel(kernel);
+  registerMatrixDense(HPC_NATIVE, ({ inputs, attrs, backend }) => {
+    const { a, b, bias } = inputs as Record<string, TensorInfo>;
+    const product = matmul(native, a!, b!, bias, 'relu', attrs ?? {}, backend as BackendWasm);
+    if (!product) throw new Error('DenseBiasRelu on hpc-native takes float32 matrices of matching inner size');
+    return product;
+  });
   for (const kernel of getKernelsForBackend('wasm')) {
     if (getKernel(kernel.kernelName, HPC_NATIVE)) continue;
     const fast = KERNELS[kernel.kernelName];
