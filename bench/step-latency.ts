@@ -30,15 +30,19 @@ async function appLatency(): Promise<{ samples: number[]; bytes: number }> {
   const samples: number[] = [];
   let bytes = 0;
   let stopping = false;
+  type Message = { kind: string; payload?: { runId: string; record?: { type: string; time: number } } };
   ws.on('message', (data) => {
     const received = Date.now();
-    const m = JSON.parse(data.toString()) as { kind: string; payload?: { runId: string; record?: { type: string; time: number } } };
-    if (m.kind !== 'event' || m.payload?.record?.type !== 'step') return;
-    samples.push(received - m.payload.record.time);
-    bytes = data.toString().length;
-    if (samples.length >= STEPS && !stopping) {
-      stopping = true;
-      ws.send(JSON.stringify({ kind: 'request', id: 2, method: 'stopRun', params: { runId: m.payload.runId } }));
+    // A frame holds one message, or all the messages of one turn of the server's event loop.
+    const frame = JSON.parse(data.toString()) as Message | Message[];
+    for (const m of Array.isArray(frame) ? frame : [frame]) {
+      if (m.kind !== 'event' || m.payload?.record?.type !== 'step') continue;
+      samples.push(received - m.payload.record.time);
+      bytes = JSON.stringify(m).length;
+      if (samples.length >= STEPS && !stopping) {
+        stopping = true;
+        ws.send(JSON.stringify({ kind: 'request', id: 2, method: 'stopRun', params: { runId: m.payload.runId } }));
+      }
     }
   });
   const config = {
