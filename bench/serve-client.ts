@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import WebSocket from 'ws';
+import { connectApiSocket } from '../host/web/api-socket.js';
 import { ApiClient } from '../shared/api-client.js';
 
 export interface ServeConnection {
@@ -39,27 +39,8 @@ export async function startServe(root: string, dataDir: string, env: NodeJS.Proc
       });
       child.once('exit', (code) => reject(new Error(`serve exited with code ${code} before printing its URL: ${stderr.trim()}`)));
     });
-    const socket = new WebSocket(`ws://${url.host}/api`, { headers: { authorization: `Bearer ${url.searchParams.get('token')}` } });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('open', () => resolve());
-      socket.once('unexpected-response', (_req, res) => reject(new Error(`serve refused the WebSocket: HTTP ${res.statusCode}`)));
-      socket.once('error', reject);
-    });
-    const client = new ApiClient(
-      {
-        send: (message) => socket.send(JSON.stringify(message)),
-        onMessage: (listener) => {
-          const handler = (data: WebSocket.RawData) => listener(JSON.parse(data.toString()));
-          socket.on('message', handler);
-          return () => socket.off('message', handler);
-        },
-        onClose: (listener) => {
-          socket.on('close', listener);
-          return () => socket.off('close', listener);
-        },
-      },
-      (message) => process.stderr.write(`bench: ${message}\n`),
-    );
+    const { channel, socket } = await connectApiSocket(`ws://${url.host}/api`, { authorization: `Bearer ${url.searchParams.get('token')}` });
+    const client = new ApiClient(channel, (message) => process.stderr.write(`bench: ${message}\n`));
     return {
       client,
       pid: child.pid!,
