@@ -94,7 +94,12 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       socket.end(`HTTP/1.1 ${refusal}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => serveApi(webSocketChannel(ws), options.service, onError));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      // ws closes a connection that breaks the protocol itself (1009 for a frame over the size
+      // limit) and then emits 'error': unheard, that would throw and take the whole host down.
+      ws.on('error', () => {});
+      serveApi(webSocketChannel(ws), options.service, onError);
+    });
   });
 
   await new Promise<void>((resolve, reject) => {
