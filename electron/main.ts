@@ -6,6 +6,7 @@ import { defaultDataDir, PRODUCT_NAME } from '../host/data-dir.js';
 import { createStudioHost } from '../host/studio-host.js';
 import { CONTENT_SECURITY_POLICY } from '../host/web/content-security-policy.js';
 import { handleFolderPicker } from './folder-picker.js';
+import { externalUrl } from './external-links.js';
 import { ipcServerChannel } from './ipc-transport.js';
 import { utilityProcessTrainer } from './utility-trainer.js';
 
@@ -55,7 +56,9 @@ function createWindow(): BrowserWindow {
     if (!trusted(url)) event.preventDefault();
   });
   win.webContents.setWindowOpenHandler(({ url }) => {
-    if (/^https?:\/\//.test(url)) void shell.openExternal(url);
+    const external = externalUrl(url);
+    if (external) void shell.openExternal(external);
+    else console.warn(`refused to open ${url.slice(0, 200)}`);
     return { action: 'deny' };
   });
 
