@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, screen, session, shell } from 'electron';
 import { serveApi } from '../host/api-server.js';
 import { defaultDataDir, PRODUCT_NAME } from '../host/data-dir.js';
 import { createStudioHost } from '../host/studio-host.js';
@@ -9,6 +9,7 @@ import { handleFolderPicker } from './folder-picker.js';
 import { externalUrl } from './external-links.js';
 import { ipcServerChannel } from './ipc-transport.js';
 import { utilityProcessTrainer } from './utility-trainer.js';
+import { restoreWindowState, saveWindowState } from './window-state.js';
 
 /** A thin shell: a secured window over the same host services `serve` and the CLI use. */
 
@@ -24,12 +25,15 @@ const host = createStudioHost({
   spawnTrainer: utilityProcessTrainer(join(here, 'trainer.js')),
 });
 
+const MINIMUM_SIZE = { width: 960, height: 600 };
+
 function createWindow(): BrowserWindow {
+  const stateFile = join(app.getPath('userData'), 'window-state.json');
+  const saved = restoreWindowState(stateFile, screen.getAllDisplays().map((d) => d.workArea), MINIMUM_SIZE);
   const win = new BrowserWindow({
-    width: 1440,
-    height: 900,
-    minWidth: 960,
-    minHeight: 600,
+    ...(saved?.bounds ?? { width: 1440, height: 900 }),
+    minWidth: MINIMUM_SIZE.width,
+    minHeight: MINIMUM_SIZE.height,
     title: PRODUCT_NAME,
     show: false,
     webPreferences: {
@@ -43,7 +47,16 @@ function createWindow(): BrowserWindow {
       spellcheck: false,
     },
   });
+  if (saved?.maximized) win.maximize();
   win.once('ready-to-show', () => win.show());
+  win.on('close', () => {
+    // Remembering the place is a comfort: failing to must not keep the window from closing.
+    try {
+      saveWindowState(stateFile, { bounds: win.getNormalBounds(), maximized: win.isMaximized() });
+    } catch (error) {
+      console.warn(`window position not saved: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  });
 
   const trusted = (url: string) => url === rendererUrl;
   serveApi(
