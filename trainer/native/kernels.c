@@ -93,6 +93,29 @@ static bool chunk_images(const geometry *g, long chunk, long chunks, images *s) 
   return n1 > n0;
 }
 
+/**
+ * A reduction shared by the thread team: thread 0 adds into `out`, every other thread into its
+ * own `floats` of `extra` (scratch), and fold_partials adds those into `out` at the end.
+ */
+typedef struct {
+  float *out, *extra;
+  size_t floats;
+} partials;
+
+/** Zeroes `out` and one slice of `extra` per helper thread. */
+static partials start_partials(float *out, float *extra, size_t floats) {
+  memset(out, 0, sizeof(float) * floats);
+  for (int thread = 1; thread < pool_threads(); thread++) memset(extra + (thread - 1) * floats, 0, sizeof(float) * floats);
+  return (partials){out, extra, floats};
+}
+
+static float *partial_of(const partials *p, int thread) { return thread == 0 ? p->out : p->extra + (size_t)(thread - 1) * p->floats; }
+
+static void fold_partials(const partials *p) {
+  for (int thread = 1; thread < pool_threads(); thread++)
+    for (size_t i = 0; i < p->floats; i++) p->out[i] += partial_of(p, thread)[i];
+}
+
 // ---- matrix products ---------------------------------------------------------------------------
 
 /** rows × cols block of a matrix with row stride `stride`: adds the bias (one per column) and applies the activation in one pass. */
@@ -277,7 +300,8 @@ static bool uses_im2col(const geometry *g) { return taps(g) >= DIRECT_TAPS && !i
 typedef struct {
   const geometry *g;
   const float *x, *w, *dy, *bias;
-  float *out, *col, *partials;
+  float *out, *col;
+  partials sums;
   activation act;
   bool col_ready;
 } conv_task;
@@ -286,6 +310,14 @@ static long conv_chunks(const geometry *g) { return chunks_for(g->n, (long)out_p
 
 /** Where a chunk's im2col rows go in scratch. */
 static float *part_col(const conv_task *t, const images *s) { return t->col + s->out / t->g->co * taps(t->g); }
+
+/** A chunk's im2col matrix: a pointwise conv's input as it is, else unfolded into scratch (unless the kept one is there). */
+static const float *chunk_col(const conv_task *t, const images *s, const float *x) {
+  if (is_pointwise(&s->g)) return x;
+  float *col = part_col(t, s);
+  if (!t->col_ready) im2col(&s->g, x, col);
+  return col;
+}
 
 static void conv2d_chunk(void *arg, long chunk, long chunks, int thread) {
   (void)thread;
@@ -298,14 +330,8 @@ static void conv2d_chunk(void *arg, long chunk, long chunks, int thread) {
     conv2d_direct(&s.g, x, t->w, t->bias, t->act, y);
     return;
   }
-  const float *col = x;
-  if (!is_pointwise(&s.g)) {
-    float *c = part_col(t, &s);
-    im2col(&s.g, x, c);
-    col = c;
-  }
   const long rows = (long)out_pixels(&s.g);
-  gemm_block(col, t->w, 0.0f, y, (int)rows, s.g.co, taps(&s.g), false, false, 0, rows, 0, s.g.co, t->bias, t->act);
+  gemm_block(chunk_col(t, &s, x), t->w, 0.0f, y, (int)rows, s.g.co, taps(&s.g), false, false, 0, rows, 0, s.g.co, t->bias, t->act);
 }
 
 bool conv2d(const geometry *g, const float *x, const float *w, const float *bias, activation act, float *y, long keep) {
@@ -343,21 +369,15 @@ static void backprop_filter_chunk(void *arg, long chunk, long chunks, int thread
   const conv_task *t = arg;
   images s;
   if (!chunk_images(t->g, chunk, chunks, &s)) return;
-  float *dw = thread == 0 ? t->out : t->partials + (size_t)(thread - 1) * geometry_filter_floats(t->g);
+  float *dw = partial_of(&t->sums, thread);
   const float *x = t->x + s.in, *dy = t->dy + s.out;
   if (taps(&s.g) < DIRECT_TAPS) {
     conv2d_backprop_filter_direct(&s.g, x, dy, dw);
     return;
   }
-  const float *col = x;
-  if (!is_pointwise(&s.g)) {
-    float *c = part_col(t, &s);
-    if (!t->col_ready) im2col(&s.g, x, c);
-    col = c;
-  }
   // dw += colᵀ · dy: the inner dimension is this chunk's pixels.
   const int rows = (int)out_pixels(&s.g);
-  gemm_block(col, dy, 1.0f, dw, taps(&s.g), s.g.co, rows, true, false, 0, taps(&s.g), 0, s.g.co, NULL, ACT_LINEAR);
+  gemm_block(chunk_col(t, &s, x), dy, 1.0f, dw, taps(&s.g), s.g.co, rows, true, false, 0, taps(&s.g), 0, s.g.co, NULL, ACT_LINEAR);
 }
 
 bool conv2d_backprop_filter(const geometry *g, const float *x, const float *dy, float *dw, long token) {
@@ -365,14 +385,11 @@ bool conv2d_backprop_filter(const geometry *g, const float *x, const float *dy, 
   const int helpers = pool_threads() - 1;
   const size_t filter = geometry_filter_floats(g), cols = uses_im2col(g) && !ready ? out_pixels(g) * taps(g) : 0;
   const size_t floats = cols + (size_t)helpers * filter;
-  float *buf = floats ? scratch_for(floats) : NULL;
+  float *buf = scratch_for(floats);
   if (floats && !buf) return false;
-  conv_task t = {.g = g, .x = x, .dy = dy, .out = dw, .col = ready ? (float *)ready : buf, .partials = buf + cols, .col_ready = ready != NULL};
-  memset(dw, 0, sizeof(float) * filter);
-  memset(t.partials, 0, sizeof(float) * helpers * filter);
+  conv_task t = {.g = g, .x = x, .dy = dy, .col = ready ? (float *)ready : buf, .sums = start_partials(dw, buf + cols, filter), .col_ready = ready != NULL};
   parallel(backprop_filter_chunk, &t, conv_chunks(g));
-  for (int p = 0; p < helpers; p++)
-    for (size_t i = 0; i < filter; i++) dw[i] += t.partials[(size_t)p * filter + i];
+  fold_partials(&t.sums);
   return true;
 }
 
@@ -482,7 +499,8 @@ void max_pool_grad(const geometry *g, const float *dy, const float *x, float *dx
 
 typedef struct {
   const float *dy, *y;
-  float *dact, *dbias, *partials;
+  float *dact;
+  partials dbias;
   size_t rows;
   int cols;
 } bias_relu_task;
@@ -491,7 +509,7 @@ static void bias_relu_grad_chunk(void *arg, long chunk, long chunks, int thread)
   const bias_relu_task *t = arg;
   long r0, r1;
   share((long)t->rows, chunk, chunks, &r0, &r1);
-  float *restrict db = thread == 0 ? t->dbias : t->partials + (size_t)(thread - 1) * t->cols;
+  float *restrict db = partial_of(&t->dbias, thread);
   for (long r = r0; r < r1; r++) {
     const float *restrict d = t->dy + r * t->cols, *restrict out = t->y + r * t->cols;
     float *restrict a = t->dact + r * t->cols;
@@ -504,15 +522,12 @@ static void bias_relu_grad_chunk(void *arg, long chunk, long chunks, int thread)
 }
 
 bool bias_relu_grad(const float *dy, const float *y, float *dact, float *dbias, size_t rows, int cols) {
-  const int helpers = pool_threads() - 1;
-  float *partials = helpers ? scratch_for((size_t)helpers * cols) : NULL;
-  if (helpers && !partials) return false;
-  memset(dbias, 0, sizeof(float) * cols);
-  if (helpers) memset(partials, 0, sizeof(float) * helpers * cols);
-  bias_relu_task t = {dy, y, dact, dbias, partials, rows, cols};
+  const size_t extra = (size_t)(pool_threads() - 1) * cols;
+  float *scratch_sums = scratch_for(extra);
+  if (extra && !scratch_sums) return false;
+  bias_relu_task t = {dy, y, dact, start_partials(dbias, scratch_sums, cols), rows, cols};
   parallel(bias_relu_grad_chunk, &t, chunks_for((long)rows, (long)(rows * cols), MIN_PARALLEL_FLOATS));
-  for (int p = 0; p < helpers; p++)
-    for (int j = 0; j < cols; j++) dbias[j] += partials[(size_t)p * cols + j];
+  fold_partials(&t.dbias);
   return true;
 }
 
