@@ -8,7 +8,6 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs';
 import { BACKEND_NAMES, type BackendChoice, type BackendName } from '../shared/trainer-protocol.js';
 import { HPC_NATIVE, registerHpcNativeBackend } from './kernels/hpc-native-backend.js';
-import { enableInPlaceAdam } from './kernels/in-place-adam.js';
 import { loadNativeKernels } from './kernels/native-kernels.js';
 import { registerWasmKernels } from './kernels/register-wasm-kernels.js';
 
@@ -37,7 +36,6 @@ const loaders: Record<BackendName, () => Promise<string | void>> = {
     await registerWasm();
     registerHpcNativeBackend(native);
     await activate(HPC_NATIVE);
-    enableInPlaceAdam(native);
     const { blas, threads } = native.info();
     return `${blasName(blas)}, ${threads} thread${threads === 1 ? '' : 's'}`;
   },

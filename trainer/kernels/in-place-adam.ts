@@ -1,14 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { HPC_NATIVE } from './hpc-native-backend.js';
-import type { NativeKernels } from './native-kernels.js';
-
-let native: NativeKernels | undefined;
-
-/** Called by the backend chain once hpc-native is the backend. */
-export function enableInPlaceAdam(kernels: NativeKernels): void {
-  native = kernels;
-}
+import { loadNativeKernels } from './native-kernels.js';
 
 /**
  * Adam's update as one native pass over the parameter and its two moments, written in place,
@@ -20,11 +13,12 @@ export function adamInPlace(
   param: tf.Variable, m: tf.Variable, v: tf.Variable, grad: tf.Tensor,
   stepSize: number, beta1: number, beta2: number, epsHat: number,
 ): boolean {
-  if (!native || tf.getBackend() !== HPC_NATIVE) return false;
+  // On hpc-native the addon is loaded already (loadNativeKernels only returns it).
+  if (tf.getBackend() !== HPC_NATIVE) return false;
   const backend = tf.backend() as BackendWasm;
   const tensors = [param, m, v, grad];
   if (tensors.some((t) => t.dtype !== 'float32') || [param, m, v].some((t) => backend.refCount(t.dataId) !== 1)) return false;
   const [p, mv, vv, g] = tensors.map((t) => backend.typedArrayFromHeap(t) as Float32Array) as [Float32Array, Float32Array, Float32Array, Float32Array];
-  native.adam(p, mv, vv, g, stepSize, beta1, beta2, epsHat);
+  loadNativeKernels().adam(p, mv, vv, g, stepSize, beta1, beta2, epsHat);
   return true;
 }
