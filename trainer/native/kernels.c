@@ -94,26 +94,29 @@ static bool chunk_images(const geometry *g, long chunk, long chunks, images *s) 
 }
 
 /**
- * A reduction shared by the thread team: thread 0 adds into `out`, every other thread into its
- * own `floats` of `extra` (scratch), and fold_partials adds those into `out` at the end.
+ * A reduction cut into chunks: chunk 0 adds into `out`, every other chunk into its own `floats`
+ * of `extra` (scratch), and fold_partials adds those into `out` in chunk order. Per chunk, not per
+ * thread, so the sum is the same whichever thread claims which chunk: the same seed trains the
+ * same curve.
  */
 typedef struct {
   float *out, *extra;
   size_t floats;
+  long chunks;
 } partials;
 
-/** Zeroes `out` and one slice of `extra` per helper thread. */
-static partials start_partials(float *out, float *extra, size_t floats) {
+/** Zeroes `out` and one slice of `extra` per chunk after the first. */
+static partials start_partials(float *out, float *extra, size_t floats, long chunks) {
   memset(out, 0, sizeof(float) * floats);
-  for (int thread = 1; thread < pool_threads(); thread++) memset(extra + (thread - 1) * floats, 0, sizeof(float) * floats);
-  return (partials){out, extra, floats};
+  if (chunks > 1) memset(extra, 0, sizeof(float) * floats * (size_t)(chunks - 1));
+  return (partials){out, extra, floats, chunks};
 }
 
-static float *partial_of(const partials *p, int thread) { return thread == 0 ? p->out : p->extra + (size_t)(thread - 1) * p->floats; }
+static float *partial_of(const partials *p, long chunk) { return chunk == 0 ? p->out : p->extra + (size_t)(chunk - 1) * p->floats; }
 
 static void fold_partials(const partials *p) {
-  for (int thread = 1; thread < pool_threads(); thread++)
-    for (size_t i = 0; i < p->floats; i++) p->out[i] += partial_of(p, thread)[i];
+  for (long chunk = 1; chunk < p->chunks; chunk++)
+    for (size_t i = 0; i < p->floats; i++) p->out[i] += partial_of(p, chunk)[i];
 }
 
 // ---- matrix products ---------------------------------------------------------------------------
@@ -152,8 +155,7 @@ typedef struct {
 } matmul_task;
 
 /** A batch is shared by matrices; one matrix by column blocks (cache lines of 16) or, when it is tall, by rows. */
-static void matmul_chunk(void *arg, long chunk, long chunks, int thread) {
-  (void)thread;
+static void matmul_chunk(void *arg, long chunk, long chunks) {
   const matmul_task *t = arg;
   long b0 = 0, b1 = t->batch, i0 = 0, i1 = t->m, j0 = 0, j1 = t->n;
   if (t->batch > 1) {
@@ -319,8 +321,7 @@ static const float *chunk_col(const conv_task *t, const images *s, const float *
   return col;
 }
 
-static void conv2d_chunk(void *arg, long chunk, long chunks, int thread) {
-  (void)thread;
+static void conv2d_chunk(void *arg, long chunk, long chunks) {
   const conv_task *t = arg;
   images s;
   if (!chunk_images(t->g, chunk, chunks, &s)) return;
@@ -343,8 +344,7 @@ bool conv2d(const geometry *g, const float *x, const float *w, const float *bias
   return true;
 }
 
-static void backprop_input_chunk(void *arg, long chunk, long chunks, int thread) {
-  (void)thread;
+static void backprop_input_chunk(void *arg, long chunk, long chunks) {
   const conv_task *t = arg;
   images s;
   if (!chunk_images(t->g, chunk, chunks, &s)) return;
@@ -364,12 +364,12 @@ bool conv2d_backprop_input(const geometry *g, const float *dy, const float *w, f
   return true;
 }
 
-/** Adds this chunk's images' share of the filter gradient into its thread's own partial sum. */
-static void backprop_filter_chunk(void *arg, long chunk, long chunks, int thread) {
+/** This chunk's images' share of the filter gradient, into the chunk's own partial sum. */
+static void backprop_filter_chunk(void *arg, long chunk, long chunks) {
   const conv_task *t = arg;
   images s;
   if (!chunk_images(t->g, chunk, chunks, &s)) return;
-  float *dw = partial_of(&t->sums, thread);
+  float *dw = partial_of(&t->sums, chunk);
   const float *x = t->x + s.in, *dy = t->dy + s.out;
   if (taps(&s.g) < DIRECT_TAPS) {
     conv2d_backprop_filter_direct(&s.g, x, dy, dw);
@@ -382,13 +382,13 @@ static void backprop_filter_chunk(void *arg, long chunk, long chunks, int thread
 
 bool conv2d_backprop_filter(const geometry *g, const float *x, const float *dy, float *dw, long token) {
   const float *ready = uses_im2col(g) ? kept_col(g, token) : NULL;
-  const int helpers = pool_threads() - 1;
+  const long chunks = conv_chunks(g);
   const size_t filter = geometry_filter_floats(g), cols = uses_im2col(g) && !ready ? out_pixels(g) * taps(g) : 0;
-  const size_t floats = cols + (size_t)helpers * filter;
+  const size_t floats = cols + (size_t)(chunks - 1) * filter;
   float *buf = scratch_for(floats);
   if (floats && !buf) return false;
-  conv_task t = {.g = g, .x = x, .dy = dy, .col = ready ? (float *)ready : buf, .sums = start_partials(dw, buf + cols, filter), .col_ready = ready != NULL};
-  parallel(backprop_filter_chunk, &t, conv_chunks(g));
+  conv_task t = {.g = g, .x = x, .dy = dy, .col = ready ? (float *)ready : buf, .sums = start_partials(dw, buf + cols, filter, chunks), .col_ready = ready != NULL};
+  parallel(backprop_filter_chunk, &t, chunks);
   fold_partials(&t.sums);
   return true;
 }
@@ -397,8 +397,7 @@ bool conv2d_backprop_filter(const geometry *g, const float *x, const float *dy, 
 
 static long pool_chunks(const geometry *g) { return chunks_for(g->n, (long)geometry_in_floats(g), MIN_PARALLEL_FLOATS); }
 
-static void max_pool_chunk(void *arg, long chunk, long chunks, int thread) {
-  (void)thread;
+static void max_pool_chunk(void *arg, long chunk, long chunks) {
   const conv_task *t = arg;
   images s;
   if (!chunk_images(t->g, chunk, chunks, &s)) return;
@@ -438,8 +437,7 @@ static void zero_uncovered(const geometry *g, float *dx) {
   }
 }
 
-static void max_pool_grad_chunk(void *arg, long chunk, long chunks, int thread) {
-  (void)thread;
+static void max_pool_grad_chunk(void *arg, long chunk, long chunks) {
   const conv_task *t = arg;
   images s;
   if (!chunk_images(t->g, chunk, chunks, &s)) return;
@@ -505,11 +503,11 @@ typedef struct {
   int cols;
 } bias_relu_task;
 
-static void bias_relu_grad_chunk(void *arg, long chunk, long chunks, int thread) {
+static void bias_relu_grad_chunk(void *arg, long chunk, long chunks) {
   const bias_relu_task *t = arg;
   long r0, r1;
   share((long)t->rows, chunk, chunks, &r0, &r1);
-  float *restrict db = partial_of(&t->dbias, thread);
+  float *restrict db = partial_of(&t->dbias, chunk);
   for (long r = r0; r < r1; r++) {
     const float *restrict d = t->dy + r * t->cols, *restrict out = t->y + r * t->cols;
     float *restrict a = t->dact + r * t->cols;
@@ -522,11 +520,12 @@ static void bias_relu_grad_chunk(void *arg, long chunk, long chunks, int thread)
 }
 
 bool bias_relu_grad(const float *dy, const float *y, float *dact, float *dbias, size_t rows, int cols) {
-  const size_t extra = (size_t)(pool_threads() - 1) * cols;
+  const long chunks = chunks_for((long)rows, (long)(rows * cols), MIN_PARALLEL_FLOATS);
+  const size_t extra = (size_t)(chunks - 1) * cols;
   float *scratch_sums = scratch_for(extra);
   if (extra && !scratch_sums) return false;
-  bias_relu_task t = {dy, y, dact, start_partials(dbias, scratch_sums, cols), rows, cols};
-  parallel(bias_relu_grad_chunk, &t, chunks_for((long)rows, (long)(rows * cols), MIN_PARALLEL_FLOATS));
+  bias_relu_task t = {dy, y, dact, start_partials(dbias, scratch_sums, cols, chunks), rows, cols};
+  parallel(bias_relu_grad_chunk, &t, chunks);
   fold_partials(&t.dbias);
   return true;
 }
@@ -562,8 +561,7 @@ typedef struct {
   float step_size, beta1, beta2, eps_hat;
 } adam_task;
 
-static void adam_chunk(void *arg, long chunk, long chunks, int thread) {
-  (void)thread;
+static void adam_chunk(void *arg, long chunk, long chunks) {
   const adam_task *t = arg;
   long i0, i1;
   share((long)t->count, chunk, chunks, &i0, &i1);

@@ -35,13 +35,13 @@ static struct {
 static uint32_t generation_of(uint64_t ticket) { return (uint32_t)(ticket >> 32); }
 
 /** Claims and runs chunks of task `generation` until none is left. */
-static void run_chunks(uint32_t generation, int thread) {
+static void run_chunks(uint32_t generation) {
   for (;;) {
     uint64_t ticket = atomic_load_explicit(&pool.ticket, memory_order_acquire);
     if (generation_of(ticket) != generation || (long)(uint32_t)ticket >= pool.chunks) return;
     if (!atomic_compare_exchange_weak_explicit(&pool.ticket, &ticket, ticket + 1, memory_order_acq_rel, memory_order_acquire)) continue;
     // The claim holds the task in place: the caller waits for every chunk before it sets the next.
-    pool.fn(pool.task, (long)(uint32_t)ticket, pool.chunks, thread);
+    pool.fn(pool.task, (long)(uint32_t)ticket, pool.chunks);
     atomic_fetch_add_explicit(&pool.done, 1, memory_order_release);
   }
 }
@@ -65,7 +65,7 @@ static void *worker(void *arg) {
   uint32_t seen = generation_of(atomic_load(&pool.ticket));
   for (;;) {
     seen = wait_for_task(seen);
-    if (thread < pool.threads) run_chunks(seen, thread);
+    if (thread < pool.threads) run_chunks(seen);
   }
   return NULL;
 }
@@ -88,7 +88,7 @@ int pool_set_threads(int threads) {
 void parallel(chunk_fn fn, void *task, long chunks) {
   if (chunks <= 0) return;
   if (chunks == 1 || pool.threads == 1) {
-    for (long c = 0; c < chunks; c++) fn(task, c, chunks, 0);
+    for (long c = 0; c < chunks; c++) fn(task, c, chunks);
     return;
   }
   pool.fn = fn;
@@ -100,7 +100,7 @@ void parallel(chunk_fn fn, void *task, long chunks) {
   atomic_store_explicit(&pool.ticket, (uint64_t)generation << 32, memory_order_release);
   pthread_cond_broadcast(&pool.wake);
   pthread_mutex_unlock(&pool.lock);
-  run_chunks(generation, 0);
+  run_chunks(generation);
   while (atomic_load_explicit(&pool.done, memory_order_acquire) < chunks) cpu_relax();
 }
 

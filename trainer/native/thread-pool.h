@@ -4,8 +4,8 @@
 // OpenBLAS runs single-threaded inside each chunk: one team, never two pools fighting for the cores.
 #pragma once
 
-/** Runs chunk `chunk` of `chunks` on thread `thread` (0 is the caller; below pool_threads()). */
-typedef void (*chunk_fn)(void *task, long chunk, long chunks, int thread);
+/** Runs chunk `chunk` of `chunks`, on whichever thread claimed it. */
+typedef void (*chunk_fn)(void *task, long chunk, long chunks);
 
 /** Threads in the team, the caller included (1 until pool_set_threads). */
 int pool_threads(void);
