@@ -69,6 +69,8 @@ export const useTrainingStore = defineStore('training', () => {
   const draft = reactive<RunDraft>(defaultDraft());
   const liveErrors = ref<FormErrors>({});
   const starting = ref(false);
+  /** Set by the desktop menu's Start Run: the form, which owns the fields, submits itself once shown. */
+  const startPending = ref(false);
   const actionError = ref<string | null>(null);
   const activeRunId = computed(() => connection.info?.activeRunId ?? null);
   const shownRunId = computed(() => runs.selectedId);
@@ -176,5 +178,22 @@ export const useTrainingStore = defineStore('training', () => {
     }
   }
 
-  return { timeline, revision, draft, formErrors, liveErrors, starting, actionError, activeRunId, shownRunId, isLive, start, control, apply, load };
+  return {
+    timeline,
+    revision,
+    draft,
+    formErrors,
+    liveErrors,
+    starting,
+    startPending,
+    actionError,
+    activeRunId,
+    shownRunId,
+    isLive,
+    start,
+    requestStart: () => (startPending.value = true),
+    control,
+    apply,
+    load,
+  };
 });
