@@ -1,4 +1,4 @@
-import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KeychainSecretStore, type SafeStorageLike } from '../../electron/keychain-secret-store.js';
@@ -93,5 +93,23 @@ describe('desktop secrets: the OS keychain through safeStorage', () => {
     const file = join(tempDir('secrets'), 'secrets.json');
     expect(new KeychainSecretStore(file, fakeSafeStorage(''), new SecretRedactor(), 'darwin').place).toBe('the macOS Keychain');
     expect(new KeychainSecretStore(file, fakeSafeStorage(''), new SecretRedactor(), 'win32').place).toMatch(/DPAPI/);
+  });
+});
+
+describe('where secrets never go', () => {
+  const root = new URL('../../', import.meta.url);
+  const filesIn = (dir: string, ext: string) =>
+    readdirSync(new URL(dir, root), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith(ext))
+      .map((f) => readFileSync(new URL(`${dir}/${f}`, root), 'utf8'));
+
+  it('the built renderer keeps nothing in web storage (localStorage, sessionStorage, IndexedDB)', () => {
+    const bundle = filesIn('out/renderer', '.js');
+    expect(bundle.length).toBeGreaterThan(0);
+    for (const code of bundle) expect(code).not.toMatch(/localStorage|sessionStorage|indexedDB/);
+  });
+
+  it('the desktop shell sends no crash reports', () => {
+    for (const code of filesIn('electron', '.ts')) expect(code).not.toMatch(/crashReporter/);
   });
 });
