@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { join, relative } from 'node:path';
-import { parseAst } from 'vite';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { bareImports, packageName } from '../support/bundle-imports.js';
 import { filesUnder, loadBuilderConfig, packingRules, PLATFORM_KEYS } from '../support/electron-builder-packing.js';
 import type { Configuration } from 'app-builder-lib';
 
@@ -27,28 +27,6 @@ function trainerDiskFiles(): string[] {
   const wasm = filesUnder(WASM_DIST).filter((f) => f.endsWith('.wasm'));
   return existsSync(ADDON) ? [...wasm, ADDON] : wasm;
 }
-
-/** The modules a bundle imports by bare name: static and dynamic imports, re-exports, require and require.resolve. */
-function bareImports(file: string): string[] {
-  const found: string[] = [];
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(visit);
-    if (node === null || typeof node !== 'object') return;
-    const n = node as { type?: string; source?: { type: string; value: unknown }; callee?: { type: string; name?: string; object?: { name?: string }; property?: { name?: string } }; arguments?: { type: string; value: unknown }[] };
-    if ((n.type === 'ImportDeclaration' || n.type === 'ExportNamedDeclaration' || n.type === 'ExportAllDeclaration' || n.type === 'ImportExpression') && typeof n.source?.value === 'string') {
-      found.push(n.source.value);
-    }
-    const callee = n.callee;
-    const isRequire = callee?.type === 'Identifier' && callee.name === 'require';
-    const isResolve = callee?.type === 'MemberExpression' && callee.object?.name === 'require' && callee.property?.name === 'resolve';
-    if (n.type === 'CallExpression' && (isRequire || isResolve) && typeof n.arguments?.[0]?.value === 'string') found.push(n.arguments[0].value);
-    Object.values(n).forEach(visit);
-  };
-  visit(parseAst(readFileSync(file, 'utf8')));
-  return found.filter((specifier) => !specifier.startsWith('.') && !specifier.startsWith('/'));
-}
-
-const packageName = (specifier: string) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
 
 /** One line for each import of a package the installed app will not have. */
 function missingFromApp(imports: { file: string; specifier: string }[]): string[] {

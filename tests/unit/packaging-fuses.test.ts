@@ -1,30 +1,14 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { FuseState, FuseV1Options, getCurrentFuseWire } from '@electron/fuses';
 import { Arch } from 'electron-builder';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { afterPack, electronBinaryPath, fuseMismatches, type PackedApp } from '../../packaging/after-pack.js';
 import { PACKED_PLATFORMS, packagedAppFuses } from '../../packaging/electron-fuses.js';
+import { ELECTRON_DEFAULT_WIRE, FUSE_SENTINEL, STAND_IN_FILLER, writeStandInElectron } from '../support/stand-in-electron.js';
 
 const { ENABLE, DISABLE } = FuseState;
-
-/**
- * A stand-in for the Electron binary, which cannot be downloaded here: filler bytes around the fuse
- * sentinel and wire in the layout @electron/fuses reads (dist/constants.js and dist/index.js): the
- * 32-byte sentinel, a version byte (1), a length byte, then one byte per fuse ('0' off, '1' on). The
- * wire holds Electron's defaults, the ones the packaged app must not keep.
- */
-const SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
-const ELECTRON_DEFAULT_WIRE = [ENABLE, DISABLE, ENABLE, ENABLE, DISABLE, DISABLE, DISABLE, ENABLE, ENABLE];
-const FILLER = Buffer.alloc(70_000, 0x90);
-
-function writeStandInBinary(path: string): Buffer {
-  const bytes = Buffer.concat([FILLER, Buffer.from(SENTINEL), Buffer.from([1, ELECTRON_DEFAULT_WIRE.length, ...ELECTRON_DEFAULT_WIRE]), FILLER]);
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, bytes);
-  return bytes;
-}
 
 const app = (appOutDir: string, electronPlatformName: string, arch = Arch.x64): PackedApp => ({
   appOutDir,
@@ -75,7 +59,7 @@ describe('the afterPack hook on a stand-in Electron binary', () => {
     // @electron/fuses writes a macOS app's fuses into its Electron Framework, not the launcher.
     ['darwin', 'HPC Studio.app/Contents/Frameworks/Electron Framework.framework/Electron Framework'],
   ])('on %s flips the fuses with @electron/fuses and they read back as configured', async (platform, binary) => {
-    const before = writeStandInBinary(join(out, binary));
+    const before = writeStandInElectron(join(out, binary));
     await afterPack(app(out, platform));
 
     const wire = await getCurrentFuseWire(electronBinaryPath(app(out, platform)));
@@ -86,14 +70,14 @@ describe('the afterPack hook on a stand-in Electron binary', () => {
     // Fuses the app leaves alone keep Electron's defaults, and nothing outside the wire changes.
     expect(wire[FuseV1Options.GrantFileProtocolExtraPrivileges]).toBe(ENABLE);
     const after = readFileSync(join(out, binary));
-    const wireStart = FILLER.length + SENTINEL.length + 2;
+    const wireStart = STAND_IN_FILLER.length + FUSE_SENTINEL.length + 2;
     expect(after.subarray(0, wireStart).equals(before.subarray(0, wireStart))).toBe(true);
     expect(after.subarray(wireStart + ELECTRON_DEFAULT_WIRE.length).equals(before.subarray(wireStart + ELECTRON_DEFAULT_WIRE.length))).toBe(true);
   });
 
   it('names every fuse that reads back differently, which is what fails the build', async () => {
     const binary = join(out, 'hpc-studio');
-    writeStandInBinary(binary);
+    writeStandInElectron(binary);
     expect(await fuseMismatches(binary, packagedAppFuses('linux'))).toEqual([
       'RunAsNode is enable, wanted disable',
       'EnableCookieEncryption is disable, wanted enable',
