@@ -29,16 +29,22 @@ export interface NativeKernels {
  */
 export type Geometry = Int32Array;
 
-/** Where scripts/build-native.sh puts the addon: build/native/ in the package, from dist/ or a bundle. */
-export function nativeKernelsPath(): string {
+/**
+ * Where scripts/build-native.sh puts the addon: build/native/ in the package, from dist/ or a bundle.
+ * In the installed app that is app.asar/build/native/: Electron's fs sees into the archive, and its
+ * `require` of a .node file there loads the copy electron-builder unpacked into app.asar.unpacked/.
+ */
+export function nativeKernelsPath(from: URL = new URL('.', import.meta.url)): string {
   const override = process.env.HPC_STUDIO_NATIVE_KERNELS;
   if (override) {
     if (!existsSync(override)) throw new Error(`HPC_STUDIO_NATIVE_KERNELS names ${override}, which does not exist`);
     return override;
   }
-  for (let url = new URL('.', import.meta.url); url.pathname !== '/'; url = new URL('..', url)) {
+  // Up to the root, which is its own parent: on Windows that is the drive (file:///C:/), never '/'.
+  for (let url = new URL('.', from), parent = new URL('..', url); ; url = parent, parent = new URL('..', url)) {
     const candidate = fileURLToPath(new URL('build/native/hpc-kernels.node', url));
     if (existsSync(candidate)) return candidate;
+    if (parent.href === url.href) break;
   }
   throw new Error('not built (run scripts/build-native.sh; it needs a C compiler and libopenblas-dev)');
 }
