@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { chmodSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
@@ -107,5 +107,15 @@ describe('hpc-studio agent', () => {
     const foreign = await runCli(['agent', '--listen', '203.0.113.9', '--port', '0', '--data-dir', dataDir]);
     expect(foreign.code).toBe(2);
     expect(foreign.stderr).toContain('--listen: 203.0.113.9 is not an address of this machine');
+  });
+
+  it('refuses a token file that other users can read, as ssh refuses a loose key', async () => {
+    const dataDir = tempDir('agent-loose');
+    expect((await runCli(['agent', '--print-token', '--data-dir', dataDir])).code).toBe(0);
+    chmodSync(join(dataDir, AGENT_SECRETS_FILE), 0o644);
+    const refused = await runCli(['agent', '--port', '0', '--data-dir', dataDir]);
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toContain(`${join(dataDir, AGENT_SECRETS_FILE)} can be read by other users (mode 644)`);
   });
 });
