@@ -6,7 +6,7 @@ import { packageVersion } from '../package-root.js';
 import { SecretRedactor } from '../secrets/secret-redactor.js';
 import { parseAgentAddress } from './agent-flags.js';
 import { startAgentServer } from './agent-server.js';
-import { agentToken } from './agent-token.js';
+import { AgentTokenFile } from './agent-token.js';
 
 export interface AgentOptions {
   dataDir: string;
@@ -26,9 +26,11 @@ export async function agentCommand(options: AgentOptions): Promise<number> {
     return EXIT.badInput;
   };
 
+  const tokens = new AgentTokenFile(options.dataDir, redactor);
   let token;
   try {
-    token = agentToken(options.dataDir, redactor);
+    token = tokens.load();
+    if (options.printToken && token.created) tokens.save(token.token);
   } catch (error) {
     return complain('--data-dir', error instanceof Error ? error.message : String(error));
   }
@@ -56,9 +58,11 @@ export async function agentCommand(options: AgentOptions): Promise<number> {
       log: (line) => log(`agent: ${line}`),
       onError: (error) => log(`agent: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
     });
+    if (token.created) tokens.save(token.token);
   } catch (error) {
+    await server?.close();
     const message = error instanceof Error ? error.message : String(error);
-    return complain(message.startsWith('--listen') ? '--listen' : '--port', message);
+    return complain(message.startsWith('--listen') ? '--listen' : message.startsWith('--port') ? '--port' : '--data-dir', message);
   }
   // Listening before the URL is printed: whoever reads it may connect or press Ctrl-C at once.
   const stopRequested = new Promise<void>((resolve) => {
@@ -75,7 +79,7 @@ export async function agentCommand(options: AgentOptions): Promise<number> {
     // The one time the token is shown unasked; `agent --print-token` shows it again.
     if (token.created) process.stderr.write(`token: ${token.token}\n`);
   }
-  log(`HPC Studio agent ${version} on ${reachableAt(parsed.address.host, server.port)}; data dir ${options.dataDir}; token kept in ${token.place}; Ctrl-C to stop`);
+  log(`HPC Studio agent ${version} on ${reachableAt(parsed.address.host, server.port)}; data dir ${options.dataDir}; token kept in ${tokens.place}; Ctrl-C to stop`);
 
   await stopRequested;
   log('shutting down: stopping any run cleanly…');

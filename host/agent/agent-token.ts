@@ -9,22 +9,36 @@ const TOKEN_NAME = 'agent-token';
 
 export interface AgentToken {
   token: string;
-  /** True when this call made it: the one time it is shown without `--print-token`. */
+  /** True when it is new: not stored yet, and shown this once without `--print-token`. */
   created: boolean;
-  /** Where it is kept, for messages. */
-  place: string;
 }
 
 /**
- * The token every client of this agent must present: 32 random bytes, made on first use and kept
- * in a 0600 file (refused if others can read it). Reading it also teaches the redactor to strike
- * it out of anything the agent logs.
+ * The token every client of this agent must present: 32 random bytes, kept in a 0600 file (refused
+ * if others can read it). Reading or making it also teaches the redactor to strike it out of
+ * anything the agent logs.
  */
-export function agentToken(dataDir: string, redactor: SecretRedactor): AgentToken {
-  const store = new FileSecretStore(join(dataDir, AGENT_SECRETS_FILE), redactor);
-  const existing = store.get(TOKEN_NAME);
-  if (existing !== null) return { token: existing, created: false, place: store.place };
-  const token = randomBytes(32).toString('base64url');
-  store.set(TOKEN_NAME, token);
-  return { token, created: true, place: store.place };
+export class AgentTokenFile {
+  private readonly store: FileSecretStore;
+
+  constructor(dataDir: string, private readonly redactor: SecretRedactor) {
+    this.store = new FileSecretStore(join(dataDir, AGENT_SECRETS_FILE), redactor);
+  }
+
+  get place(): string {
+    return this.store.place;
+  }
+
+  /** The stored token, or a new one that is stored only by `save`: a start that fails leaves no token behind that nobody was shown. */
+  load(): AgentToken {
+    const existing = this.store.get(TOKEN_NAME);
+    if (existing !== null) return { token: existing, created: false };
+    const token = randomBytes(32).toString('base64url');
+    this.redactor.add(token);
+    return { token, created: true };
+  }
+
+  save(token: string): void {
+    this.store.set(TOKEN_NAME, token);
+  }
 }

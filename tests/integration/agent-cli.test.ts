@@ -1,4 +1,4 @@
-import { chmodSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
@@ -107,6 +107,8 @@ describe('hpc-studio agent', () => {
     const foreign = await runCli(['agent', '--listen', '203.0.113.9', '--port', '0', '--data-dir', dataDir]);
     expect(foreign.code).toBe(2);
     expect(foreign.stderr).toContain('--listen: 203.0.113.9 is not an address of this machine');
+    // Starts that failed made no token nobody was shown: the first start that listens shows it.
+    expect(existsSync(join(dataDir, AGENT_SECRETS_FILE))).toBe(false);
   });
 
   it('refuses a token file that other users can read, as ssh refuses a loose key', async () => {
