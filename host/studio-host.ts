@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { SAMPLE_INTERVAL_MS } from '../shared/hardware-sample.js';
+import { BackendProbe } from './backend-probe.js';
 import { createHardwareMonitor, type HardwareMonitor } from './monitor/hardware-monitor.js';
 import { RunHardwareRecorder } from './monitor/run-hardware-recorder.js';
 import { RunEvaluator } from './run-evaluator.js';
@@ -61,6 +62,7 @@ export function createStudioHost(options: StudioHostOptions): StudioHost {
     dataDir: options.dataDir,
     version: options.version,
     defaultDatasetDir: options.defaultDatasetDir,
+    backendProbe: new BackendProbe({ spawnTrainer: options.spawnTrainer, env: options.env }),
   });
   return { service, supervisor, store, sweeps, monitor };
 }

@@ -2,8 +2,10 @@ import { hostname } from 'node:os';
 import type { ApiEventName, ApiEventPayload, StudioApi } from '../shared/api-contract.js';
 import { DEFAULT_FASHION_MNIST_DIR } from '../shared/run-config.js';
 import { ApiError } from '../shared/rpc-protocol.js';
+import type { BackendProbe } from './backend-probe.js';
 import { previewImageFolder } from './image-folder-preview.js';
 import type { HardwareMonitor } from './monitor/hardware-monitor.js';
+import { PeerDescriber } from './peer-describer.js';
 import type { RunEvaluator } from './run-evaluator.js';
 import { SampleHistory } from './monitor/sample-history.js';
 import type { RunStore } from './run-store.js';
@@ -22,6 +24,7 @@ export interface StudioServiceDeps {
   defaultDatasetDir?: string;
   monitor: HardwareMonitor;
   evaluator: RunEvaluator;
+  backendProbe: BackendProbe;
 }
 
 /** The API's implementation: every transport (IPC, WebSocket, in-process CLI) calls this. */
@@ -29,6 +32,7 @@ export class StudioService implements StudioApi {
   private readonly listeners = new Set<StudioEventListener>();
   private readonly hardware: SampleHistory;
   private readonly transfer: RunTransfer;
+  private readonly peer: PeerDescriber;
 
   constructor(private readonly deps: StudioServiceDeps) {
     this.hardware = new SampleHistory(deps.monitor, (samples) => this.emit('hardware-samples', { samples }));
@@ -39,6 +43,11 @@ export class StudioService implements StudioApi {
     deps.supervisor.onStatusChange(() => this.emit('runs-changed', {}));
     this.transfer = new RunTransfer({ store: deps.store, version: deps.version, isActive: (id) => this.isActive(id), now: Date.now, hostName: hostname() });
     deps.sweeps.onChange((sweep) => this.emit('sweeps-changed', { sweep }));
+    this.peer = new PeerDescriber({
+      version: deps.version,
+      backend: async () => deps.supervisor.lastBackend ?? deps.backendProbe.choice(),
+      hardware: async () => this.hardware.latest() ?? deps.monitor.sample(),
+    });
   }
 
   onEvent(listener: StudioEventListener): () => void {
@@ -135,6 +144,8 @@ export class StudioService implements StudioApi {
   cancelSweep: StudioApi['cancelSweep'] = async ({ sweepId }) => this.deps.sweeps.cancel(sweepId);
 
   continueSweep: StudioApi['continueSweep'] = async ({ sweepId }) => this.deps.sweeps.continue(sweepId);
+
+  describePeer: StudioApi['describePeer'] = () => this.peer.describe();
 
   private isActive(runId: string): boolean {
     return this.deps.supervisor.activeRunId === runId;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EvaluationProgress, RunEvaluation } from './evaluation.js';
 import { DatasetPreview, PreviewDatasetParams } from './dataset-preview.js';
 import { HardwareSample, SAMPLE_INTERVAL_MS } from './hardware-sample.js';
+import { PeerDescription } from './peer-description.js';
 import { RunConfig } from './run-config.js';
 import { RunDetail, RunMeta, RunRecord, RunSummary } from './run-record.js';
 import { ExportRunParams, ExportRunResult, ImportRunParams, ImportRunResult } from './run-export.js';
@@ -77,6 +78,8 @@ export const apiMethods = {
   cancelSweep: { params: SweepRef, result: SweepStatus },
   /** Runs the rest of an interrupted sweep; an interrupted trial resumes from its checkpoint. */
   continueSweep: { params: SweepRef, result: SweepStatus },
+  /** This machine as a peer: host, CPUs, memory, the backend its trainer would use, the latest hardware reading. */
+  describePeer: { params: z.object({}), result: PeerDescription },
 } as const;
 
 /** Params nested under one key, whose name a form's field errors leave out. */

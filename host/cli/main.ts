@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { SAMPLE_INTERVAL_MS } from '../../shared/hardware-sample.js';
 import { DEFAULT_FASHION_MNIST_DIR, DEFAULT_IMAGE_SPLIT, LIMITS, MODEL_KINDS, OPTIMIZER_KINDS } from '../../shared/run-config.js';
+import { addAgentCommand } from '../agent/agent-cli.js';
 import { defaultDataDir } from '../data-dir.js';
 import { packageVersion } from '../package-root.js';
 import { appCommand } from './app-command.js';
@@ -114,6 +115,8 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (opts) => {
       code = await serveCommand(serveOptions(opts));
     });
+
+  addAgentCommand(program, dataDirOption, (c) => (code = c));
 
   program
     .command('monitor')

@@ -31,6 +31,10 @@ export class SampleHistory {
     return out;
   }
 
+  latest(): HardwareSample | null {
+    return this.ring[(this.next + this.ring.length - 1) % this.ring.length] ?? null;
+  }
+
   private add(sample: HardwareSample): void {
     this.ring[this.next] = sample;
     this.next = (this.next + 1) % this.ring.length;

@@ -1,12 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { MAX_MESSAGE_BYTES, type ServerMessage } from '../../shared/rpc-protocol.js';
-import { serveApi, type ServerChannel } from '../api-server.js';
+import { WebSocketServer } from 'ws';
+import { MAX_MESSAGE_BYTES } from '../../shared/rpc-protocol.js';
+import { serveApi } from '../api-server.js';
 import { CONTENT_SECURITY_POLICY } from './content-security-policy.js';
 import type { StudioService } from '../studio-service.js';
 import { RequestGuard } from './request-guard.js';
 import { serveStatic } from './static-files.js';
+import { webSocketChannel } from './web-socket-channel.js';
 
 export interface WebServerOptions {
   host: string;
@@ -34,9 +35,6 @@ const SECURITY_HEADERS = {
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-resource-policy': 'same-origin',
 };
-
-/** Sends that pile up past this mean the client cannot keep up; it is dropped, not the host. */
-const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 
 /** `serve`: the built UI over HTTP and the API over a WebSocket at `/api`, behind a token. */
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
@@ -124,45 +122,6 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       for (const client of wss.clients) client.terminate();
       wss.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-/**
- * The WebSocket side of the API: JSON text frames, the same envelopes as Electron IPC. Messages sent
- * in one turn of the event loop share one frame (an array): a batch of a fast run's steps is one
- * frame, not one per step, sparing both ends a wake-up and a syscall for each.
- */
-function webSocketChannel(ws: WebSocket): ServerChannel {
-  let queued: ServerMessage[] = [];
-  const flush = () => {
-    const frame = queued.length === 1 ? queued[0] : queued;
-    queued = [];
-    if (ws.readyState !== ws.OPEN) return;
-    if (ws.bufferedAmount > MAX_BUFFERED_BYTES) return void ws.close(1013, 'client too slow');
-    ws.send(JSON.stringify(frame));
-  };
-  return {
-    send(message: ServerMessage) {
-      if (ws.readyState !== ws.OPEN) return;
-      if (queued.push(message) === 1) setImmediate(flush);
-    },
-    onMessage(listener) {
-      const handler = (data: Buffer, isBinary: boolean) => {
-        let parsed: unknown;
-        try {
-          parsed = isBinary ? undefined : JSON.parse(data.toString('utf8'));
-        } catch {
-          parsed = undefined;
-        }
-        listener(parsed === undefined ? { kind: 'not-json' } : parsed);
-      };
-      ws.on('message', handler);
-      return () => ws.off('message', handler);
-    },
-    onClose(listener) {
-      ws.on('close', listener);
-      return () => ws.off('close', listener);
     },
   };
 }
