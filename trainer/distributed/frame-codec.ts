@@ -19,6 +19,11 @@ export const FrameKind = {
   data: 4,
   /** A rank was lost (u32 BE rank); passed on around the ring so every rank learns who. */
   abort: 5,
+  /**
+   * Empty; each rank sends one on both links several times per timeout while it is inside an
+   * all-reduce, so a neighbour that waits on a starved rank can tell it from a dead one.
+   */
+  heartbeat: 6,
 } as const;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 

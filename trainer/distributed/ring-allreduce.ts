@@ -10,6 +10,7 @@ export const CHUNK_BYTES_RANGE = { min: 4 * 1024, max: 64 * 1024 * 1024 } as con
 export const MAX_RANKS = 1024;
 /** Frames written but not yet taken by the kernel, per link: bounds what a slow neighbour makes us hold. */
 const SEND_WINDOW = 4;
+const HEARTBEAT = encodeFrame(FrameKind.heartbeat, new Uint8Array(0));
 /** How long a rank that lost a peer waits for its abort notices to drain before cutting its links. */
 const ABORT_LINGER_MS = 1_000;
 
@@ -34,7 +35,6 @@ interface Reduction {
   recvDone: number;
   sent: number;
   written: number;
-  lastWriteAt: number;
   watchdog: NodeJS.Timeout;
   resolve(): void;
   reject(error: Error): void;
@@ -75,7 +75,9 @@ export class Ring {
   private plan: { length: number; schedule: RingSchedule } | null = null;
   private sendSeq = 0;
   private recvSeq = 0;
+  /** When the upstream rank last sent a frame, and when the downstream rank last sent a heartbeat back. */
   private lastRecvAt = 0;
+  private lastHeardDownAt = 0;
   /** A frame of the next all-reduce that came before this rank started it. */
   private early: 'none' | 'reading' | 'ready' = 'none';
   private earlyLength = 0;
@@ -147,13 +149,14 @@ export class Ring {
         recvDone: 0,
         sent: 0,
         written: 0,
-        lastWriteAt: now,
         watchdog: setInterval(() => this.checkProgress(), Math.max(10, Math.min(250, this.timeoutMs / 4))),
         resolve,
         reject,
       };
       this.active = reduction;
       this.lastRecvAt = now;
+      this.lastHeardDownAt = now;
+      this.sendHeartbeats();
       if (this.early === 'ready') {
         this.early = 'none';
         try {
@@ -196,15 +199,23 @@ export class Ring {
     socket.resume();
   }
 
-  /** Downstream only ever speaks to report a lost rank. */
+  /** Downstream only ever speaks to say it is alive or to report a lost rank. */
   private listenDownstream(socket: Socket): void {
     const reader = new FrameReader(
       {
         target: (kind, length) => {
+          if (kind === FrameKind.heartbeat && length === 0) return this.abortBytes.subarray(0, 0);
           if (kind !== FrameKind.abort || length !== 4) throw new RingProtocolError(`rank ${this.downRank} sent a frame out of turn`);
           return this.abortBytes;
         },
-        complete: () => (this.reported(), false),
+        complete: (kind) => {
+          if (kind === FrameKind.heartbeat) {
+            this.lastHeardDownAt = Date.now();
+            return true;
+          }
+          this.reported();
+          return false;
+        },
       },
       4,
     );
@@ -223,6 +234,7 @@ export class Ring {
   private receiveTarget(kind: number, length: number, seq: number): Uint8Array {
     this.lastRecvAt = Date.now();
     if (kind === FrameKind.abort && length === 4) return this.abortBytes;
+    if (kind === FrameKind.heartbeat && length === 0) return this.abortBytes.subarray(0, 0);
     if (kind !== FrameKind.data) throw new RingProtocolError(`rank ${this.upRank} sent an unexpected frame (kind ${kind})`);
     if (seq !== (this.recvSeq & 0xffff)) throw new RingProtocolError(`rank ${this.upRank} sent frames out of order`);
     this.recvSeq++;
@@ -243,6 +255,7 @@ export class Ring {
       this.reported();
       return false;
     }
+    if (kind === FrameKind.heartbeat) return true;
     const r = this.active;
     if (this.early === 'reading') {
       // A frame of the next all-reduce: keep it in the staging chunk and read no further until that call starts.
@@ -298,7 +311,6 @@ export class Ring {
     while (r.sent < sendOffset.length && r.sent - r.written < SEND_WINDOW && (r.sent < firstRelay || r.recvDone > r.sent - firstRelay)) {
       const offset = sendOffset[r.sent]!;
       const bytes = sendLength[r.sent]! * 4;
-      if (r.sent === r.written) r.lastWriteAt = Date.now();
       r.sent++;
       const head = this.heads[this.sendSeq % SEND_WINDOW]!;
       writeFrameHeader(head, FrameKind.data, bytes, this.sendSeq++);
@@ -313,7 +325,6 @@ export class Ring {
     const r = this.active;
     if (error || !r) return;
     r.written++;
-    r.lastWriteAt = Date.now();
     this.pump(r);
     this.finishIfDone(r);
   };
@@ -325,12 +336,23 @@ export class Ring {
     r.resolve();
   }
 
+  private sendHeartbeats(): void {
+    this.downstream!.write(HEARTBEAT);
+    this.upstream!.socket.write(HEARTBEAT);
+  }
+
+  /**
+   * A neighbour is lost once it has been silent for the timeout while this rank still needs it: it
+   * sent no frame (upstream) or no heartbeat (downstream). A rank that waits on someone else still
+   * sends heartbeats, so the blame lands on the rank that stopped, not on those it starved.
+   */
   private checkProgress(): void {
     const r = this.active;
     if (!r) return;
+    this.sendHeartbeats();
     const now = Date.now();
-    if (r.sent > r.written && now - r.lastWriteAt > this.timeoutMs) {
-      this.lose(new PeerLostError(this.downRank, 'silent', `rank ${this.downRank} took nothing from rank ${this.rank} for ${this.timeoutMs} ms`));
+    if (r.written < r.plan.sendOffset.length && now - this.lastHeardDownAt > this.timeoutMs) {
+      this.lose(new PeerLostError(this.downRank, 'silent', `rank ${this.downRank} was not heard from by rank ${this.rank} for ${this.timeoutMs} ms`));
     } else if (r.recvDone < r.plan.recvOffset.length && now - this.lastRecvAt > this.timeoutMs) {
       this.lose(new PeerLostError(this.upRank, 'silent', `rank ${this.upRank} sent nothing to rank ${this.rank} for ${this.timeoutMs} ms`));
     }
