@@ -27,7 +27,9 @@ async function reduce(elements: number, warmup: number, iterations: number): Pro
   const n = ring!.worldSize;
   const ms: number[] = [];
   let correct = true;
+  let cpu = process.cpuUsage();
   for (let i = 0; i < warmup + iterations; i++) {
+    if (i === warmup) cpu = process.cpuUsage();
     const start = performance.now();
     await ring!.allReduceSum(data);
     const took = performance.now() - start;
@@ -35,19 +37,24 @@ async function reduce(elements: number, warmup: number, iterations: number): Pro
     if (i >= warmup) ms.push(took);
     send({ type: 'iteration', index: i, ms: took });
   }
-  send({ type: 'reduced', ms, correct });
+  const used = process.cpuUsage(cpu);
+  send({ type: 'reduced', ms, correct, cpuUserMs: used.user / 1000, cpuSystemMs: used.system / 1000 });
 }
 
-function listen(bindHost: string, bytes: number): void {
-  const server = createServer({ noDelay: true }, (socket) => {
-    let received = 0;
-    socket.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (received >= bytes) {
-        received -= bytes;
-        socket.write(Buffer.from([1]));
-      }
-    });
+function serve(bindHost: string, bytes: number, chunkBytes: number, iterations: number): void {
+  const payload = Buffer.alloc(chunkBytes, 7);
+  const server = createServer({ noDelay: true }, async (socket) => {
+    server.close();
+    const ms: number[] = [];
+    for (let i = 0; i < iterations; i++) {
+      const acked = new Promise<void>((resolve) => socket.once('data', () => resolve()));
+      const start = performance.now();
+      for (let sent = 0; sent < bytes; sent += chunkBytes) socket.write(payload.subarray(0, Math.min(chunkBytes, bytes - sent)));
+      await acked;
+      ms.push(performance.now() - start);
+    }
+    socket.destroy();
+    send({ type: 'streamed', ms });
   });
   server.listen({ host: bindHost, port: 0 }, () => {
     const address = server.address();
@@ -55,20 +62,20 @@ function listen(bindHost: string, bytes: number): void {
   });
 }
 
-async function stream(host: string, portNumber: number, bytes: number, chunkBytes: number, iterations: number): Promise<void> {
-  const socket: Socket = connect({ host, port: portNumber, noDelay: true });
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  const payload = Buffer.alloc(chunkBytes, 7);
-  const ms: number[] = [];
-  for (let i = 0; i < iterations; i++) {
-    const acked = new Promise<void>((resolve) => socket.once('data', () => resolve()));
-    const start = performance.now();
-    for (let sent = 0; sent < bytes; sent += chunkBytes) socket.write(payload.subarray(0, Math.min(chunkBytes, bytes - sent)));
-    await acked;
-    ms.push(performance.now() - start);
-  }
-  socket.destroy();
-  send({ type: 'streamed', ms });
+function receive(host: string, port: number, bytes: number, inPlace: boolean): void {
+  let received = 0;
+  const count = (n: number) => {
+    received += n;
+    if (received >= bytes) {
+      received -= bytes;
+      socket.write(Buffer.from([1]));
+    }
+  };
+  const into = Buffer.alloc(4 << 20);
+  const socket: Socket = inPlace
+    ? connect({ host, port, noDelay: true, onread: { buffer: into, callback: (n: number) => (count(n), true) } })
+    : connect({ host, port, noDelay: true }).on('data', (chunk: Buffer) => count(chunk.length));
+  socket.on('error', () => {});
 }
 
 async function handle(command: PeerCommand): Promise<void> {
@@ -86,10 +93,10 @@ async function handle(command: PeerCommand): Promise<void> {
     }
     case 'reduce':
       return reduce(command.elements, command.warmup, command.iterations);
-    case 'stream-listen':
-      return listen(command.bindHost, command.bytes);
-    case 'stream-send':
-      return stream(command.endpoint.host, command.endpoint.port, command.bytes, command.chunkBytes, command.iterations);
+    case 'stream-serve':
+      return serve(command.bindHost, command.bytes, command.chunkBytes, command.iterations);
+    case 'stream-receive':
+      return receive(command.endpoint.host, command.endpoint.port, command.bytes, command.inPlace);
   }
 }
 

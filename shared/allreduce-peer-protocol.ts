@@ -19,15 +19,23 @@ export const PeerCommand = z.discriminatedUnion('type', [
     warmup: z.number().int().min(0),
     iterations: z.number().int().min(1),
   }),
-  /** Listens for one stream of `bytes`, acked with one byte each time it has all arrived. */
-  z.object({ type: z.literal('stream-listen'), bindHost: z.string().min(1), bytes: z.number().int().positive() }),
-  /** Sends `bytes` to a listening peer in `chunkBytes` writes, `iterations` times; the receiver acks each whole stream. */
+  /**
+   * The TCP baseline's sender: listens, and once a receiver connects sends it `bytes` in
+   * `chunkBytes` writes, `iterations` times, each timed until the receiver acks it with one byte.
+   */
   z.object({
-    type: z.literal('stream-send'),
-    endpoint: RingEndpoint,
+    type: z.literal('stream-serve'),
+    bindHost: z.string().min(1),
     bytes: z.number().int().positive(),
     chunkBytes: z.number().int().positive(),
     iterations: z.number().int().min(1),
+  }),
+  /** The TCP baseline's receiver: plain 'data' events, or `inPlace` into one reused buffer as the ring reads. */
+  z.object({
+    type: z.literal('stream-receive'),
+    endpoint: RingEndpoint,
+    bytes: z.number().int().positive(),
+    inPlace: z.boolean(),
   }),
 ]);
 export type PeerCommand = z.infer<typeof PeerCommand>;
@@ -37,7 +45,14 @@ export const PeerEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('formed') }),
   z.object({ type: z.literal('iteration'), index: z.number().int(), ms: z.number() }),
   /** Per timed iteration; `correct`: the first result equalled the exact sum on every element. */
-  z.object({ type: z.literal('reduced'), ms: z.array(z.number()), correct: z.boolean() }),
+  z.object({
+    type: z.literal('reduced'),
+    ms: z.array(z.number()),
+    correct: z.boolean(),
+    /** This process's CPU time over the timed iterations (user: JS and the sums; system: mostly the kernel's socket copies). */
+    cpuUserMs: z.number(),
+    cpuSystemMs: z.number(),
+  }),
   z.object({ type: z.literal('stream-port'), port: z.number().int() }),
   z.object({ type: z.literal('streamed'), ms: z.array(z.number()) }),
   z.object({

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { ChunkSummer } from './chunk-summer.js';
 import type { DataPort } from './data-port.js';
 import { encodeFrame, FRAME_HEADER_BYTES, FrameKind, FrameReader, RingProtocolError, writeFrameHeader, type FrameSink } from './frame-codec.js';
 import { PeerLostError } from './peer-lost-error.js';
@@ -61,13 +62,13 @@ function checkOptions({ rank, endpoints, timeoutMs, generation = 0, chunkBytes =
  * that link; rank r+1 connects to ours and we send to it. Sends go out straight from the caller's
  * array (a value is only overwritten after the rank it went to has passed on what it made of it,
  * so the kernel has taken it by then); receives land straight in the array for all-gather and in
- * one reused staging chunk for reduce-scatter. See ring-schedule.ts for the summation order.
+ * one reused staging chunk for reduce-scatter (chunk-summer.ts). See ring-schedule.ts for the
+ * summation order.
  */
 export class Ring {
   private readonly upRank: number;
   private readonly downRank: number;
-  private readonly staging: Uint8Array;
-  private readonly stagingValues: Float32Array;
+  private readonly summer: ChunkSummer | null;
   private readonly heads: Buffer[];
   private readonly abortBytes = new Uint8Array(4);
   private active: Reduction | null = null;
@@ -92,9 +93,7 @@ export class Ring {
   ) {
     this.upRank = (rank - 1 + this.worldSize) % this.worldSize;
     this.downRank = (rank + 1) % this.worldSize;
-    const staging = new ArrayBuffer(upstream ? chunkBytes : 0);
-    this.staging = new Uint8Array(staging);
-    this.stagingValues = new Float32Array(staging);
+    this.summer = upstream ? new ChunkSummer(chunkBytes) : null;
     const heads = Buffer.alloc(FRAME_HEADER_BYTES * SEND_WINDOW);
     this.heads = Array.from({ length: SEND_WINDOW }, (_, i) => heads.subarray(i * FRAME_HEADER_BYTES, (i + 1) * FRAME_HEADER_BYTES));
     if (upstream) this.listenUpstream(upstream);
@@ -241,11 +240,11 @@ export class Ring {
     const r = this.active;
     if (!r || r.recvDone === r.plan.recvOffset.length) {
       this.early = 'reading';
-      return this.staging.subarray(0, length);
+      return this.summer!.staging.subarray(0, length);
     }
     const i = r.recvDone;
     this.expectLength(r.plan, i, length);
-    if (r.plan.sumInto[i]) return this.staging.subarray(0, length);
+    if (r.plan.sumInto[i]) return this.summer!.staging.subarray(0, length);
     return r.bytes.subarray(r.plan.recvOffset[i]! * 4, r.plan.recvOffset[i]! * 4 + length);
   }
 
@@ -293,13 +292,8 @@ export class Ring {
     const i = r.recvDone;
     const offset = r.plan.recvOffset[i]!;
     const count = r.plan.recvLength[i]!;
-    if (r.plan.sumInto[i]) {
-      const into = r.data;
-      const from = this.stagingValues;
-      for (let k = 0; k < count; k++) into[offset + k] += from[k]!;
-    } else if (staged) {
-      r.data.set(this.stagingValues.subarray(0, count), offset);
-    }
+    if (r.plan.sumInto[i]) this.summer!.addInto(r.data, offset, count);
+    else if (staged) this.summer!.copyInto(r.data, offset, count);
     r.recvDone++;
     this.pump(r);
     this.finishIfDone(r);
