@@ -162,6 +162,15 @@ describe('ring edge cases', () => {
     await Promise.all([first, rings[1]!.allReduceSum(new Float32Array(1000))]);
   });
 
+  it('fails both ranks, without hanging, when they pass different lengths', async () => {
+    const rings = await formRing(2, { timeoutMs: 2000 });
+    const errors = await Promise.all(
+      [100, 140].map((length, rank) => rings[rank]!.allReduceSum(new Float32Array(length)).then(() => null, (e: unknown) => e)),
+    );
+    expect(errors.every((e) => e instanceof Error)).toBe(true);
+    expect(errors.some((e) => e instanceof RingProtocolError && /do all ranks pass the same length/.test(e.message))).toBe(true);
+  });
+
   it('names the rank that never joins within the timeout', async () => {
     const ports = await openPorts(3);
     const endpoints = ports.map((p) => ({ host: HOST, port: p.port }));
