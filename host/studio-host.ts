@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { SAMPLE_INTERVAL_MS } from '../shared/hardware-sample.js';
 import { BackendProbe } from './backend-probe.js';
+import { withLocalPeers } from './distributed/local-peer-group.js';
 import { createHardwareMonitor, type HardwareMonitor } from './monitor/hardware-monitor.js';
 import { RunHardwareRecorder } from './monitor/run-hardware-recorder.js';
 import { RunEvaluator } from './run-evaluator.js';
@@ -36,7 +37,7 @@ export function createStudioHost(options: StudioHostOptions): StudioHost {
   const store = new RunStore(options.dataDir);
   const lock = new DataDirLock(options.dataDir);
   const supervisor = new TrainerSupervisor({
-    spawnTrainer: options.spawnTrainer,
+    spawnTrainer: withLocalPeers(options.spawnTrainer),
     store,
     lock,
     env: options.env,

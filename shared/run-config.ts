@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Distribution } from './distributed.js';
 
 export const DEFAULT_FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
@@ -134,6 +135,8 @@ export const RunConfig = z.object({
   /** Steps over which the lr ramps linearly from lr/warmupSteps up to the scheduled lr; absent = 0. */
   warmupSteps: int('warmupSteps', LIMITS.warmupSteps.min, LIMITS.warmupSteps.max).optional(),
   earlyStopping: EarlyStopping.optional(),
+  /** Absent: one trainer. */
+  distribution: Distribution.optional(),
 });
 export type RunConfig = z.infer<typeof RunConfig>;
 

@@ -35,6 +35,7 @@ export function configEntries(c: RunConfig): [label: string, value: string][] {
     ['limit', c.limit === undefined ? 'all' : String(c.limit)],
     ['lr schedule', describeSchedule(c)],
     ['early stopping', c.earlyStopping ? `patience ${c.earlyStopping.patience}, min delta ${c.earlyStopping.minDelta}` : 'off'],
+    ['peers', c.distribution ? `${c.distribution.parallel}-parallel over ${c.distribution.peers.length}: ${c.distribution.peers.join(', ')}` : 'one trainer'],
   ];
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_PEERS } from './distributed.js';
 
 /**
  * A run's numeric series, read in windows: the host keeps every point and answers each
@@ -11,8 +12,17 @@ export const SERIES_METRICS = [
   'valLoss', 'valAccuracy',
   'cpu', 'trainerCpu', 'gpuUtil', 'gpuMemory',
   'tensors', 'tensorBytes',
+  // A data-parallel run's rank 0, per step: ms computing its gradients, ms exchanging them.
+  'computeMs', 'commMs',
 ] as const;
-export const SeriesMetric = z.enum(SERIES_METRICS, { error: `must be one of: ${SERIES_METRICS.join(', ')}` });
+
+/** A data-parallel run's peer `rank`'s training samples per second, e.g. `peer2SamplesPerSec`. */
+export const PeerThroughputMetric = z.templateLiteral(['peer', z.number().int().min(0).max(MAX_PEERS - 1), 'SamplesPerSec']);
+export type PeerThroughputMetric = z.infer<typeof PeerThroughputMetric>;
+export const peerThroughputMetric = (rank: number): PeerThroughputMetric => `peer${rank}SamplesPerSec`;
+
+const METRIC_NAMES = `one of: ${SERIES_METRICS.join(', ')}, or peerNSamplesPerSec (N 0–${MAX_PEERS - 1})`;
+export const SeriesMetric = z.union([z.enum(SERIES_METRICS), PeerThroughputMetric], { error: `must be ${METRIC_NAMES}` });
 export type SeriesMetric = z.infer<typeof SeriesMetric>;
 
 /** `wall`: clock time (ms since the epoch); `relative`: seconds since the run began; `samples`: training examples seen. */

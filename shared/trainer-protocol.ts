@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PeerRole, RingEndpoint } from './distributed.js';
 import { BatchSize, LearningRate, RunConfig } from './run-config.js';
 
 /**
@@ -41,7 +42,11 @@ export const TrainerCommand = z.discriminatedUnion('type', [
     checkpointDir: z.string().min(1),
     /** Continue from the newest checkpoint in checkpointDir instead of starting fresh. */
     resume: z.boolean(),
+    /** Set when this trainer is one of a data-parallel run's peers. */
+    peer: PeerRole.optional(),
   }),
+  /** Every peer's data port, by rank: form the ring and train (answers each peer's `data-port`). */
+  z.object({ type: z.literal('ring'), endpoints: z.array(RingEndpoint).min(2) }),
   z.object({ type: z.literal('pause') }),
   z.object({ type: z.literal('resume') }),
   /** Write a checkpoint, then exit; answered by `stopped`. */
@@ -85,6 +90,8 @@ export const StepEvent = z.object({
   samplesPerSec: z.number(),
   samplesSeen: z.number().int(),
   etaSec: z.number(),
+  /** A data-parallel peer's own part of the step: its shard, and the time computing vs exchanging gradients. */
+  exchange: z.object({ samples: z.number().int(), computeMs: z.number(), commMs: z.number() }).optional(),
 });
 
 export const HINT_KINDS = ['input-bound', 'gpu-memory', 'throttling', 'memory-pressure', 'tensor-leak'] as const;
@@ -188,6 +195,18 @@ export const TrainerEvent = z.discriminatedUnion('type', [
     weights: z.record(z.string(), z.number()).optional(),
   }),
   z.object({ type: z.literal('stopped'), time, step: z.number().int(), checkpoint: z.string().optional() }),
+  /** A data-parallel peer's data port is open (after loading its data): the host answers with `ring` once every peer's is. */
+  z.object({ type: z.literal('data-port'), time, port: z.number().int().min(1).max(65_535) }),
+  /** One peer's throughput and communication/compute split over the last second (written by the host for each peer). */
+  z.object({
+    type: z.literal('peer-stats'),
+    time,
+    step: z.number().int(),
+    rank: z.number().int(),
+    samplesPerSec: z.number(),
+    computeMs: z.number(),
+    commMs: z.number(),
+  }),
   MemoryEvent,
   HintEvent,
 ]);

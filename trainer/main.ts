@@ -1,4 +1,5 @@
 import { EvaluationEvent } from '../shared/evaluation.js';
+import type { RingEndpoint } from '../shared/distributed.js';
 import { describeBackend, STEP_BATCH_MS, TrainerCommand, TrainerEvent, type BackendChoice } from '../shared/trainer-protocol.js';
 import { chooseBackend } from './backend-chain.js';
 import { BEST_CHECKPOINT_FILE, CHECKPOINT_FILE, readCheckpoint, writeCheckpoint } from './checkpoint.js';
@@ -7,6 +8,8 @@ import { loadDataset } from './data/load-dataset.js';
 import { InputError } from './input-error.js';
 import { checkSchedule } from './lr-schedule.js';
 import { createModel } from './models/create-model.js';
+import { joinPeers } from './distributed/join-peers.js';
+import type { PeerGroup } from './distributed/peer-group.js';
 import { createOptimizer } from './optimizers/create-optimizer.js';
 import { connectToParent } from './parent-channel.js';
 import { StepBatcher } from './step-batcher.js';
@@ -22,6 +25,9 @@ const control = new TrainingControl();
 let started = false;
 
 const steps = new StepBatcher((message) => parent.send(message), STEP_BATCH_MS);
+/** A data-parallel peer's ring, as the host hands it out once every peer's data port is open. */
+let ringArrived: (endpoints: RingEndpoint[]) => void = () => {};
+const ringEndpoints = new Promise<RingEndpoint[]>((resolve) => (ringArrived = resolve));
 
 function emit(event: TrainerEvent | EvaluationEvent): void {
   const checked = (event.type === 'evaluation' ? EvaluationEvent : TrainerEvent).safeParse(event);
@@ -64,6 +70,8 @@ parent.onMessage((raw) => {
       return control.stop();
     case 'set-hyperparams':
       return control.change(command.change);
+    case 'ring':
+      return ringArrived(command.endpoints);
   }
 });
 
@@ -92,6 +100,12 @@ async function train(command: Extract<TrainerCommand, { type: 'start' }>, backen
     restore(model, optimizer, checkpoint);
     position = checkpoint.position;
   }
+  const role = command.peer;
+  const peers: PeerGroup | undefined = role
+    ? await joinPeers(role, runId, (port) => emit({ type: 'data-port', time: Date.now(), port }), ringEndpoints)
+    : undefined;
+  // Every peer holds the same weights; the leader alone keeps the run's checkpoints.
+  const keepsCheckpoints = !role || role.rank === 0;
   const loop = new TrainingLoop({
     config,
     dataset,
@@ -101,10 +115,17 @@ async function train(command: Extract<TrainerCommand, { type: 'start' }>, backen
     emit,
     position,
     resumedFromStep: checkpoint ? checkpoint.position.step : undefined,
+    peers,
     saveCheckpoint: async (at, which) =>
-      writeCheckpoint(checkpointDir, await snapshot(runId, config, model, optimizer, at), which === 'best' ? BEST_CHECKPOINT_FILE : CHECKPOINT_FILE),
+      keepsCheckpoints
+        ? writeCheckpoint(checkpointDir, await snapshot(runId, config, model, optimizer, at), which === 'best' ? BEST_CHECKPOINT_FILE : CHECKPOINT_FILE)
+        : '',
   });
-  await loop.run();
+  try {
+    await loop.run();
+  } finally {
+    await peers?.close();
+  }
   return EXIT.ok;
 }
 

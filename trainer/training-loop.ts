@@ -8,6 +8,10 @@ import type { Model } from './models/model.js';
 import { configuredLr, scheduledLr, type SchedulePoint } from './lr-schedule.js';
 import type { Optimizer } from './optimizers/optimizer.js';
 import { epochOrder } from '../shared/seeded-random.js';
+import { shardOf } from '../shared/distributed.js';
+import type { HyperparamChange, TrainerEventOf } from '../shared/trainer-protocol.js';
+import { GradientBucket, type LeaderDecision } from './distributed/gradient-bucket.js';
+import type { PeerGroup } from './distributed/peer-group.js';
 import type { TrainingControl } from './training-control.js';
 import { softmaxCrossEntropy } from './kernels/softmax-cross-entropy.js';
 import { TensorMemoryReport } from './tensor-memory-report.js';
@@ -31,6 +35,18 @@ export interface TrainingLoopOptions {
   resumedFromStep?: number;
   now?: () => number;
   checkpointEveryMs?: number;
+  /**
+   * Set when this loop is one peer of a data-parallel run: every peer walks the same batches,
+   * trains on its shard of each, and all apply the averaged gradient; rank 0 leads (commands
+   * reach it, and it writes the checkpoints).
+   */
+  peers?: PeerGroup;
+}
+
+interface StepResult {
+  loss: number;
+  correct: number;
+  exchange?: TrainerEventOf<'step'>['exchange'];
 }
 
 const EVAL_BATCH = 1000;
@@ -57,6 +73,9 @@ export class TrainingLoop {
   private readonly memory: TensorMemoryReport;
   private rows = new Float32Array(0);
   private labels: Int32Array | Float32Array = new Int32Array(0);
+  private bucket: GradientBucket | null = null;
+  /** The leader's decision that came with the last step's exchange, applied before the next. */
+  private agreed: LeaderDecision | null = null;
 
   constructor(private readonly o: TrainingLoopOptions) {
     this.pos = { ...o.position };
@@ -96,7 +115,9 @@ export class TrainingLoop {
         this.pos.lr = this.o.optimizer.lr = scheduledLr(config, this.schedulePoint(), this.pos.lrAnchor);
         const started = this.now();
         const size = Math.min(this.pos.batchSize, train.count - this.pos.epochOffset);
-        const { loss, correct } = await this.memory.step(() => this.trainStep(order, this.pos.epochOffset, size));
+        const { loss, correct, exchange } = this.o.peers
+          ? await this.peerStep(this.o.peers, order, this.pos.epochOffset, size)
+          : await this.memory.step(() => this.trainStep(order, this.pos.epochOffset, size));
         const took = Math.max(1, this.now() - started);
         this.advance(size, loss, correct, took);
         emit({
@@ -112,6 +133,7 @@ export class TrainingLoop {
           samplesPerSec: this.samplesPerSec,
           samplesSeen: this.pos.samplesSeen,
           etaSec: this.remainingSamples() / Math.max(this.samplesPerSec, 1e-9),
+          exchange,
         });
         this.memory.afterStep(this.pos.step, this.remainingSamples() === 0);
         if (this.now() - lastCheckpoint > (this.o.checkpointEveryMs ?? 30_000)) {
@@ -132,46 +154,113 @@ export class TrainingLoop {
 
   /** Applies pending commands; true when the run should stop now. */
   private async betweenSteps(): Promise<boolean> {
-    const { control, emit } = this.o;
+    if (this.o.peers) return this.applyLeaderDecision(this.o.peers);
+    const { control } = this.o;
     if (control.pauseRequested) {
-      emit({ type: 'paused', time: this.now(), step: this.pos.step });
+      this.emitPause('paused');
       await control.waitWhilePaused();
-      if (!control.stopRequested) emit({ type: 'resumed', time: this.now(), step: this.pos.step });
+      if (!control.stopRequested) this.emitPause('resumed');
     }
     if (control.stopRequested) return true;
     const change = control.takeChange();
-    if (change) {
-      if (change.lr !== undefined) {
-        this.pos.lrAnchor = { lr: change.lr, scheduledLr: configuredLr(this.o.config, this.schedulePoint()) };
-        this.pos.lr = this.o.optimizer.lr = change.lr;
-      }
-      if (change.batchSize !== undefined) {
-        const trainSize = this.o.dataset.train.count;
-        if (change.batchSize > trainSize) {
-          emit({ type: 'log', time: this.now(), level: 'warn', message: `batchSize ${change.batchSize} is larger than the training set; using ${trainSize}` });
-        }
-        this.pos.batchSize = Math.min(change.batchSize, trainSize);
-      }
-      emit({ type: 'hyperparams', time: this.now(), step: this.pos.step + 1, lr: this.pos.lr, batchSize: this.pos.batchSize });
-    }
+    if (change) this.applyChange(change);
     return false;
   }
 
-  private trainStep(order: Uint32Array, offset: number, size: number): { loss: number; correct: number } {
+  /** A peer's between-steps: what the leader decided, at the same step on every peer. */
+  private async applyLeaderDecision(peers: PeerGroup): Promise<boolean> {
+    const decision = this.agreed;
+    this.agreed = null;
+    if (!decision) return false;
+    if (decision.pause) {
+      this.emitPause('paused');
+      const leader = peers.rank === 0;
+      if (leader) await this.o.control.waitWhilePaused();
+      // Every peer waits here for the leader's resume (or stop), however long the pause.
+      const stop = new Float32Array([leader && this.o.control.stopRequested ? 1 : 0]);
+      await peers.allReduceSum(stop, true);
+      if (stop[0]! > 0) return true;
+      this.emitPause('resumed');
+    }
+    if (decision.stop) return true;
+    if (decision.change) this.applyChange(decision.change);
+    return false;
+  }
+
+  private emitPause(type: 'paused' | 'resumed'): void {
+    this.o.emit({ type, time: this.now(), step: this.pos.step });
+  }
+
+  private applyChange(change: HyperparamChange): void {
+    if (change.lr !== undefined) {
+      this.pos.lrAnchor = { lr: change.lr, scheduledLr: configuredLr(this.o.config, this.schedulePoint()) };
+      this.pos.lr = this.o.optimizer.lr = change.lr;
+    }
+    if (change.batchSize !== undefined) {
+      const trainSize = this.o.dataset.train.count;
+      if (change.batchSize > trainSize) {
+        this.o.emit({ type: 'log', time: this.now(), level: 'warn', message: `batchSize ${change.batchSize} is larger than the training set; using ${trainSize}` });
+      }
+      this.pos.batchSize = Math.min(change.batchSize, trainSize);
+    }
+    this.o.emit({ type: 'hyperparams', time: this.now(), step: this.pos.step + 1, lr: this.pos.lr, batchSize: this.pos.batchSize });
+  }
+
+  private trainStep(order: Uint32Array, offset: number, size: number): StepResult {
     const { model, optimizer } = this.o;
     return tf.tidy(() => {
       const { x, y } = this.batch(this.o.dataset.train, order, offset, size);
-      let correct: tf.Scalar | undefined;
-      const { value, grads } = tf.variableGrads(() => {
-        const { loss, hits } = this.lossAndHits(model.apply(x), y);
-        correct = tf.keep(hits);
-        return loss;
-      }, model.variables as tf.Variable[]);
+      const { value, grads, hits } = this.gradients(x, y);
       optimizer.apply(model.variables.map((v) => grads[v.name]!));
-      const [loss, hits] = tf.stack([value, correct!]).dataSync();
-      correct!.dispose();
-      return { loss: loss! * this.lossScale, correct: hits! };
+      const [loss, correct] = tf.stack([value, hits]).dataSync();
+      hits.dispose();
+      return { loss: loss! * this.lossScale, correct: correct! };
     });
+  }
+
+  /**
+   * One data-parallel step: this peer's gradients on its shard of the global batch, weighted by
+   * the shard's share, summed with every other peer's in one all-reduce, then the same update on
+   * every peer. The leader's commands ride along in the same exchange.
+   */
+  private async peerStep(peers: PeerGroup, order: Uint32Array, offset: number, size: number): Promise<StepResult> {
+    const params = this.o.model.variables as tf.Variable[];
+    const bucket = (this.bucket ??= new GradientBucket(params));
+    const shard = shardOf(size, peers.rank, peers.worldSize);
+    const decision = peers.rank === 0 ? this.takeLeaderDecision() : null;
+    const started = performance.now();
+    await this.memory.step(() =>
+      tf.tidy(() => {
+        if (shard.size === 0) return bucket.packEmpty(decision);
+        const { x, y } = this.batch(this.o.dataset.train, order, offset + shard.start, shard.size);
+        const { value, grads, hits } = this.gradients(x, y);
+        const [loss, correct] = tf.stack([value, hits]).dataSync();
+        hits.dispose();
+        bucket.pack(params.map((p) => grads[p.name]!), loss!, correct!, shard.size / size, decision);
+      }),
+    );
+    const computed = performance.now();
+    await peers.allReduceSum(bucket.data);
+    const commMs = performance.now() - computed;
+    tf.tidy(() => this.o.optimizer.apply(bucket.gradients()));
+    this.agreed = bucket.decision;
+    return { loss: bucket.loss * this.lossScale, correct: bucket.hits, exchange: { samples: shard.size, computeMs: computed - started, commMs } };
+  }
+
+  private takeLeaderDecision(): LeaderDecision {
+    const { control } = this.o;
+    return { stop: control.stopRequested, pause: control.pauseRequested, change: control.takeChange() };
+  }
+
+  /** The batch's loss and its gradient per parameter; `hits` is kept out of every tidy, so the caller disposes it. */
+  private gradients(x: tf.Tensor2D, y: tf.Tensor): { value: tf.Scalar; grads: tf.NamedTensorMap; hits: tf.Scalar } {
+    let hits: tf.Scalar | undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      const result = this.lossAndHits(this.o.model.apply(x), y);
+      hits = tf.keep(result.hits);
+      return result.loss;
+    }, this.o.model.variables as tf.Variable[]);
+    return { value, grads, hits: hits! };
   }
 
   /** The batch's mean loss, and for classification how many it got right (0 for regression). */
@@ -200,12 +289,17 @@ export class TrainingLoop {
     };
   }
 
-  /** Mean loss and accuracy over a split, in batches; reports progress when asked. */
-  private evaluate(split: Split, onProgress?: (done: number) => void): { loss: number; accuracy?: number } {
+  /**
+   * Mean loss and accuracy over a split, in batches; reports progress when asked. Peers each
+   * evaluate their shard of the split and sum their totals.
+   */
+  private async evaluate(split: Split, onProgress?: (done: number) => void): Promise<{ loss: number; accuracy?: number }> {
+    const peers = this.o.peers;
+    const part = peers ? shardOf(split.count, peers.rank, peers.worldSize) : { start: 0, size: split.count };
     let lossSum = 0;
     let correct = 0;
-    for (let offset = 0; offset < split.count; offset += EVAL_BATCH) {
-      const size = Math.min(EVAL_BATCH, split.count - offset);
+    for (let offset = part.start; offset < part.start + part.size; offset += EVAL_BATCH) {
+      const size = Math.min(EVAL_BATCH, part.start + part.size - offset);
       const [loss, hits] = tf.tidy(() => {
         const { x, y } = this.batch(split, null, offset, size);
         const { loss, hits } = this.lossAndHits(this.o.model.apply(x), y);
@@ -213,7 +307,12 @@ export class TrainingLoop {
       });
       lossSum += loss! * size;
       correct += hits!;
-      onProgress?.(offset + size);
+      onProgress?.(Math.min(split.count, (offset + size - part.start) * (peers?.worldSize ?? 1)));
+    }
+    if (peers) {
+      const totals = new Float32Array([lossSum, correct]);
+      await peers.allReduceSum(totals);
+      [lossSum, correct] = [totals[0]!, totals[1]!];
     }
     return {
       loss: (lossSum / split.count) * this.lossScale,
@@ -238,7 +337,7 @@ export class TrainingLoop {
   private async endEpoch(): Promise<boolean> {
     const p = this.pos;
     const { config, emit } = this.o;
-    const validation = this.evaluate(this.o.dataset.validation);
+    const validation = await this.evaluate(this.o.dataset.validation);
     emit({
       type: 'epoch',
       time: this.now(),
@@ -278,7 +377,7 @@ export class TrainingLoop {
 
   private async finish(): Promise<void> {
     const { dataset, emit } = this.o;
-    const test = this.evaluate(dataset.test, (done) =>
+    const test = await this.evaluate(dataset.test, (done) =>
       emit({ type: 'progress', time: this.now(), phase: 'evaluate', done, total: dataset.test.count }),
     );
     await this.checkpoint();

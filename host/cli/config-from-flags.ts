@@ -21,6 +21,8 @@ export interface TrainFlags {
   splitFolders?: boolean;
   imageSize?: string;
   channels?: string;
+  peers?: string;
+  parallel?: string;
 }
 
 const IMAGE_FLAGS = ['valSplit', 'testSplit', 'splitFolders', 'imageSize', 'channels'] as const;
@@ -54,6 +56,9 @@ const FLAG_OF: Record<string, keyof TrainFlags> = {
   earlyStopping: 'earlyStop',
   'earlyStopping.patience': 'earlyStop',
   'earlyStopping.minDelta': 'earlyStop',
+  distribution: 'peers',
+  'distribution.peers': 'peers',
+  'distribution.parallel': 'parallel',
 };
 
 export type ConfigResult = { ok: true; config: RunConfig } | { ok: false; errors: FieldError[] };
@@ -75,6 +80,9 @@ export function configFromFlags(flags: TrainFlags): ConfigResult {
   if (!schedule.ok) missing.push({ field: 'schedule', message: `--schedule: ${schedule.message} (got ${JSON.stringify(flags.schedule)})` });
   const earlyStop = flags.earlyStop === undefined ? { ok: true as const, value: undefined } : parseEarlyStopFlag(flags.earlyStop);
   if (!earlyStop.ok) missing.push({ field: 'earlyStop', message: `--early-stop: ${earlyStop.message} (got ${JSON.stringify(flags.earlyStop)})` });
+  if (flags.parallel !== undefined && flags.peers === undefined) {
+    missing.push({ field: 'parallel', message: '--parallel: needs --peers (the peers to train on)' });
+  }
   if (missing.length > 0 || !schedule.ok || !earlyStop.ok) return { ok: false, errors: missing };
   const candidate = {
     dataset: parseDatasetArg(flags.dataset!, flags.datasetDir, flags.target, images ? imageArgs(flags) : undefined),
@@ -88,13 +96,14 @@ export function configFromFlags(flags: TrainFlags): ConfigResult {
     schedule: schedule.value,
     warmupSteps: flags.warmupSteps === undefined ? undefined : number(flags.warmupSteps, NaN),
     earlyStopping: earlyStop.value,
+    distribution: flags.peers === undefined ? undefined : { parallel: flags.parallel ?? 'data', peers: flags.peers.split(',').map((p) => p.trim()) },
   };
   const parsed = RunConfig.safeParse(candidate);
   if (parsed.success) return { ok: true, config: parsed.data };
   return {
     ok: false,
     errors: fieldErrors(parsed.error).map(({ field, message }) => {
-      const flag = images && field === 'dataset.dir' ? 'dataset' : FLAG_OF[field];
+      const flag = images && field === 'dataset.dir' ? 'dataset' : (FLAG_OF[field] ?? FLAG_OF[field.replace(/\.\d+$/, '')]);
       if (!flag) return { field, message };
       const given = flags[flag];
       // A flag holding several parts names the part: `schedule.gamma: must be …` reads `--schedule: gamma must be …`.

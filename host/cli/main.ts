@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { SAMPLE_INTERVAL_MS } from '../../shared/hardware-sample.js';
+import { MAX_PEERS } from '../../shared/distributed.js';
 import { DEFAULT_FASHION_MNIST_DIR, DEFAULT_IMAGE_SPLIT, LIMITS, MODEL_KINDS, OPTIMIZER_KINDS } from '../../shared/run-config.js';
 import { addAgentCommand } from '../agent/agent-cli.js';
 import { defaultDataDir } from '../data-dir.js';
@@ -52,6 +53,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--split-folders', 'images: DIR holds train/, val/ and test/, each with one subfolder per class')
     .option('--image-size <n>', `images: side to resize to, ${LIMITS.imageSize.min}–${LIMITS.imageSize.max} (default 28 grey, 32 RGB)`)
     .option('--channels <c>', 'images: auto | 1 | 3 (default auto: RGB if any image has colour)')
+    .option('--peers <list>', `train data-parallel over these peers, comma-separated: local (a trainer process on this machine), 2–${MAX_PEERS} of them`)
+    .option('--parallel <kind>', 'how the peers split the work: data (each trains on its shard of every batch; the default)')
     .option('--json', 'JSON Lines events on stdout; progress and logs on stderr', false)
     .addOption(dataDirOption())
     .action(async (opts) => {

@@ -42,7 +42,7 @@ export class TrainProgress {
           'training',
           Math.min(record.step, this.totalSteps),
           this.totalSteps,
-          `epoch ${record.epoch}/${this.epochs} | step ${record.step}/${this.totalSteps} | loss ${record.loss.toFixed(4)} | ${Math.round(record.samplesPerSec)} samples/s | ETA ${formatDuration(record.etaSec)}${this.lastEpochLine}`,
+          `epoch ${record.epoch}/${this.epochs} | step ${record.step}/${this.totalSteps} | loss ${record.loss.toFixed(4)} | ${Math.round(record.samplesPerSec)} samples/s${exchangeShare(record)} | ETA ${formatDuration(record.etaSec)}${this.lastEpochLine}`,
         );
         break;
       case 'epoch':
@@ -58,7 +58,8 @@ export class TrainProgress {
         this.log(`step ${record.step}: lr ${record.lr}, batch size ${record.batchSize}`);
         break;
       case 'log':
-        if (record.level !== 'info') this.log(`${record.level}: ${record.message}`);
+        // Each peer's backend is worth a line: on a mixed cluster they can differ.
+        if (record.level !== 'info' || record.message.startsWith('peer ')) this.log(`${record.level === 'info' ? '' : `${record.level}: `}${record.message}`);
         break;
       case 'hint':
         this.log(`hint at step ${record.step}: ${record.message} (${record.evidence})`);
@@ -95,4 +96,11 @@ export class TrainProgress {
       process.stderr.write(`${phase} ${Math.round((100 * value) / Math.max(1, total))}% | ${detail}\n`);
     }
   }
+}
+
+/** ` | 23 % exchanging` for a data-parallel peer: the share of its step spent exchanging gradients. */
+function exchangeShare(step: Extract<RunRecord, { type: 'step' }>): string {
+  const e = step.exchange;
+  if (!e) return '';
+  return ` | ${Math.round((100 * e.commMs) / Math.max(1e-9, e.commMs + e.computeMs))} % exchanging`;
 }

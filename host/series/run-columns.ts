@@ -1,15 +1,24 @@
 import type { RunRecord } from '../../shared/run-record.js';
-import type { SeriesAxis, SeriesLine, SeriesMetric, SeriesWindow, SeriesWindowQuery } from '../../shared/series-window.js';
+import { MAX_PEERS } from '../../shared/distributed.js';
+import { peerThroughputMetric, type SeriesAxis, type SeriesLine, type SeriesMetric, type SeriesWindow, type SeriesWindowQuery } from '../../shared/series-window.js';
 import { debiasedEma } from './debiased-ema.js';
 import { GrowableColumn } from './growable-column.js';
 import { m4Downsample } from './m4-downsample.js';
 
-const GROUP_METRICS = {
+const RECORD_GROUPS = {
   train: ['loss', 'accuracy', 'lr', 'batchSize'],
   val: ['valLoss', 'valAccuracy'],
   hardware: ['cpu', 'trainerCpu', 'gpuUtil', 'gpuMemory'],
   memory: ['tensors', 'tensorBytes'],
+  exchange: ['computeMs', 'commMs'],
 } as const satisfies Record<string, readonly SeriesMetric[]>;
+/** One group per peer rank, as peers report on their own clocks. */
+type PeerGroupName = `peer${number}`;
+const peerGroup = (rank: number): PeerGroupName => `peer${rank}`;
+const GROUP_METRICS: Record<keyof typeof RECORD_GROUPS | PeerGroupName, readonly SeriesMetric[]> = {
+  ...RECORD_GROUPS,
+  ...Object.fromEntries(Array.from({ length: MAX_PEERS }, (_, rank) => [peerGroup(rank), [peerThroughputMetric(rank)]])),
+};
 export type SeriesGroupName = keyof typeof GROUP_METRICS;
 export const SERIES_GROUPS = Object.keys(GROUP_METRICS) as SeriesGroupName[];
 
@@ -90,12 +99,7 @@ type ParsedQuery = Required<Pick<SeriesWindowQuery, 'metrics' | 'axis' | 'bucket
  * renderer's timeline does for events), answering windowed, extreme-preserving queries.
  */
 export class RunColumns {
-  readonly groups: Record<SeriesGroupName, SeriesGroup> = {
-    train: new SeriesGroup(GROUP_METRICS.train),
-    val: new SeriesGroup(GROUP_METRICS.val),
-    hardware: new SeriesGroup(GROUP_METRICS.hardware),
-    memory: new SeriesGroup(GROUP_METRICS.memory),
-  };
+  readonly groups = Object.fromEntries(SERIES_GROUPS.map((g) => [g, new SeriesGroup(GROUP_METRICS[g])])) as Record<SeriesGroupName, SeriesGroup> & Record<keyof typeof RECORD_GROUPS, SeriesGroup>;
   private samplesSeen = 0;
   /** Per metric: the EMA last computed, for the next pan or zoom. */
   private readonly smoothedCache = new Map<SeriesMetric, { key: string; values: Float64Array }>();
@@ -107,6 +111,10 @@ export class RunColumns {
       case 'step':
         this.samplesSeen = record.samplesSeen;
         this.groups.train.push(record.step, record.time, record.samplesSeen, [record.loss, record.accuracy ?? NaN, record.lr, record.batchSize]);
+        if (record.exchange) this.groups.exchange.push(record.step, record.time, record.samplesSeen, [record.exchange.computeMs, record.exchange.commMs]);
+        break;
+      case 'peer-stats':
+        this.groups[peerGroup(record.rank)]?.push(record.step, record.time, this.samplesSeen, [record.samplesPerSec]);
         break;
       case 'epoch':
         this.groups.val.push(record.step, record.time, this.samplesSeen, [record.valLoss, record.valAccuracy ?? NaN]);

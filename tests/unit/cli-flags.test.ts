@@ -20,10 +20,19 @@ describe('train flags', () => {
     [{ model: 'gpt' }, 'model', '--model: must be one of: linear, mlp, cnn (got "gpt")'],
     [{ dataset: 'imagenet' }, 'dataset', '--dataset: must be one of: fashion-mnist, csv:FILE, images:DIR (got "imagenet")'],
     [{ dataset: 'csv:x.csv' }, 'target', '--target: must name a column of the CSV'],
+    [{ peers: 'local' }, 'peers', '--peers: give 2–16 peers (one peer is a plain run) (got "local")'],
+    [{ peers: 'local,gpu-node-3' }, 'peers', '--peers: a peer is `local` (a trainer process on this machine) (got "local,gpu-node-3")'],
+    [{ peers: 'local,local', parallel: 'model' }, 'parallel', '--parallel: must be `data` (got "model")'],
+    [{ parallel: 'data' }, 'parallel', '--parallel: needs --peers (the peers to train on)'],
   ])('%j → error on %s', (patch, field, message) => {
     const r = configFromFlags({ ...base, ...patch });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.errors).toContainEqual({ field, message });
+  });
+
+  it('--peers makes a data-parallel run', () => {
+    const r = configFromFlags({ ...base, peers: 'local, local,local' });
+    expect(r.ok && r.config.distribution).toEqual({ parallel: 'data', peers: ['local', 'local', 'local'] });
   });
 
   it('requires a dataset and a model', () => {

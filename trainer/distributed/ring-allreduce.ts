@@ -31,6 +31,8 @@ export interface RingOptions {
 
 interface Reduction {
   data: Float32Array;
+  /** This reduction's patience with a silent neighbour. */
+  timeoutMs: number;
   bytes: Uint8Array;
   plan: RingSchedule;
   recvDone: number;
@@ -128,9 +130,10 @@ export class Ring {
   /**
    * Sums `data` across all ranks in place; every rank ends with bitwise the same array. All ranks
    * must pass the same length. Rejects with PeerLostError when a rank is lost; the ring is then
-   * unusable and a new one must be formed.
+   * unusable and a new one must be formed. `timeoutMs` overrides the ring's patience with a silent
+   * neighbour for this call (Infinity: a pause, where only a closed link counts as a loss).
    */
-  allReduceSum(data: Float32Array): Promise<void> {
+  allReduceSum(data: Float32Array, options: { timeoutMs?: number } = {}): Promise<void> {
     if (!(data instanceof Float32Array)) return Promise.reject(new TypeError('data: must be a Float32Array'));
     if (this.broken) return Promise.reject(this.broken);
     if (this.active) return Promise.reject(new Error('an all-reduce is already running on this ring'));
@@ -143,6 +146,7 @@ export class Ring {
       const now = Date.now();
       const reduction: Reduction = {
         data,
+        timeoutMs: options.timeoutMs ?? this.timeoutMs,
         bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
         plan,
         recvDone: 0,
@@ -171,11 +175,28 @@ export class Ring {
     });
   }
 
-  close(): void {
+  /**
+   * Ends both links gracefully and resolves once the neighbours have ended theirs (or after a
+   * short linger): destroying at once could reset a link while the neighbour still reads this
+   * rank's last frames, and lose them.
+   */
+  close(): Promise<void> {
     if (!this.broken) this.broken = new Error('ring is closed');
-    this.upstream?.socket.destroy();
-    this.downstream?.destroy();
     this.settle(this.broken);
+    const sockets = [this.upstream?.socket, this.downstream].filter((s): s is Socket => !!s && !s.destroyed);
+    return Promise.all(
+      sockets.map(
+        (socket) =>
+          new Promise<void>((resolve) => {
+            const linger = setTimeout(() => socket.destroy(), ABORT_LINGER_MS);
+            socket.once('close', () => {
+              clearTimeout(linger);
+              resolve();
+            });
+            socket.end();
+          }),
+      ),
+    ).then(() => {});
   }
 
   private scheduleFor(length: number): RingSchedule {
@@ -345,10 +366,10 @@ export class Ring {
     if (!r) return;
     this.sendHeartbeats();
     const now = Date.now();
-    if (r.written < r.plan.sendOffset.length && now - this.lastHeardDownAt > this.timeoutMs) {
-      this.lose(new PeerLostError(this.downRank, 'silent', `rank ${this.downRank} was not heard from by rank ${this.rank} for ${this.timeoutMs} ms`));
-    } else if (r.recvDone < r.plan.recvOffset.length && now - this.lastRecvAt > this.timeoutMs) {
-      this.lose(new PeerLostError(this.upRank, 'silent', `rank ${this.upRank} sent nothing to rank ${this.rank} for ${this.timeoutMs} ms`));
+    if (r.written < r.plan.sendOffset.length && now - this.lastHeardDownAt > r.timeoutMs) {
+      this.lose(new PeerLostError(this.downRank, 'silent', `rank ${this.downRank} was not heard from by rank ${this.rank} for ${r.timeoutMs} ms`));
+    } else if (r.recvDone < r.plan.recvOffset.length && now - this.lastRecvAt > r.timeoutMs) {
+      this.lose(new PeerLostError(this.upRank, 'silent', `rank ${this.upRank} sent nothing to rank ${this.rank} for ${r.timeoutMs} ms`));
     }
   }
 

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { readRunLog } from '../../host/run-log.js';
+import type { RunConfig } from '../../shared/run-config.js';
+import type { RunRecord } from '../../shared/run-record.js';
+import { readCheckpoint } from '../../trainer/checkpoint.js';
+import { createTestHost, smallRun, waitFor } from '../support/studio-fixture.js';
+
+// Real trainer child processes on loopback, one per peer, exchanging gradients through the ring.
+
+/** 2,094 examples hold out 174 for validation, leaving 1,920 to train on: 20 steps of 96. */
+const TWENTY_STEPS_OF_96 = smallRun({ epochs: 1, batchSize: 96, limit: 2094, seed: 11 });
+
+async function train(config: RunConfig) {
+  const host = createTestHost();
+  const { runId } = await host.service.startRun({ config });
+  await host.supervisor.idle();
+  const log = readRunLog(host.store.paths(runId).log).records;
+  const checkpoint = readCheckpoint(host.store.paths(runId).checkpoints);
+  if (!checkpoint) throw new Error(`run ${runId} left no checkpoint: ${JSON.stringify(log.at(-1))}`);
+  return { log, weights: checkpoint.tensors.filter((t) => !t.name.startsWith('slot:')) };
+}
+
+function maxDifference(a: Awaited<ReturnType<typeof train>>['weights'], b: typeof a): number {
+  expect(b.map((t) => t.name)).toEqual(a.map((t) => t.name));
+  let max = 0;
+  a.forEach((t, i) => t.values.forEach((v, j) => (max = Math.max(max, Math.abs(v - b[i]!.values[j]!)))));
+  return max;
+}
+
+const peers = (n: number) => ({ parallel: 'data' as const, peers: Array.from({ length: n }, () => 'local' as const) });
+const steps = (log: RunRecord[]) => log.filter((r) => r.type === 'step');
+
+describe('data-parallel training over local peers', () => {
+  it('ends 20 steps of batch 96 with the single trainer\'s weights (within 1e-5), on 2 and on 3 peers', async () => {
+    const single = await train(TWENTY_STEPS_OF_96);
+    expect(steps(single.log)).toHaveLength(20);
+    for (const n of [2, 3]) {
+      const parallel = await train({ ...TWENTY_STEPS_OF_96, distribution: peers(n) });
+      expect(parallel.log.at(-1), JSON.stringify(parallel.log.slice(-4))).toMatchObject({ type: "status", status: "done" });
+      expect(steps(parallel.log)).toHaveLength(20);
+      expect(maxDifference(single.weights, parallel.weights), `${n} peers`).toBeLessThan(1e-5);
+      // The run's loss is the global batch's, as the single trainer saw it.
+      const lastLoss = (log: RunRecord[]) => (steps(log).at(-1) as { loss: number }).loss;
+      expect(lastLoss(parallel.log)).toBeCloseTo(lastLoss(single.log), 4);
+    }
+  });
+
+  it('weights uneven shards by their size: batch 64 over 3 peers (22, 21, 21) matches the single trainer', async () => {
+    const config = { ...TWENTY_STEPS_OF_96, batchSize: 64 };
+    const single = await train(config);
+    const parallel = await train({ ...config, distribution: peers(3) });
+    expect(maxDifference(single.weights, parallel.weights)).toBeLessThan(1e-5);
+  });
+
+  it('records each peer\'s throughput and the split between computing and exchanging gradients', async () => {
+    const { log } = await train({ ...TWENTY_STEPS_OF_96, epochs: 3, batchSize: 32, distribution: peers(2) });
+    const exchanges = steps(log).map((s) => (s as { exchange?: { samples: number; computeMs: number; commMs: number } }).exchange);
+    expect(exchanges.every((e) => e !== undefined && e.samples === 16 && e.computeMs > 0 && e.commMs >= 0)).toBe(true);
+    const stats = log.filter((r) => r.type === 'peer-stats');
+    expect(new Set(stats.map((s) => (s as { rank: number }).rank))).toEqual(new Set([0, 1]));
+    expect(stats.every((s) => (s as { samplesPerSec: number }).samplesPerSec > 0)).toBe(true);
+  });
+
+  it('pauses, takes a new lr, stops and resumes on every peer at the same step', async () => {
+    const host = createTestHost();
+    const records: RunRecord[] = [];
+    host.service.onEvent((name, payload) => {
+      if (name === 'run-record') records.push((payload as { record: RunRecord }).record);
+    });
+    const { runId } = await host.service.startRun({ config: smallRun({ epochs: 4, distribution: peers(2) }) });
+    await waitFor('steps', () => steps(records).length >= 5, 60_000);
+    await host.service.pauseRun({ runId });
+    await waitFor('paused', () => records.some((r) => r.type === 'paused'));
+    const pausedAt = steps(records).length;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(steps(records).length).toBe(pausedAt);
+    await host.service.unpauseRun({ runId });
+    await host.service.setHyperparams({ runId, change: { lr: 0.0005 } });
+    await waitFor('the new lr', () => records.find((r) => r.type === 'hyperparams'));
+    await waitFor('more steps', () => steps(records).length >= pausedAt + 5);
+    await host.service.stopRun({ runId });
+    await host.supervisor.idle();
+    expect((await host.service.getRun({ runId })).summary.status).toBe('stopped');
+    const stoppedAt = (records.find((r) => r.type === 'stopped') as { step: number }).step;
+    const applied = records.find((r) => r.type === 'hyperparams') as { step: number };
+    expect(steps(records).filter((s) => s.step >= applied.step).every((s) => Math.abs((s as { lr: number }).lr - 0.0005) < 1e-9)).toBe(true);
+
+    records.length = 0;
+    await host.service.resumeRun({ runId });
+    await host.supervisor.idle();
+    const log = readRunLog(host.store.paths(runId).log).records;
+    expect(log.at(-1)).toMatchObject({ type: 'status', status: 'done' });
+    expect(steps(records)[0]).toMatchObject({ step: stoppedAt + 1 });
+  });
+
+  it('fails the run with the lost peer named, rather than hang, when a peer is killed', async () => {
+    const host = createTestHost();
+    const records: RunRecord[] = [];
+    host.service.onEvent((name, payload) => {
+      if (name === 'run-record') records.push((payload as { record: RunRecord }).record);
+    });
+    const { runId } = await host.service.startRun({ config: smallRun({ epochs: 50, distribution: peers(3) }) });
+    const stats = await waitFor('peer 2 to report', () => records.find((r) => r.type === 'peer-stats' && r.rank === 2), 60_000);
+    expect(stats).toBeDefined();
+    const ready = records.find((r) => r.type === 'log' && /^peer 2 ready: .*, pid \d+$/.test(r.message));
+    process.kill(Number((ready as { message: string }).message.split('pid ')[1]), 'SIGKILL');
+    const started = Date.now();
+    await host.supervisor.idle();
+    expect(Date.now() - started).toBeLessThan(30_000);
+    const log = readRunLog(host.store.paths(runId).log).records;
+    expect(log.at(-1)).toMatchObject({ type: 'status', status: 'failed' });
+    expect(JSON.stringify(log.slice(-5))).toMatch(/peer 2/);
+  });
+});
