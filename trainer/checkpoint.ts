@@ -17,7 +17,7 @@ export const BEST_CHECKPOINT_FILE = CHECKPOINT_FILES.best;
 export const CHECKPOINT_VERSION = 1;
 const MAGIC = Buffer.from('HPCSCKPT', 'ascii');
 
-const TrainingPosition = z.object({
+export const TrainingPosition = z.object({
   step: z.number().int(),
   /** 1-based epoch in progress. */
   epoch: z.number().int(),

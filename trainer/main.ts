@@ -9,6 +9,7 @@ import { InputError } from './input-error.js';
 import { checkSchedule } from './lr-schedule.js';
 import { createModel } from './models/create-model.js';
 import { joinPeers } from './distributed/join-peers.js';
+import { shareLeaderState } from './distributed/leader-state.js';
 import type { PeerGroup } from './distributed/peer-group.js';
 import { createOptimizer } from './optimizers/create-optimizer.js';
 import { connectToParent } from './parent-channel.js';
@@ -83,8 +84,11 @@ backendLoading.then((backend) => emit({ type: 'ready', time: Date.now(), backend
 
 async function train(command: Extract<TrainerCommand, { type: 'start' }>, backend: BackendChoice): Promise<number> {
   const { config, runId, checkpointDir } = command;
-  const checkpoint = command.resume ? readCheckpoint(checkpointDir) : null;
-  if (command.resume && !checkpoint) throw new InputError('runId', `runId: run ${runId} has no checkpoint in ${checkpointDir} to resume from`);
+  const role = command.peer;
+  // Only the leader reads checkpoints; the other peers are sent its state once the ring forms.
+  const leads = !role || role.rank === 0;
+  const checkpoint = command.resume && leads ? readCheckpoint(checkpointDir) : null;
+  if (command.resume && leads && !checkpoint) throw new InputError('runId', `runId: run ${runId} has no checkpoint in ${checkpointDir} to resume from`);
   checkSchedule(config);
   log('info', `backend ${describeBackend(backend)}${backend.skipped.map((s) => `; ${s.name} skipped: ${s.reason}`).join('')}`);
 
@@ -100,12 +104,10 @@ async function train(command: Extract<TrainerCommand, { type: 'start' }>, backen
     restore(model, optimizer, checkpoint);
     position = checkpoint.position;
   }
-  const role = command.peer;
   const peers: PeerGroup | undefined = role
     ? await joinPeers(role, runId, (port) => emit({ type: 'data-port', time: Date.now(), port }), ringEndpoints)
     : undefined;
-  // Every peer holds the same weights; the leader alone keeps the run's checkpoints.
-  const keepsCheckpoints = !role || role.rank === 0;
+  if (peers) position = await shareLeaderState(peers, runId, config, model, optimizer, position);
   const loop = new TrainingLoop({
     config,
     dataset,
@@ -117,7 +119,8 @@ async function train(command: Extract<TrainerCommand, { type: 'start' }>, backen
     resumedFromStep: checkpoint ? checkpoint.position.step : undefined,
     peers,
     saveCheckpoint: async (at, which) =>
-      keepsCheckpoints
+      // Every peer holds the same weights; the leader alone keeps the run's checkpoints.
+      leads
         ? writeCheckpoint(checkpointDir, await snapshot(runId, config, model, optimizer, at), which === 'best' ? BEST_CHECKPOINT_FILE : CHECKPOINT_FILE)
         : '',
   });
