@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { SAMPLE_INTERVAL_MS } from '../shared/hardware-sample.js';
 import { BackendProbe } from './backend-probe.js';
-import { withLocalPeers } from './distributed/local-peer-group.js';
+import { withPeers, type PeerConnector } from './distributed/peer-group-process.js';
 import { createHardwareMonitor, type HardwareMonitor } from './monitor/hardware-monitor.js';
 import { RunHardwareRecorder } from './monitor/run-hardware-recorder.js';
 import { RunEvaluator } from './run-evaluator.js';
@@ -20,6 +20,8 @@ export interface StudioHostOptions {
   defaultDatasetDir?: string;
   env?: NodeJS.ProcessEnv;
   stopTimeoutMs?: number;
+  /** Reaches the agents of `ws://` peers; without it, runs can span only this machine. */
+  connectPeer?: PeerConnector;
 }
 
 export interface StudioHost {
@@ -37,7 +39,7 @@ export function createStudioHost(options: StudioHostOptions): StudioHost {
   const store = new RunStore(options.dataDir);
   const lock = new DataDirLock(options.dataDir);
   const supervisor = new TrainerSupervisor({
-    spawnTrainer: withLocalPeers(options.spawnTrainer),
+    spawnTrainer: withPeers(options.spawnTrainer, options.connectPeer),
     store,
     lock,
     env: options.env,
@@ -64,6 +66,8 @@ export function createStudioHost(options: StudioHostOptions): StudioHost {
     version: options.version,
     defaultDatasetDir: options.defaultDatasetDir,
     backendProbe: new BackendProbe({ spawnTrainer: options.spawnTrainer, env: options.env }),
+    spawnTrainer: options.spawnTrainer,
+    env: options.env,
   });
   return { service, supervisor, store, sweeps, monitor };
 }

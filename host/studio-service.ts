@@ -1,8 +1,10 @@
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { ApiEventName, ApiEventPayload, StudioApi } from '../shared/api-contract.js';
 import { DEFAULT_FASHION_MNIST_DIR } from '../shared/run-config.js';
 import { ApiError } from '../shared/rpc-protocol.js';
 import type { BackendProbe } from './backend-probe.js';
+import { PeerTrainers } from './distributed/peer-trainers.js';
 import { previewImageFolder } from './image-folder-preview.js';
 import type { HardwareMonitor } from './monitor/hardware-monitor.js';
 import { PeerDescriber } from './peer-describer.js';
@@ -11,6 +13,7 @@ import { SampleHistory } from './monitor/sample-history.js';
 import type { RunStore } from './run-store.js';
 import { RunTransfer } from './run-transfer.js';
 import type { SweepQueue } from './sweep-queue.js';
+import type { SpawnTrainer } from './trainer-process.js';
 import type { TrainerSupervisor } from './trainer-supervisor.js';
 
 export type StudioEventListener = <E extends ApiEventName>(name: E, payload: ApiEventPayload<E>) => void;
@@ -25,6 +28,9 @@ export interface StudioServiceDeps {
   monitor: HardwareMonitor;
   evaluator: RunEvaluator;
   backendProbe: BackendProbe;
+  /** Starts trainers this host runs as peers of runs other hosts coordinate. */
+  spawnTrainer: SpawnTrainer;
+  env?: NodeJS.ProcessEnv;
 }
 
 /** The API's implementation: every transport (IPC, WebSocket, in-process CLI) calls this. */
@@ -33,6 +39,7 @@ export class StudioService implements StudioApi {
   private readonly hardware: SampleHistory;
   private readonly transfer: RunTransfer;
   private readonly peer: PeerDescriber;
+  private readonly peerTrainers: PeerTrainers;
 
   constructor(private readonly deps: StudioServiceDeps) {
     this.hardware = new SampleHistory(deps.monitor, (samples) => this.emit('hardware-samples', { samples }));
@@ -43,6 +50,16 @@ export class StudioService implements StudioApi {
     deps.supervisor.onStatusChange(() => this.emit('runs-changed', {}));
     this.transfer = new RunTransfer({ store: deps.store, version: deps.version, isActive: (id) => this.isActive(id), now: Date.now, hostName: hostname() });
     deps.sweeps.onChange((sweep) => this.emit('sweeps-changed', { sweep }));
+    this.peerTrainers = new PeerTrainers({
+      spawnTrainer: deps.spawnTrainer,
+      scratchDir: join(deps.dataDir, 'peer-trainers'),
+      activeRunId: () => deps.supervisor.activeRunId,
+      env: deps.env,
+      events: {
+        message: (trainerId, message) => this.emit('peer-trainer', { trainerId, message }),
+        exit: (trainerId, code, signal, stderrTail) => this.emit('peer-trainer-exit', { trainerId, code, signal, stderrTail }),
+      },
+    });
     this.peer = new PeerDescriber({
       version: deps.version,
       backend: async () => deps.supervisor.lastBackend ?? deps.backendProbe.choice(),
@@ -146,6 +163,23 @@ export class StudioService implements StudioApi {
   continueSweep: StudioApi['continueSweep'] = async ({ sweepId }) => this.deps.sweeps.continue(sweepId);
 
   describePeer: StudioApi['describePeer'] = () => this.peer.describe();
+
+  startPeerTrainer: StudioApi['startPeerTrainer'] = async ({ command }) => ({ trainerId: this.peerTrainers.start(command) });
+
+  commandPeerTrainer: StudioApi['commandPeerTrainer'] = async ({ trainerId, command }) => {
+    this.peerTrainers.command(trainerId, command);
+    return {};
+  };
+
+  killPeerTrainer: StudioApi['killPeerTrainer'] = async ({ trainerId }) => {
+    this.peerTrainers.kill(trainerId);
+    return {};
+  };
+
+  /** Ends the trainers this host runs for other hosts' runs (the agent is shutting down). */
+  killPeerTrainers(): void {
+    this.peerTrainers.killAll();
+  }
 
   private isActive(runId: string): boolean {
     return this.deps.supervisor.activeRunId === runId;

@@ -8,7 +8,7 @@ import { RunDetail, RunMeta, RunRecord, RunSummary } from './run-record.js';
 import { ExportRunParams, ExportRunResult, ImportRunParams, ImportRunResult } from './run-export.js';
 import { SeriesWindow, SeriesWindowQuery } from './series-window.js';
 import { SweepSpec, SweepStatus, SweepSummary } from './sweep.js';
-import { BackendChoice, HyperparamChange } from './trainer-protocol.js';
+import { BackendChoice, HyperparamChange, PeerStartCommand, TrainerCommand, TrainerId, TrainerMessage } from './trainer-protocol.js';
 
 /**
  * The one API the renderer (and the CLI, and remote clients) use, whatever the transport.
@@ -80,6 +80,15 @@ export const apiMethods = {
   continueSweep: { params: SweepRef, result: SweepStatus },
   /** This machine as a peer: host, CPUs, memory, the backend its trainer would use, the latest hardware reading. */
   describePeer: { params: z.object({}), result: PeerDescription },
+  /**
+   * On an agent: starts a trainer here as one peer of a data-parallel run another host
+   * coordinates; its messages come back as `peer-trainer` events, its end as `peer-trainer-exit`.
+   */
+  startPeerTrainer: { params: z.object({ command: PeerStartCommand }), result: z.object({ trainerId: TrainerId }) },
+  /** Passes the coordinator's next command (the ring, stop) to a peer trainer this host started. */
+  commandPeerTrainer: { params: z.object({ trainerId: TrainerId, command: TrainerCommand }), result: z.object({}) },
+  /** Ends a peer trainer at once (the run failed or was abandoned elsewhere). */
+  killPeerTrainer: { params: z.object({ trainerId: TrainerId }), result: z.object({}) },
 } as const;
 
 /** Params nested under one key, whose name a form's field errors leave out. */
@@ -109,6 +118,15 @@ export const apiEvents = {
   'evaluation-progress': EvaluationProgress,
   /** A sweep was queued, changed state, a trial moved on, or the running trial made progress. */
   'sweeps-changed': z.object({ sweep: SweepStatus }),
+  /** A message from a peer trainer this host started (startPeerTrainer). */
+  'peer-trainer': z.object({ trainerId: TrainerId, message: TrainerMessage }),
+  /** A peer trainer this host started has exited. */
+  'peer-trainer-exit': z.object({
+    trainerId: TrainerId,
+    code: z.number().int().nullable(),
+    signal: z.string().nullable(),
+    stderrTail: z.array(z.string()).max(50),
+  }),
 } as const;
 
 export type ApiEvents = typeof apiEvents;

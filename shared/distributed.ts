@@ -3,12 +3,27 @@ import { z } from 'zod';
 /** The most peers one run may span. */
 export const MAX_PEERS = 16;
 
+const PEER_FORMS = 'a peer is `local` (a trainer process on this machine) or ws://HOST:PORT (an `hpc-studio agent`)';
+
 /**
  * Where a peer's trainer runs. `local`: a trainer process on this machine (one per GPU on a
- * multi-GPU workstation, or to try a distributed run on one machine).
+ * multi-GPU workstation, or to try a distributed run on one machine); `ws://HOST:PORT`: on the
+ * node whose agent listens there.
  */
-export const PeerAddress = z.literal('local', { error: 'a peer is `local` (a trainer process on this machine)' });
+export const PeerAddress = z.union([z.literal('local'), z.string().regex(/^ws:\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]{1,253}):\d{1,5}$/, { error: PEER_FORMS })], {
+  error: PEER_FORMS,
+});
 export type PeerAddress = z.infer<typeof PeerAddress>;
+
+/** The host part of a `ws://HOST:PORT` peer, where its trainer's data port is reached. */
+export function peerHost(address: PeerAddress): string | null {
+  const match = /^ws:\/\/(?:\[([^\]]+)\]|([^:/]+)):\d+$/.exec(address);
+  return match ? (match[1] ?? match[2]!) : null;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
 
 /** A run trained by several peers: each trains on its shard of every batch, and their gradients are averaged. */
 export const Distribution = z.object({
@@ -16,7 +31,22 @@ export const Distribution = z.object({
   peers: z
     .array(PeerAddress)
     .min(2, { error: `give 2–${MAX_PEERS} peers (one peer is a plain run)` })
-    .max(MAX_PEERS, { error: `give 2–${MAX_PEERS} peers` }),
+    .max(MAX_PEERS, { error: `give 2–${MAX_PEERS} peers` })
+    .refine((peers) => peers[0] === 'local', { error: 'the first peer leads the run and keeps its checkpoints: make it `local`' }),
+  /**
+   * The address this machine's trainers open their data ports on, which the other peers connect
+   * to; loopback (the default) serves only peers on this machine.
+   */
+  interface: z.string().min(1).max(255).optional(),
+}).superRefine((d, ctx) => {
+  const remote = d.peers.map((p) => peerHost(p)).filter((h): h is string => h !== null && !isLoopback(h));
+  if (remote.length > 0 && (!d.interface || isLoopback(d.interface) || d.interface === '0.0.0.0' || d.interface === '::')) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['interface'],
+      message: `peers on other machines (${remote[0]}) connect to this one: give the address of this machine they can reach`,
+    });
+  }
 });
 export type Distribution = z.infer<typeof Distribution>;
 

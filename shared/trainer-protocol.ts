@@ -33,18 +33,27 @@ export const HyperparamChange = z
   });
 export type HyperparamChange = z.infer<typeof HyperparamChange>;
 
+const StartCommand = z.object({
+  type: z.literal('start'),
+  runId: z.string().min(1),
+  config: RunConfig,
+  /** Folder where the trainer writes its checkpoints. */
+  checkpointDir: z.string().min(1),
+  /** Continue from the newest checkpoint in checkpointDir instead of starting fresh. */
+  resume: z.boolean(),
+  /** Set when this trainer is one of a data-parallel run's peers. */
+  peer: PeerRole.optional(),
+});
+
+/** A start for a peer trainer on another host: its role required, its checkpoints that host's business. */
+export const PeerStartCommand = StartCommand.omit({ checkpointDir: true }).extend({ peer: PeerRole });
+export type PeerStartCommand = z.infer<typeof PeerStartCommand>;
+
+/** A peer trainer an agent started, as the coordinator names it. */
+export const TrainerId = z.string().regex(/^[\w-]{8,64}$/, { error: 'a trainer id is 8–64 letters, digits, - or _' });
+
 export const TrainerCommand = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('start'),
-    runId: z.string().min(1),
-    config: RunConfig,
-    /** Folder where the trainer writes its checkpoints. */
-    checkpointDir: z.string().min(1),
-    /** Continue from the newest checkpoint in checkpointDir instead of starting fresh. */
-    resume: z.boolean(),
-    /** Set when this trainer is one of a data-parallel run's peers. */
-    peer: PeerRole.optional(),
-  }),
+  StartCommand,
   /** Every peer's data port, by rank: form the ring and train (answers each peer's `data-port`). */
   z.object({ type: z.literal('ring'), endpoints: z.array(RingEndpoint).min(2) }),
   z.object({ type: z.literal('pause') }),

@@ -84,6 +84,7 @@ export async function agentCommand(options: AgentOptions): Promise<number> {
   await stopRequested;
   log('shutting down: stopping any run cleanly…');
   await host.supervisor.stopAll();
+  host.service.killPeerTrainers();
   host.monitor.stop();
   await server.close();
   return EXIT.done;

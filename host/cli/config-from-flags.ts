@@ -23,6 +23,7 @@ export interface TrainFlags {
   channels?: string;
   peers?: string;
   parallel?: string;
+  interface?: string;
 }
 
 const IMAGE_FLAGS = ['valSplit', 'testSplit', 'splitFolders', 'imageSize', 'channels'] as const;
@@ -59,6 +60,7 @@ const FLAG_OF: Record<string, keyof TrainFlags> = {
   distribution: 'peers',
   'distribution.peers': 'peers',
   'distribution.parallel': 'parallel',
+  'distribution.interface': 'interface',
 };
 
 export type ConfigResult = { ok: true; config: RunConfig } | { ok: false; errors: FieldError[] };
@@ -80,8 +82,8 @@ export function configFromFlags(flags: TrainFlags): ConfigResult {
   if (!schedule.ok) missing.push({ field: 'schedule', message: `--schedule: ${schedule.message} (got ${JSON.stringify(flags.schedule)})` });
   const earlyStop = flags.earlyStop === undefined ? { ok: true as const, value: undefined } : parseEarlyStopFlag(flags.earlyStop);
   if (!earlyStop.ok) missing.push({ field: 'earlyStop', message: `--early-stop: ${earlyStop.message} (got ${JSON.stringify(flags.earlyStop)})` });
-  if (flags.parallel !== undefined && flags.peers === undefined) {
-    missing.push({ field: 'parallel', message: '--parallel: needs --peers (the peers to train on)' });
+  for (const flag of ['parallel', 'interface'] as const) {
+    if (flags[flag] !== undefined && flags.peers === undefined) missing.push({ field: flag, message: `--${flag}: needs --peers (the peers to train on)` });
   }
   if (missing.length > 0 || !schedule.ok || !earlyStop.ok) return { ok: false, errors: missing };
   const candidate = {
@@ -96,7 +98,10 @@ export function configFromFlags(flags: TrainFlags): ConfigResult {
     schedule: schedule.value,
     warmupSteps: flags.warmupSteps === undefined ? undefined : number(flags.warmupSteps, NaN),
     earlyStopping: earlyStop.value,
-    distribution: flags.peers === undefined ? undefined : { parallel: flags.parallel ?? 'data', peers: flags.peers.split(',').map((p) => p.trim()) },
+    distribution:
+      flags.peers === undefined
+        ? undefined
+        : { parallel: flags.parallel ?? 'data', peers: flags.peers.split(',').map((p) => p.trim()), ...(flags.interface ? { interface: flags.interface } : {}) },
   };
   const parsed = RunConfig.safeParse(candidate);
   if (parsed.success) return { ok: true, config: parsed.data };

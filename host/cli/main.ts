@@ -53,8 +53,10 @@ export async function main(argv: string[]): Promise<number> {
     .option('--split-folders', 'images: DIR holds train/, val/ and test/, each with one subfolder per class')
     .option('--image-size <n>', `images: side to resize to, ${LIMITS.imageSize.min}–${LIMITS.imageSize.max} (default 28 grey, 32 RGB)`)
     .option('--channels <c>', 'images: auto | 1 | 3 (default auto: RGB if any image has colour)')
-    .option('--peers <list>', `train data-parallel over these peers, comma-separated: local (a trainer process on this machine), 2–${MAX_PEERS} of them`)
+    .option('--peers <list>', `train data-parallel over these peers, comma-separated, the first local: local (a trainer process here) or ws://HOST:PORT (a node's \`hpc-studio agent\`), 2–${MAX_PEERS} of them`)
     .option('--parallel <kind>', 'how the peers split the work: data (each trains on its shard of every batch; the default)')
+    .option('--interface <address>', "this machine's address the other peers reach its trainers on (needed with peers on other machines)")
+    .option('--token-file <file>', "the agents' tokens for ws:// peers: one token, or lines `ws://HOST:PORT TOKEN` (mode 600)")
     .option('--json', 'JSON Lines events on stdout; progress and logs on stderr', false)
     .addOption(dataDirOption())
     .action(async (opts) => {

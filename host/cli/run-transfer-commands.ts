@@ -10,6 +10,7 @@ import { DataDirLock } from '../run-lock.js';
 import { RunStore } from '../run-store.js';
 import { ByteProgress } from './byte-progress.js';
 import { EXIT } from './exit-codes.js';
+import { BadInput } from './bad-input.js';
 
 interface Common {
   dataDir: string;
@@ -21,16 +22,6 @@ export interface ExportCommandOptions extends Common {
   format: string;
   out?: string;
   series?: string;
-}
-
-/** A failure the user can fix: exit 2, with the field it concerns. */
-class BadInput extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 function report(error: unknown, json: boolean): number {

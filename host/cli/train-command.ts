@@ -1,7 +1,11 @@
 import type { RunConfig } from '../../shared/run-config.js';
 import type { RunRecord } from '../../shared/run-record.js';
 import { ApiError } from '../../shared/rpc-protocol.js';
+import type { PeerConnector } from '../distributed/peer-group-process.js';
+import { packageVersion } from '../package-root.js';
+import { BadInput } from './bad-input.js';
 import { createCliHost } from './cli-host.js';
+import { peerConnectorFromTokenFile } from './peer-token-file.js';
 import { configFromFlags, type TrainFlags } from './config-from-flags.js';
 import { EXIT } from './exit-codes.js';
 import { formatBytes, formatDuration } from '../../shared/run-labels.js';
@@ -15,21 +19,34 @@ const HOST_ONLY = new Set<RunRecord['type']>(['status', 'hyperparams-requested',
 export interface TrainOptions extends TrainFlags {
   dataDir: string;
   json: boolean;
+  /** The agents' tokens for `ws://` peers. */
+  tokenFile?: string;
 }
 
 /** `hpc-studio train`: one run in the foreground; stdout is JSON Lines with --json, a summary otherwise. */
 export async function trainCommand(options: TrainOptions): Promise<number> {
   const out = (value: object) => process.stdout.write(JSON.stringify(value) + '\n');
-  const checked = configFromFlags(options);
-  if (!checked.ok) {
-    for (const e of checked.errors) {
+  const refuse = (errors: readonly { field: string; message: string }[]) => {
+    for (const e of errors) {
       if (options.json) out({ type: 'error', field: e.field, message: e.message });
       process.stderr.write(`error: ${e.message}\n`);
     }
     return EXIT.badInput;
-  }
+  };
+  const checked = configFromFlags(options);
+  if (!checked.ok) return refuse(checked.errors);
   const config = checked.config;
-  const host = createCliHost(options.dataDir);
+  let connectPeer: PeerConnector | undefined;
+  if (config.distribution?.peers.some((p) => p !== 'local') && !options.tokenFile) {
+    return refuse([{ field: 'tokenFile', message: '--token-file: ws:// peers need their agents\' tokens (`hpc-studio agent --print-token` on each node)' }]);
+  }
+  try {
+    if (options.tokenFile) connectPeer = peerConnectorFromTokenFile(options.tokenFile, packageVersion());
+  } catch (error) {
+    if (error instanceof BadInput) return refuse([error]);
+    throw error;
+  }
+  const host = createCliHost(options.dataDir, connectPeer);
   const progress = new TrainProgress(config.epochs);
   let runId: string | undefined;
   let last: { status?: RunRecord & { type: 'status' }; done?: RunRecord & { type: 'done' }; backend?: string; dataset?: DatasetInfo; peakStepBytes?: number } = {};

@@ -4,6 +4,9 @@ type PeerStats = TrainerEventOf<'peer-stats'>;
 
 interface Window {
   from: number;
+  /** The last step folded in, and when it ended. */
+  step: number;
+  to: number;
   samples: number;
   computeMs: number;
   commMs: number;
@@ -28,22 +31,34 @@ export class PeerStatsTally {
   /** Returns the peer's stats when this step closes its window. */
   add(rank: number, step: TrainerEventOf<'step'>): PeerStats | null {
     if (!step.exchange) return null;
-    const w = (this.windows[rank] ??= { from: step.time - (step.exchange.computeMs + step.exchange.commMs), samples: 0, computeMs: 0, commMs: 0, steps: 0 });
+    const w = (this.windows[rank] ??= { from: step.time - (step.exchange.computeMs + step.exchange.commMs), step: 0, to: 0, samples: 0, computeMs: 0, commMs: 0, steps: 0 });
     w.samples += step.exchange.samples;
     w.computeMs += step.exchange.computeMs;
     w.commMs += step.exchange.commMs;
     w.steps++;
-    const span = step.time - w.from;
-    if (span < this.everyMs) return null;
+    w.step = step.step;
+    w.to = step.time;
+    if (w.to - w.from < this.everyMs) return null;
     this.windows[rank] = null;
-    return {
-      type: 'peer-stats',
-      time: step.time,
-      step: step.step,
-      rank,
-      samplesPerSec: (w.samples / span) * 1000,
-      computeMs: w.computeMs / w.steps,
-      commMs: w.commMs / w.steps,
-    };
+    return stats(rank, w);
   }
+
+  /** Every peer's unfinished window, when the run ends: a short run still shows each peer. */
+  flush(): PeerStats[] {
+    const out = this.windows.flatMap((w, rank) => (w ? [stats(rank, w)] : []));
+    this.windows.fill(null);
+    return out;
+  }
+}
+
+function stats(rank: number, w: Window): PeerStats {
+  return {
+    type: 'peer-stats',
+    time: w.to,
+    step: w.step,
+    rank,
+    samplesPerSec: (w.samples / Math.max(1, w.to - w.from)) * 1000,
+    computeMs: w.computeMs / w.steps,
+    commMs: w.commMs / w.steps,
+  };
 }

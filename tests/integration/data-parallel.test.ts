@@ -102,7 +102,7 @@ describe('data-parallel training over local peers', () => {
     const { runId } = await host.service.startRun({ config: smallRun({ epochs: 50, distribution: peers(3) }) });
     const stats = await waitFor('peer 2 to report', () => records.find((r) => r.type === 'peer-stats' && r.rank === 2), 60_000);
     expect(stats).toBeDefined();
-    const ready = records.find((r) => r.type === 'log' && /^peer 2 ready: .*, pid \d+$/.test(r.message));
+    const ready = records.find((r) => r.type === 'log' && /^peer 2 \(local\) ready: .*, pid \d+$/.test(r.message));
     process.kill(Number((ready as { message: string }).message.split('pid ')[1]), 'SIGKILL');
     const started = Date.now();
     await host.supervisor.idle();

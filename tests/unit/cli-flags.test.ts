@@ -21,7 +21,9 @@ describe('train flags', () => {
     [{ dataset: 'imagenet' }, 'dataset', '--dataset: must be one of: fashion-mnist, csv:FILE, images:DIR (got "imagenet")'],
     [{ dataset: 'csv:x.csv' }, 'target', '--target: must name a column of the CSV'],
     [{ peers: 'local' }, 'peers', '--peers: give 2–16 peers (one peer is a plain run) (got "local")'],
-    [{ peers: 'local,gpu-node-3' }, 'peers', '--peers: a peer is `local` (a trainer process on this machine) (got "local,gpu-node-3")'],
+    [{ peers: 'local,gpu-node-3' }, 'peers', '--peers: a peer is `local` (a trainer process on this machine) or ws://HOST:PORT (an `hpc-studio agent`) (got "local,gpu-node-3")'],
+    [{ peers: 'ws://node-1:7077,local' }, 'peers', '--peers: the first peer leads the run and keeps its checkpoints: make it `local` (got "ws://node-1:7077,local")'],
+    [{ peers: 'local,ws://node-1:7077' }, 'interface', '--interface: peers on other machines (node-1) connect to this one: give the address of this machine they can reach'],
     [{ peers: 'local,local', parallel: 'model' }, 'parallel', '--parallel: must be `data` (got "model")'],
     [{ parallel: 'data' }, 'parallel', '--parallel: needs --peers (the peers to train on)'],
   ])('%j → error on %s', (patch, field, message) => {
@@ -33,6 +35,8 @@ describe('train flags', () => {
   it('--peers makes a data-parallel run', () => {
     const r = configFromFlags({ ...base, peers: 'local, local,local' });
     expect(r.ok && r.config.distribution).toEqual({ parallel: 'data', peers: ['local', 'local', 'local'] });
+    const remote = configFromFlags({ ...base, peers: 'local,ws://10.0.0.7:7077,ws://[fe80::1]:7077', interface: '10.0.0.2' });
+    expect(remote.ok && remote.config.distribution).toEqual({ parallel: 'data', peers: ['local', 'ws://10.0.0.7:7077', 'ws://[fe80::1]:7077'], interface: '10.0.0.2' });
   });
 
   it('requires a dataset and a model', () => {

@@ -1,0 +1,67 @@
+import { TrainerCommand } from '../../shared/trainer-protocol.js';
+import type { AgentConnection } from '../agent/agent-client.js';
+import type { TrainerProcess } from '../trainer-process.js';
+
+/**
+ * A peer trainer on another node, started and driven through that node's agent, as the peer group
+ * sees every trainer: commands in, messages out, an exit. A lost connection is the trainer's end.
+ */
+export function agentPeerTrainer(connecting: Promise<AgentConnection>): TrainerProcess {
+  const messageListeners: ((message: unknown) => void)[] = [];
+  const lineListeners: ((line: string) => void)[] = [];
+  const exitListeners: ((code: number | null, signal: string | null) => void)[] = [];
+  let trainerId: Promise<string> | null = null;
+  let exited = false;
+  const line = (text: string) => lineListeners.forEach((l) => l(text));
+  const exit = (code: number | null, signal: string | null) => {
+    if (exited) return;
+    exited = true;
+    exitListeners.forEach((l) => l(code, signal));
+    void connecting.then((c) => c.close(), () => {});
+  };
+  const failed = (error: unknown) => {
+    line(error instanceof Error ? error.message : String(error));
+    exit(1, null);
+  };
+
+  connecting.then((connection) => {
+    connection.client.on('peer-trainer', async (event) => {
+      if (event.trainerId === (await trainerId)) messageListeners.forEach((l) => l(event.message));
+    });
+    connection.client.on('peer-trainer-exit', async (event) => {
+      if (event.trainerId !== (await trainerId)) return;
+      event.stderrTail.forEach(line);
+      exit(event.code, event.signal);
+    });
+    void connection.client.whenClosed.then((reason) => {
+      line(`${connection.url}: ${reason.message}`);
+      exit(null, 'SIGHUP');
+    });
+  }, failed);
+
+  const call = (act: (connection: AgentConnection, id: string) => Promise<unknown>) => {
+    if (!trainerId) return;
+    void Promise.all([connecting, trainerId])
+      .then(([connection, id]) => act(connection, id))
+      .catch(failed);
+  };
+
+  return {
+    pid: undefined,
+    send(message) {
+      const command = TrainerCommand.parse(message);
+      if (command.type === 'start') {
+        const { checkpointDir: _local, ...start } = command;
+        if (!start.peer) throw new Error('a trainer on another node runs only as a peer of a data-parallel run');
+        trainerId = connecting.then(async (c) => (await c.client.api.startPeerTrainer({ command: { ...start, peer: start.peer! } })).trainerId);
+        trainerId.catch(failed);
+        return;
+      }
+      call((c, id) => c.client.api.commandPeerTrainer({ trainerId: id, command }));
+    },
+    onMessage: (listener) => messageListeners.push(listener),
+    onOutputLine: (listener) => lineListeners.push(listener),
+    onExit: (listener) => exitListeners.push(listener),
+    kill: () => call((c, id) => c.client.api.killPeerTrainer({ trainerId: id })),
+  };
+}
