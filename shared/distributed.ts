@@ -38,8 +38,18 @@ export const Distribution = z.object({
    * to; loopback (the default) serves only peers on this machine.
    */
   interface: z.string().min(1).max(255).optional(),
+  /** Fewer peers left than this after losses, and the run stops (checkpoint kept) rather than train on; default 1. */
+  minPeers: z
+    .number({ error: `must be an integer from 1 to ${MAX_PEERS}` })
+    .int({ error: `must be an integer from 1 to ${MAX_PEERS}` })
+    .min(1, { error: `must be an integer from 1 to ${MAX_PEERS}` })
+    .max(MAX_PEERS, { error: `must be an integer from 1 to ${MAX_PEERS}` })
+    .optional(),
 }).superRefine((d, ctx) => {
   const remote = d.peers.map((p) => peerHost(p)).filter((h): h is string => h !== null && !isLoopback(h));
+  if (d.minPeers !== undefined && d.minPeers > d.peers.length) {
+    ctx.addIssue({ code: 'custom', path: ['minPeers'], message: `must be at most the number of peers (${d.peers.length})` });
+  }
   if (remote.length > 0 && (!d.interface || isLoopback(d.interface) || d.interface === '0.0.0.0' || d.interface === '::')) {
     ctx.addIssue({
       code: 'custom',

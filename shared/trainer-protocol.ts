@@ -54,8 +54,16 @@ export const TrainerId = z.string().regex(/^[\w-]{8,64}$/, { error: 'a trainer i
 
 export const TrainerCommand = z.discriminatedUnion('type', [
   StartCommand,
-  /** Every peer's data port, by rank: form the ring and train (answers each peer's `data-port`). */
-  z.object({ type: z.literal('ring'), endpoints: z.array(RingEndpoint).min(2) }),
+  /**
+   * Every peer's data port, by rank: form the ring and train (answers each peer's `data-port`).
+   * After a peer is lost, a new `generation` over the peers left, with this trainer's new `rank`.
+   */
+  z.object({
+    type: z.literal('ring'),
+    endpoints: z.array(RingEndpoint).min(1),
+    generation: z.number().int().min(0).default(0),
+    rank: z.number().int().min(0).optional(),
+  }),
   z.object({ type: z.literal('pause') }),
   z.object({ type: z.literal('resume') }),
   /** Write a checkpoint, then exit; answered by `stopped`. */
@@ -206,6 +214,18 @@ export const TrainerEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stopped'), time, step: z.number().int(), checkpoint: z.string().optional() }),
   /** A data-parallel peer's data port is open (after loading its data): the host answers with `ring` once every peer's is. */
   z.object({ type: z.literal('data-port'), time, port: z.number().int().min(1).max(65_535) }),
+  /** A peer's ring broke (`lostRank` of that ring's generation is gone); it waits for the host's next `ring`. */
+  z.object({ type: z.literal('ring-broken'), time, generation: z.number().int(), lostRank: z.number().int(), message: z.string() }),
+  /** Written by the host: a peer left the run (its number in the run's peer list), and training went on over the rest. */
+  z.object({
+    type: z.literal('peer-lost'),
+    time,
+    step: z.number().int(),
+    peer: z.number().int(),
+    address: z.string(),
+    reason: z.string(),
+    peersLeft: z.number().int(),
+  }),
   /** One peer's throughput and communication/compute split over the last second (written by the host for each peer). */
   z.object({
     type: z.literal('peer-stats'),

@@ -1,5 +1,4 @@
 import { EvaluationEvent } from '../shared/evaluation.js';
-import type { RingEndpoint } from '../shared/distributed.js';
 import { describeBackend, STEP_BATCH_MS, TrainerCommand, TrainerEvent, type BackendChoice } from '../shared/trainer-protocol.js';
 import { chooseBackend } from './backend-chain.js';
 import { BEST_CHECKPOINT_FILE, CHECKPOINT_FILE, readCheckpoint, writeCheckpoint } from './checkpoint.js';
@@ -9,8 +8,8 @@ import { InputError } from './input-error.js';
 import { checkSchedule } from './lr-schedule.js';
 import { createModel } from './models/create-model.js';
 import { joinPeers } from './distributed/join-peers.js';
-import { shareLeaderState } from './distributed/leader-state.js';
-import type { PeerGroup } from './distributed/peer-group.js';
+import { RingCommands } from './distributed/ring-commands.js';
+import { broadcastState, mostAdvancedPeer } from './distributed/state-broadcast.js';
 import { createOptimizer } from './optimizers/create-optimizer.js';
 import { connectToParent } from './parent-channel.js';
 import { StepBatcher } from './step-batcher.js';
@@ -26,9 +25,8 @@ const control = new TrainingControl();
 let started = false;
 
 const steps = new StepBatcher((message) => parent.send(message), STEP_BATCH_MS);
-/** A data-parallel peer's ring, as the host hands it out once every peer's data port is open. */
-let ringArrived: (endpoints: RingEndpoint[]) => void = () => {};
-const ringEndpoints = new Promise<RingEndpoint[]>((resolve) => (ringArrived = resolve));
+/** A data-parallel peer's rings, as the host hands them out: once every peer's data port is open, and after each loss. */
+const rings = new RingCommands();
 
 function emit(event: TrainerEvent | EvaluationEvent): void {
   const checked = (event.type === 'evaluation' ? EvaluationEvent : TrainerEvent).safeParse(event);
@@ -72,7 +70,7 @@ parent.onMessage((raw) => {
     case 'set-hyperparams':
       return control.change(command.change);
     case 'ring':
-      return ringArrived(command.endpoints);
+      return rings.push(command);
   }
 });
 
@@ -104,10 +102,12 @@ async function train(command: Extract<TrainerCommand, { type: 'start' }>, backen
     restore(model, optimizer, checkpoint);
     position = checkpoint.position;
   }
-  const peers: PeerGroup | undefined = role
-    ? await joinPeers(role, runId, (port) => emit({ type: 'data-port', time: Date.now(), port }), ringEndpoints)
+  const peers = role
+    ? await joinPeers(role, runId, (port) => emit({ type: 'data-port', time: Date.now(), port }), rings, {
+        broken: (error, generation) => emit({ type: 'ring-broken', time: Date.now(), generation, lostRank: error.rank, message: error.message }),
+      })
     : undefined;
-  if (peers) position = await shareLeaderState(peers, runId, config, model, optimizer, position);
+  if (peers) position = await broadcastState(peers, 0, runId, config, model, optimizer, position);
   const loop = new TrainingLoop({
     config,
     dataset,
@@ -124,6 +124,12 @@ async function train(command: Extract<TrainerCommand, { type: 'start' }>, backen
         ? writeCheckpoint(checkpointDir, await snapshot(runId, config, model, optimizer, at), which === 'best' ? BEST_CHECKPOINT_FILE : CHECKPOINT_FILE)
         : '',
   });
+  if (peers) {
+    peers.afterReform = async (group) => {
+      const from = await mostAdvancedPeer(group, loop.position.step);
+      loop.adopt(await broadcastState(group, from, runId, config, model, optimizer, loop.position));
+    };
+  }
   try {
     await loop.run();
   } finally {

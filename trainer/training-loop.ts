@@ -11,6 +11,7 @@ import { epochOrder } from '../shared/seeded-random.js';
 import { shardOf } from '../shared/distributed.js';
 import type { HyperparamChange, TrainerEventOf } from '../shared/trainer-protocol.js';
 import { GradientBucket, type LeaderDecision } from './distributed/gradient-bucket.js';
+import { RingReformed } from './distributed/ring-reformed.js';
 import type { PeerGroup } from './distributed/peer-group.js';
 import type { TrainingControl } from './training-control.js';
 import { softmaxCrossEntropy } from './kernels/softmax-cross-entropy.js';
@@ -96,7 +97,7 @@ export class TrainingLoop {
   }
 
   async run(): Promise<'done' | 'stopped'> {
-    const { config, dataset, emit } = this.o;
+    const { dataset, emit } = this.o;
     const train = dataset.train;
     emit({
       type: 'started',
@@ -107,6 +108,27 @@ export class TrainingLoop {
       resumedFromStep: this.o.resumedFromStep,
       elapsedMs: this.pos.elapsedMs,
     });
+    // A peer lost mid-exchange: the ring is formed again, every peer is brought to the same
+    // position, and training goes on from there (the position says what comes next).
+    for (;;) {
+      try {
+        return await this.trainFromPosition();
+      } catch (error) {
+        if (!(error instanceof RingReformed)) throw error;
+      }
+    }
+  }
+
+  /** Brings this loop to a position another peer sent (after a ring formed again). */
+  adopt(position: TrainingPosition): void {
+    Object.assign(this.pos, position);
+    this.o.optimizer.lr = position.lr;
+    this.agreed = null;
+  }
+
+  private async trainFromPosition(): Promise<'done' | 'stopped'> {
+    const { config, dataset, emit } = this.o;
+    const train = dataset.train;
     let lastCheckpoint = this.now();
     while (this.pos.epoch <= config.epochs) {
       const order = epochOrder(train.count, config.seed, this.pos.epoch);

@@ -7,6 +7,9 @@ import type { SpawnTrainer, TrainerProcess } from '../trainer-process.js';
 import { agentPeerTrainer } from './agent-peer-trainer.js';
 import { PeerStatsTally } from './peer-stats-tally.js';
 
+/** How long after the first report of a lost peer the ring is formed again: long enough for every survivor's report. */
+const REPORTS_SETTLE_MS = 250;
+
 /** Where this machine's trainers listen when the run names no interface: loopback, for peers on this machine. */
 const LOOPBACK = '127.0.0.1';
 
@@ -35,6 +38,13 @@ class PeerGroupProcess implements TrainerProcess {
   private stats: PeerStatsTally | null = null;
   private started = false;
   private exited = false;
+  /** The peers (by their place in the run's list) in the current ring's rank order, and its generation. */
+  private members: number[] = [];
+  private generation = 0;
+  private readonly lost = new Set<number>();
+  private reformTimer: NodeJS.Timeout | null = null;
+  private minPeers = 1;
+  private lastStep = 0;
 
   constructor(
     private readonly spawn: SpawnTrainer,
@@ -59,6 +69,8 @@ class PeerGroupProcess implements TrainerProcess {
     const local = distribution.interface ?? LOOPBACK;
     const localPeers = distribution.peers.filter((p) => p === 'local').length;
     this.addresses = distribution.peers;
+    this.members = distribution.peers.map((_, i) => i);
+    this.minPeers = distribution.minPeers ?? 1;
     this.ports = new Array<number | undefined>(worldSize).fill(undefined);
     this.stats = new PeerStatsTally(worldSize);
     this.hosts = distribution.peers.map((p) => peerHost(p) ?? local);
@@ -91,6 +103,7 @@ class PeerGroupProcess implements TrainerProcess {
   onExit(listener: (code: number | null, signal: string | null) => void): void {
     this.leader.onExit((code, signal) => {
       this.exited = true;
+      if (this.reformTimer) clearTimeout(this.reformTimer);
       // Rank 0 ends the run (done, stopped or failed): the others have nothing left to do.
       for (const follower of this.followers) follower.kill('SIGTERM');
       listener(code, signal);
@@ -98,7 +111,11 @@ class PeerGroupProcess implements TrainerProcess {
   }
 
   kill(signal?: NodeJS.Signals): void {
-    for (const trainer of [this.leader, ...this.followers]) trainer.kill(signal);
+    for (const trainer of this.trainers) trainer.kill(signal);
+  }
+
+  private get trainers(): TrainerProcess[] {
+    return [this.leader, ...this.followers];
   }
 
   private adopt(trainer: TrainerProcess, rank: number): void {
@@ -108,10 +125,12 @@ class PeerGroupProcess implements TrainerProcess {
       let lastLine = '';
       trainer.onOutputLine((line) => (lastLine = line));
       trainer.onExit((code, signal) => {
-        // A peer ends with the run (code 0); only an early or failed end is news, and ends the run.
-        if (this.exited || (code === 0 && signal === null)) return;
-        const message = `peer ${rank} (${this.addresses[rank]}) ${signal ? `ended (${signal})` : `exited with code ${code}`}${lastLine ? `: ${lastLine}` : ''}`;
-        this.relay({ type: 'error', time: Date.now(), field: this.started ? undefined : `distribution.peers.${rank}`, message });
+        // A peer ends with the run (code 0); only an early or failed end is news.
+        if (this.exited || (code === 0 && signal === null) || this.lost.has(rank)) return;
+        const why = `${signal ? `ended (${signal})` : `exited with code ${code}`}${lastLine ? `: ${lastLine}` : ''}`;
+        if (this.started) return this.peerLost(rank, why);
+        // Before training, a peer that cannot take part means the run cannot be what was asked for.
+        this.relay({ type: 'error', time: Date.now(), field: `distribution.peers.${rank}`, message: `peer ${rank} (${this.addresses[rank]}) ${why}` });
         this.leader.kill('SIGTERM');
       });
     }
@@ -127,16 +146,56 @@ class PeerGroupProcess implements TrainerProcess {
         this.relay({ type: 'log', time: event.time, level: 'info', message: `peer ${rank} (${this.addresses[rank]}) ready: ${describeBackend(event.backend)}, pid ${event.pid}` });
       }
       else if (event.type === 'step') this.tally(rank, event);
+      else if (event.type === 'ring-broken' && event.generation === this.generation) {
+        const peer = this.members[event.lostRank];
+        if (peer !== undefined) this.peerLost(peer, event.message);
+      }
       else if (rank > 0 && (event.type === 'error' || (event.type === 'log' && event.level !== 'info'))) {
         this.relay(event.type === 'log' ? { ...event, message: `peer ${rank}: ${event.message}` } : event);
       }
     }
     if (rank === 0 && parsed.data.type === 'started') this.started = true;
     if (rank === 0 && (parsed.data.type === 'done' || parsed.data.type === 'stopped')) this.stats?.flush().forEach((s) => this.relay(s));
-    if (rank === 0 && parsed.data.type !== 'data-port') this.relay(parsed.data);
+    if (rank === 0 && parsed.data.type !== 'data-port' && parsed.data.type !== 'ring-broken') this.relay(parsed.data);
+  }
+
+  /**
+   * A peer is gone (its process ended, or the others lost it): it is dropped and, once every
+   * report of the loss is in, the ring is formed again over the peers left, who train on from the
+   * furthest step any of them completed, the global batch kept. Without the leader, the run ends.
+   */
+  private peerLost(peer: number, reason: string): void {
+    if (this.exited || this.lost.has(peer)) return;
+    if (peer === 0) {
+      this.relay({ type: 'error', time: Date.now(), message: `the other peers lost the leader (peer 0): ${reason}` });
+      return this.leader.kill('SIGTERM');
+    }
+    this.lost.add(peer);
+    this.trainers[peer]!.kill('SIGKILL');
+    const peersLeft = this.members.filter((p) => !this.lost.has(p)).length;
+    this.relay({ type: 'peer-lost', time: Date.now(), step: this.lastStep, peer, address: this.addresses[peer]!, reason, peersLeft });
+    this.reformTimer ??= setTimeout(() => this.reform(), REPORTS_SETTLE_MS);
+  }
+
+  private reform(): void {
+    this.reformTimer = null;
+    if (this.exited) return;
+    this.members = this.members.filter((p) => !this.lost.has(p));
+    this.generation++;
+    const endpoints: RingEndpoint[] = this.members.map((p) => ({ host: this.hosts[p]!, port: this.ports[p]! }));
+    this.members.forEach((p, rank) => this.trainers[p]!.send({ type: 'ring', endpoints, generation: this.generation, rank }));
+    if (this.members.length >= this.minPeers) return;
+    this.relay({
+      type: 'log',
+      time: Date.now(),
+      level: 'warn',
+      message: `only ${this.members.length} peer${this.members.length === 1 ? '' : 's'} left, fewer than the run's minimum of ${this.minPeers}: stopping with a checkpoint (resume it when more peers are back)`,
+    });
+    this.leader.send({ type: 'stop' });
   }
 
   private tally(rank: number, step: Extract<TrainerEvent, { type: 'step' }>): void {
+    if (rank === 0) this.lastStep = step.step;
     const stats = this.stats?.add(rank, step);
     if (stats) this.relay(stats);
   }
@@ -145,7 +204,7 @@ class PeerGroupProcess implements TrainerProcess {
     this.ports[rank] = port;
     if (this.ports.some((p) => p === undefined)) return;
     const endpoints: RingEndpoint[] = this.ports.map((p, rank) => ({ host: this.hosts[rank]!, port: p! }));
-    for (const trainer of [this.leader, ...this.followers]) trainer.send({ type: 'ring', endpoints });
+    for (const trainer of this.trainers) trainer.send({ type: 'ring', endpoints, generation: 0 });
   }
 
   private relay(message: unknown): void {

@@ -37,6 +37,12 @@ describe('run timeline (what the charts draw)', () => {
     expect(t.markers).toEqual([{ step: 40, time: 5, label: 'early stop (best: epoch 2)', kind: 'early-stop' }]);
   });
 
+  it('marks where a data-parallel run lost a peer, and how many it went on with', () => {
+    const t = new RunTimeline('r');
+    t.apply({ type: 'peer-lost', time: 7, step: 120, peer: 2, address: 'ws://node-3:7077', reason: 'rank 2 closed its link to rank 1', peersLeft: 2 });
+    expect(t.markers).toEqual([{ step: 120, time: 7, label: 'peer 2 lost (2 left)', kind: 'peer-lost' }]);
+  });
+
   it('formats learning rates compactly', () => {
     expect([formatNumber(0.001), formatNumber(0.0003), formatNumber(0.05), formatNumber(2)]).toEqual(['0.001', '3e-4', '0.05', '2']);
   });

@@ -1,31 +1,84 @@
-import type { PeerRole, RingEndpoint } from '../../shared/distributed.js';
+import type { PeerRole } from '../../shared/distributed.js';
 import { DataPort } from './data-port.js';
 import type { PeerGroup } from './peer-group.js';
+import { PeerLostError } from './peer-lost-error.js';
 import { Ring } from './ring-allreduce.js';
+import type { RingCommands } from './ring-commands.js';
+import { RingReformed } from './ring-reformed.js';
 
-/** How long forming the ring, or one exchange, may wait for a peer before it counts as lost. */
-export const PEER_TIMEOUT_MS = 10_000;
+/** How long forming the ring, or one exchange, may wait for a silent peer before it counts as lost. */
+export const PEER_TIMEOUT_MS = 4_000;
+
+export interface ElasticHooks {
+  /** The ring broke: tell the host, which answers with the next `ring`. */
+  broken(error: PeerLostError, generation: number): void;
+}
 
 /**
  * Joins a data-parallel run: opens this peer's data port on the run's interface, says which port
- * (`announce`), and once the host has every peer's (`endpoints`), forms the ring with them.
+ * (`announce`), and forms the ring from the host's first `ring`. When a peer is lost mid-exchange
+ * the group re-forms over the peers left from the host's next `ring` (new generation, perhaps a
+ * new rank), lets `afterReform` bring every peer to the same state, and throws RingReformed.
  */
-export async function joinPeers(
-  role: PeerRole,
-  runId: string,
-  announce: (port: number) => void,
-  endpoints: Promise<RingEndpoint[]>,
-): Promise<PeerGroup> {
+export async function joinPeers(role: PeerRole, runId: string, announce: (port: number) => void, rings: RingCommands, hooks: ElasticHooks): Promise<ElasticPeers> {
   const dataPort = await DataPort.open({ bindHost: role.bindHost, secret: Buffer.from(role.secret, 'base64'), runId });
   announce(dataPort.port);
-  const ring = await Ring.form({ rank: role.rank, endpoints: await endpoints, dataPort, timeoutMs: PEER_TIMEOUT_MS });
-  return {
-    rank: role.rank,
-    worldSize: role.worldSize,
-    allReduceSum: (data, waitIndefinitely) => ring.allReduceSum(data, waitIndefinitely ? { timeoutMs: Infinity } : undefined),
-    close: async () => {
-      await ring.close();
-      await dataPort.close();
-    },
-  };
+  const peers = new ElasticPeers(role.rank, dataPort, rings, hooks);
+  await peers.form();
+  return peers;
+}
+
+export class ElasticPeers implements PeerGroup {
+  worldSize = 0;
+  private ring: Ring | null = null;
+  private generation = -1;
+  /** Run after every re-formed ring, over it, before the interrupted work starts over. */
+  afterReform: (group: PeerGroup) => Promise<void> = async () => {};
+
+  constructor(
+    public rank: number,
+    private readonly dataPort: DataPort,
+    private readonly rings: RingCommands,
+    private readonly hooks: ElasticHooks,
+  ) {}
+
+  async allReduceSum(data: Float32Array, waitIndefinitely = false): Promise<void> {
+    try {
+      await this.ring!.allReduceSum(data, waitIndefinitely ? { timeoutMs: Infinity } : {});
+    } catch (error) {
+      if (!(error instanceof PeerLostError)) throw error;
+      await this.reform(error);
+      throw new RingReformed(`the ring was formed again without rank ${error.rank}`);
+    }
+  }
+
+  /** Forms the ring the host's next `ring` describes. */
+  async form(): Promise<void> {
+    const command = await this.rings.next();
+    this.generation = command.generation;
+    this.rank = command.rank ?? this.rank;
+    this.worldSize = command.endpoints.length;
+    this.ring = await Ring.form({ rank: this.rank, endpoints: command.endpoints, dataPort: this.dataPort, timeoutMs: PEER_TIMEOUT_MS, generation: command.generation });
+  }
+
+  async close(): Promise<void> {
+    await this.ring?.close();
+    await this.dataPort.close();
+  }
+
+  private async reform(lost: PeerLostError): Promise<void> {
+    for (let error: unknown = lost; ; ) {
+      if (!(error instanceof PeerLostError)) throw error;
+      this.hooks.broken(error, this.generation);
+      void this.ring?.close();
+      try {
+        await this.form();
+        // The work to bring peers level is itself an exchange, over the raw ring: a loss there re-forms again.
+        await this.afterReform({ rank: this.rank, worldSize: this.worldSize, allReduceSum: (d) => this.ring!.allReduceSum(d), close: async () => {} });
+        return;
+      } catch (next) {
+        error = next;
+      }
+    }
+  }
 }

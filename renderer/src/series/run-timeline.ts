@@ -8,7 +8,7 @@ export interface Marker {
   step: number;
   time: number;
   label: string;
-  kind: 'hyperparams' | 'pause' | 'resume' | 'restart' | 'hint' | 'early-stop';
+  kind: 'hyperparams' | 'pause' | 'resume' | 'restart' | 'hint' | 'early-stop' | 'peer-lost';
 }
 
 export interface Progress {
@@ -101,6 +101,9 @@ export class RunTimeline {
         break;
       case 'early-stop':
         this.markers.push({ step: record.step, time: record.time, label: `early stop (best: epoch ${record.bestEpoch})`, kind: 'early-stop' });
+        break;
+      case 'peer-lost':
+        this.markers.push({ step: record.step, time: record.time, label: `peer ${record.peer} lost (${record.peersLeft} left)`, kind: 'peer-lost' });
         break;
       case 'hint':
         this.hints.push(record);

@@ -12,20 +12,21 @@ const HEADER_BYTES = 8192;
 const Header = z.object({ position: TrainingPosition, optimizerUpdates: z.number().int() });
 
 /**
- * Gives every peer the leader's parameters, optimizer state and position, so peers that start
- * fresh (a remote node with no checkpoint, a peer joining late) train on from exactly where the
- * leader is. A broadcast as one all-reduce: the leader adds its state, the others zeros, and
- * x + 0 is x exactly. Returns the position every peer now holds.
+ * Gives every peer the parameters, optimizer state and position of peer `from`, so peers that
+ * start fresh (a remote node with no checkpoint) or fell a step behind (a ring broke mid-exchange)
+ * train on from exactly where it is. A broadcast as one all-reduce: `from` adds its state, the
+ * others zeros, and x + 0 is x exactly. Returns the position every peer now holds.
  */
-export async function shareLeaderState(
+export async function broadcastState(
   peers: PeerGroup,
+  from: number,
   runId: string,
   config: RunConfig,
   model: Model,
   optimizer: Optimizer,
   position: TrainingPosition,
 ): Promise<TrainingPosition> {
-  const leader = peers.rank === 0;
+  const leader = peers.rank === from;
   // Every peer's own snapshot gives the layout (names and sizes); only the leader's values count.
   const own = await snapshot(runId, config, model, optimizer, position);
   const buffer = new Float32Array(HEADER_BYTES + own.tensors.reduce((n, t) => n + t.values.length, 0));
@@ -52,4 +53,21 @@ export async function shareLeaderState(
   });
   restore(model, optimizer, { runId, config, position: header.position, optimizerUpdates: header.optimizerUpdates, tensors });
   return header.position;
+}
+
+/** Chunks a step count into float32-exact parts (each under 2^20). */
+const STEP_PART = 2 ** 20;
+
+/** The peer furthest along (the lowest rank among equals): after a broken exchange, some peers may have finished that step. */
+export async function mostAdvancedPeer(peers: PeerGroup, step: number): Promise<number> {
+  const steps = new Float32Array(2 * peers.worldSize);
+  steps[2 * peers.rank] = Math.floor(step / STEP_PART);
+  steps[2 * peers.rank + 1] = step % STEP_PART;
+  await peers.allReduceSum(steps);
+  let best = 0;
+  for (let rank = 1; rank < peers.worldSize; rank++) {
+    const at = steps[2 * rank]! * STEP_PART + steps[2 * rank + 1]!;
+    if (at > steps[2 * best]! * STEP_PART + steps[2 * best + 1]!) best = rank;
+  }
+  return best;
 }
