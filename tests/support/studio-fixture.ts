@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunConfig } from '../../shared/run-config.js';
+import type { PeerConnector } from '../../host/distributed/peer-group-process.js';
 import { createStudioHost, type StudioHost } from '../../host/studio-host.js';
 import { forkTrainer } from '../../host/trainer-process.js';
 
@@ -15,8 +16,8 @@ export function tempDir(prefix: string): string {
 }
 
 /** Host services over a fresh data directory, training with the real built trainer child. */
-export function createTestHost(dataDir = tempDir('data')): StudioHost & { dataDir: string } {
-  return { ...createStudioHost({ dataDir, version: '0.0.0-test', spawnTrainer: forkTrainer(TRAINER_ENTRY) }), dataDir };
+export function createTestHost(dataDir = tempDir('data'), connectPeer?: PeerConnector): StudioHost & { dataDir: string } {
+  return { ...createStudioHost({ dataDir, version: '0.0.0-test', spawnTrainer: forkTrainer(TRAINER_ENTRY), connectPeer }), dataDir };
 }
 
 /** A run small enough for tests on two cores: a slice of Fashion-MNIST, the MLP. */
