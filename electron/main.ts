@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, Notification, screen, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, Notification, safeStorage, screen, session, shell } from 'electron';
 import log from 'electron-log/main';
 import { serveApi } from '../host/api-server.js';
 import { defaultDataDir, PRODUCT_NAME } from '../host/data-dir.js';
@@ -15,6 +15,7 @@ import { appMenuTemplate, type AppMenuActions } from './app-menu.js';
 import { configureAppLog } from './app-log.js';
 import { loadAppSettings, saveAppSettings, toggledTheme } from './app-settings.js';
 import { handleFolderPicker } from './folder-picker.js';
+import { KeychainSecretStore } from './keychain-secret-store.js';
 import { APP_COMMAND_CHANNEL } from './ipc-channel.js';
 import { ipcServerChannel } from './ipc-transport.js';
 import { RunEndNotifier } from './run-end-notifier.js';
@@ -63,7 +64,13 @@ function startApp(): void {
   const settingsFile = join(app.getPath('userData'), 'settings.json');
   const settings = loadAppSettings(settingsFile);
   nativeTheme.themeSource = settings.theme;
-  const host = createStudioHost({ dataDir, version: app.getVersion(), spawnTrainer: utilityProcessTrainer(join(here, 'trainer.js')) });
+  const host = createStudioHost({
+    dataDir,
+    version: app.getVersion(),
+    spawnTrainer: utilityProcessTrainer(join(here, 'trainer.js')),
+    // Agent tokens go to the OS keychain; where Linux has none, nowhere (the Peers panel asks again).
+    secrets: new KeychainSecretStore(join(app.getPath('userData'), 'secrets.json'), safeStorage, redactor),
+  });
   console.info(`${PRODUCT_NAME} ${app.getVersion()} starting; data in ${dataDir}, log in ${logFile}`);
 
   archivesToOpen.push(...runArchivesIn(process.argv.slice(1), process.cwd()));
@@ -239,6 +246,7 @@ function startApp(): void {
   void app.whenReady().then(() => {
     hardenSession(session.defaultSession, CONTENT_SECURITY_POLICY);
     void host.monitor.start();
+    host.peers.start();
     handleFolderPicker(
       ipcMain,
       (senderId, url) => isAppPage(url) && BrowserWindow.getAllWindows().some((w) => w.webContents.id === senderId),
@@ -256,7 +264,10 @@ function startApp(): void {
     });
   });
 
-  app.on('will-quit', () => host.monitor.stop());
+  app.on('will-quit', () => {
+    host.monitor.stop();
+    host.peers.stop();
+  });
 
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();

@@ -1,12 +1,18 @@
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { connectAgent, measureLatency } from './agent/agent-client.js';
 import { SAMPLE_INTERVAL_MS } from '../shared/hardware-sample.js';
 import { BackendProbe } from './backend-probe.js';
+import { PeerDirectory } from './distributed/peer-directory.js';
 import { withPeers, type PeerConnector } from './distributed/peer-group-process.js';
 import { createHardwareMonitor, type HardwareMonitor } from './monitor/hardware-monitor.js';
 import { RunHardwareRecorder } from './monitor/run-hardware-recorder.js';
 import { RunEvaluator } from './run-evaluator.js';
 import { DataDirLock } from './run-lock.js';
 import { RunStore } from './run-store.js';
+import { FileSecretStore } from './secrets/file-secret-store.js';
+import { SecretRedactor } from './secrets/secret-redactor.js';
+import type { SecretStore } from './secrets/secret-store.js';
 import { StudioService } from './studio-service.js';
 import { SweepQueue } from './sweep-queue.js';
 import { SweepStore } from './sweep-store.js';
@@ -20,8 +26,10 @@ export interface StudioHostOptions {
   defaultDatasetDir?: string;
   env?: NodeJS.ProcessEnv;
   stopTimeoutMs?: number;
-  /** Reaches the agents of `ws://` peers; without it, runs can span only this machine. */
+  /** Reaches the agents of `ws://` peers; by default, with the tokens the Peers panel keeps. */
   connectPeer?: PeerConnector;
+  /** Where agent tokens are kept: the OS keychain in the app; by default a 0600 `secrets.json` in the data directory. */
+  secrets?: SecretStore;
 }
 
 export interface StudioHost {
@@ -31,6 +39,8 @@ export interface StudioHost {
   sweeps: SweepQueue;
   /** Not started here: the app and `serve` start it; a one-off CLI run does not need it. */
   monitor: HardwareMonitor;
+  /** The Peers panel's agents; watched once started (by the app and `serve`). */
+  peers: PeerDirectory;
 }
 
 /** Wires the host services for one data directory: the same under Electron, `serve` and the CLI. */
@@ -38,8 +48,15 @@ export function createStudioHost(options: StudioHostOptions): StudioHost {
   mkdirSync(options.dataDir, { recursive: true });
   const store = new RunStore(options.dataDir);
   const lock = new DataDirLock(options.dataDir);
+  const peers = new PeerDirectory({
+    file: join(options.dataDir, 'peers.json'),
+    secrets: options.secrets ?? new FileSecretStore(join(options.dataDir, 'secrets.json'), new SecretRedactor()),
+    connect: (url, token) => connectAgent({ url, token, version: options.version }),
+    measureLatency: (connection) => measureLatency(connection.client),
+    onChange: (list) => service.peersChanged(list),
+  });
   const supervisor = new TrainerSupervisor({
-    spawnTrainer: withPeers(options.spawnTrainer, options.connectPeer),
+    spawnTrainer: withPeers(options.spawnTrainer, options.connectPeer ?? peers.connector),
     store,
     lock,
     env: options.env,
@@ -68,6 +85,7 @@ export function createStudioHost(options: StudioHostOptions): StudioHost {
     backendProbe: new BackendProbe({ spawnTrainer: options.spawnTrainer, env: options.env }),
     spawnTrainer: options.spawnTrainer,
     env: options.env,
+    peers,
   });
-  return { service, supervisor, store, sweeps, monitor };
+  return { service, supervisor, store, sweeps, monitor, peers };
 }

@@ -4,7 +4,9 @@ import type { ApiEventName, ApiEventPayload, StudioApi } from '../shared/api-con
 import { DEFAULT_FASHION_MNIST_DIR } from '../shared/run-config.js';
 import { ApiError } from '../shared/rpc-protocol.js';
 import type { BackendProbe } from './backend-probe.js';
+import type { PeerDirectory } from './distributed/peer-directory.js';
 import { PeerTrainers } from './distributed/peer-trainers.js';
+import type { PeerStatus } from '../shared/peer-status.js';
 import { previewImageFolder } from './image-folder-preview.js';
 import type { HardwareMonitor } from './monitor/hardware-monitor.js';
 import { PeerDescriber } from './peer-describer.js';
@@ -31,6 +33,7 @@ export interface StudioServiceDeps {
   /** Starts trainers this host runs as peers of runs other hosts coordinate. */
   spawnTrainer: SpawnTrainer;
   env?: NodeJS.ProcessEnv;
+  peers: PeerDirectory;
 }
 
 /** The API's implementation: every transport (IPC, WebSocket, in-process CLI) calls this. */
@@ -175,6 +178,20 @@ export class StudioService implements StudioApi {
     this.peerTrainers.kill(trainerId);
     return {};
   };
+
+  listPeers: StudioApi['listPeers'] = async () => this.deps.peers.list();
+
+  addPeer: StudioApi['addPeer'] = ({ url, token }) => this.deps.peers.add(url, token);
+
+  removePeer: StudioApi['removePeer'] = async ({ url }) => {
+    this.deps.peers.remove(url);
+    return {};
+  };
+
+  /** The peer directory's news, for every client's Peers panel. */
+  peersChanged(peers: PeerStatus[]): void {
+    this.emit('peers-changed', { peers });
+  }
 
   /** Ends the trainers this host runs for other hosts' runs (the agent is shutting down). */
   killPeerTrainers(): void {

@@ -3,6 +3,7 @@ import { EvaluationProgress, RunEvaluation } from './evaluation.js';
 import { DatasetPreview, PreviewDatasetParams } from './dataset-preview.js';
 import { HardwareSample, SAMPLE_INTERVAL_MS } from './hardware-sample.js';
 import { PeerDescription } from './peer-description.js';
+import { AddPeerParams, AgentUrl, PeerStatus } from './peer-status.js';
 import { RunConfig } from './run-config.js';
 import { RunDetail, RunMeta, RunRecord, RunSummary } from './run-record.js';
 import { ExportRunParams, ExportRunResult, ImportRunParams, ImportRunResult } from './run-export.js';
@@ -89,6 +90,11 @@ export const apiMethods = {
   commandPeerTrainer: { params: z.object({ trainerId: TrainerId, command: TrainerCommand }), result: z.object({}) },
   /** Ends a peer trainer at once (the run failed or was abandoned elsewhere). */
   killPeerTrainer: { params: z.object({ trainerId: TrainerId }), result: z.object({}) },
+  /** The Peers panel: the agents added, each online or not, with latency, hardware and backend. */
+  listPeers: { params: z.object({}), result: z.array(PeerStatus) },
+  /** Adds an agent after connecting to it with the token (a wrong token or version is refused now). */
+  addPeer: { params: AddPeerParams, result: PeerStatus },
+  removePeer: { params: z.object({ url: AgentUrl }), result: z.object({}) },
 } as const;
 
 /** Params nested under one key, whose name a form's field errors leave out. */
@@ -118,6 +124,8 @@ export const apiEvents = {
   'evaluation-progress': EvaluationProgress,
   /** A sweep was queued, changed state, a trial moved on, or the running trial made progress. */
   'sweeps-changed': z.object({ sweep: SweepStatus }),
+  /** The Peers panel's list changed: a peer added, removed, or its state, latency or hardware refreshed. */
+  'peers-changed': z.object({ peers: z.array(PeerStatus) }),
   /** A message from a peer trainer this host started (startPeerTrainer). */
   'peer-trainer': z.object({ trainerId: TrainerId, message: TrainerMessage }),
   /** A peer trainer this host started has exited. */

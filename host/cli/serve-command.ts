@@ -36,12 +36,14 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     process.once('SIGTERM', () => resolve());
   });
   await host.monitor.start();
+  host.peers.start();
   process.stdout.write(`${server.url}\n`);
   process.stderr.write(`HPC Studio serving data dir ${options.dataDir}; Ctrl-C to stop\n`);
   await stopRequested;
   process.stderr.write('shutting down: stopping any run cleanly…\n');
   await host.supervisor.stopAll();
   host.monitor.stop();
+  host.peers.stop();
   await server.close();
   return EXIT.done;
 }

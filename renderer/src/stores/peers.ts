@@ -1,0 +1,65 @@
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import { isLoopback, peerHost, type Distribution } from '../../../shared/distributed.js';
+import type { PeerStatus } from '../../../shared/peer-status.js';
+import { ApiError } from '../../../shared/rpc-protocol.js';
+import { useConnectionStore } from './connection.js';
+
+/** The Peers panel's agents as the host watches them, and which of them the next run trains on. */
+export const usePeersStore = defineStore('peers', () => {
+  const connection = useConnectionStore();
+  const peers = ref<PeerStatus[]>([]);
+  const adding = ref(false);
+  /** The add form's errors by field (`url`, `token`), or `(add)` for the rest. */
+  const addErrors = ref<Record<string, string>>({});
+  /** The agents chosen for the next run, besides this machine (which leads it). */
+  const chosen = ref<string[]>([]);
+  /** This machine's address that peers on other machines reach its trainer on. */
+  const iface = ref('');
+
+  connection.onConnected((client) => {
+    void client.api.listPeers({}).then((list) => (peers.value = list), () => {});
+    client.on('peers-changed', ({ peers: list }) => {
+      peers.value = list;
+      chosen.value = chosen.value.filter((url) => list.some((p) => p.url === url));
+    });
+  });
+
+  async function add(url: string, token: string): Promise<boolean> {
+    addErrors.value = {};
+    adding.value = true;
+    try {
+      const added = await connection.client!.api.addPeer({ url, token });
+      peers.value = [...peers.value.filter((p) => p.url !== added.url), added];
+      return true;
+    } catch (e) {
+      addErrors.value =
+        e instanceof ApiError && e.error.fields ? Object.fromEntries(e.error.fields.map((f) => [f.field, f.message])) : { '(add)': (e as Error).message };
+      return false;
+    } finally {
+      adding.value = false;
+    }
+  }
+
+  async function remove(url: string): Promise<void> {
+    await connection.client!.api.removePeer({ url });
+    peers.value = peers.value.filter((p) => p.url !== url);
+    chosen.value = chosen.value.filter((u) => u !== url);
+  }
+
+  function toggle(url: string): void {
+    chosen.value = chosen.value.includes(url) ? chosen.value.filter((u) => u !== url) : [...chosen.value, url];
+  }
+
+  /** Whether the chosen peers include one on another machine, which must reach this one. */
+  const needsInterface = computed(() => chosen.value.some((url) => !isLoopback(peerHost(url) ?? 'localhost')));
+
+  /** The run config's `distribution` for the chosen peers; none chosen, a plain run. */
+  const distribution = computed<Distribution | undefined>(() =>
+    chosen.value.length === 0
+      ? undefined
+      : { parallel: 'data', peers: ['local', ...chosen.value], ...(iface.value.trim() ? { interface: iface.value.trim() } : {}) },
+  );
+
+  return { peers, adding, addErrors, chosen, iface, needsInterface, distribution, add, remove, toggle };
+});

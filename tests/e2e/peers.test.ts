@@ -1,0 +1,62 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAgent, type AgentProcess } from '../support/agent-process.js';
+import { runCli } from '../support/cli-process.js';
+import { openPage, SHOTS, startServeSession, type ServeSession } from '../support/serve-session.js';
+import { tempDir } from '../support/studio-fixture.js';
+
+/** The Peers panel in Debian's Chromium against a real `serve` and a real `hpc-studio agent` (a node on loopback). */
+describe('peers in the browser', () => {
+  let session: ServeSession;
+  let agent: AgentProcess;
+  let token: string;
+  const dataDir = tempDir('e2e-peers');
+
+  beforeAll(async () => {
+    agent = await startAgent();
+    token = (await runCli(['agent', '--print-token', '--data-dir', agent.dataDir])).stdout.trim();
+    session = await startServeSession(dataDir);
+  });
+
+  afterAll(async () => {
+    await session?.close();
+    await agent?.stop();
+  });
+
+  it('adds an agent (refusing a wrong token), shows its machine live, trains a run with it, and removes it', async () => {
+    const { page, errors } = await openPage(session.browser, session.url, { countConsoleErrors: true });
+    await page.getByTestId('add-peer-toggle').click();
+    await page.getByTestId('peer-url').fill(agent.listening.url);
+    await page.getByTestId('peer-token').fill('x'.repeat(43));
+    await page.getByTestId('add-peer-button').click();
+    await expect.poll(() => page.getByTestId('peer-url-error').textContent(), { timeout: 15_000 }).toMatch(/wrong token/);
+    await expect.poll(() => page.getByTestId('peer').count()).toBe(0);
+
+    await page.getByTestId('peer-token').fill(token);
+    await page.getByTestId('add-peer-button').click();
+    const peer = page.getByTestId('peer');
+    await expect.poll(() => peer.getAttribute('data-state'), { timeout: 15_000 }).toBe('online');
+    await expect.poll(() => peer.getByTestId('peer-latency').textContent()).toMatch(/^\d+\.\d ms$/);
+    await expect.poll(() => peer.getByTestId('peer-machine').textContent()).toMatch(/^\d+ CPUs · \d+ GiB · no GPU$/);
+    await expect.poll(() => peer.getByTestId('peer-utilisation').textContent()).toMatch(/^CPU \d+ %$/);
+    await expect.poll(() => peer.getByTestId('peer-backend').textContent(), { timeout: 15_000 }).toMatch(/hpc-native|wasm/);
+    // The token is kept for the next start, readable only by the user, and never shown again.
+    expect(statSync(join(dataDir, 'secrets.json')).mode & 0o777).toBe(0o600);
+    expect(await page.content()).not.toContain(token);
+
+    await page.getByTestId('field-model').selectOption('mlp');
+    await page.getByTestId('field-epochs').fill('1');
+    await page.getByTestId('field-limit').fill('3000');
+    await page.getByTestId(`run-peer-${agent.listening.url}`).check();
+    await page.getByTestId('start-button').click();
+    await expect.poll(() => page.getByTestId('peer-throughput-chart').getAttribute('data-points'), { timeout: 60_000 }).not.toBe('0');
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 60_000 }).toMatch(/done/i);
+    await expect.poll(() => page.locator('dl.kv').last().textContent()).toContain(`data-parallel over 2: local, ${agent.listening.url}`);
+    await page.screenshot({ path: join(SHOTS, 'data-parallel-run.png'), fullPage: true });
+
+    await page.getByTestId('peer-remove').click();
+    await expect.poll(() => page.getByTestId('peer').count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
+});
