@@ -1,0 +1,168 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectAgent } from '../../host/agent/agent-client.js';
+import { packageVersion } from '../../host/package-root.js';
+import type { UnknownHost } from '../../host/ssh/known-hosts.js';
+import { openSshPeer, type SshPeerOptions } from '../../host/ssh/remote-agent.js';
+import { connectSsh } from '../../host/ssh/ssh-connection.js';
+import { SshTargetError } from '../../host/ssh/ssh-target.js';
+import { startSshd, type TestSshd } from '../support/sshd-server.js';
+import { tempDir } from '../support/studio-fixture.js';
+
+const VERSION = packageVersion();
+const neverAsked = async (): Promise<boolean> => {
+  throw new Error('asked about a host already in known_hosts');
+};
+
+function outsideAddress(): string {
+  const address = Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address;
+  if (!address) throw new Error('this test needs a non-loopback IPv4 address on this machine');
+  return address;
+}
+
+function tcpConnects(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.setTimeout(3000, () => (socket.destroy(), resolve(false)));
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+describe('a node over SSH (real sshd on loopback)', () => {
+  let sshd: TestSshd;
+  const work = tempDir('ssh-peer');
+  const knownHosts = join(work, 'known_hosts');
+  const bundleCacheDir = join(work, 'bundles');
+  const options = (patch: Partial<SshPeerOptions> = {}): SshPeerOptions => ({
+    target: `ssh://${sshd.user}@127.0.0.1:${sshd.port}`,
+    identityFile: sshd.clientKey,
+    knownHostsFile: knownHosts,
+    confirmUnknownHost: neverAsked,
+    version: VERSION,
+    bundleCacheDir,
+    ...patch,
+  });
+
+  beforeAll(async () => {
+    sshd = await startSshd();
+  });
+  afterAll(async () => {
+    await sshd?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('shows an unknown host its fingerprint: declining refuses, accepting adds a hashed line ssh reads, and the next connect asks nothing', async () => {
+    const asked: UnknownHost[] = [];
+    const target = { host: '127.0.0.1', port: sshd.port, user: sshd.user };
+    const declined = connectSsh({ target, identityFile: sshd.clientKey, knownHostsFile: knownHosts, confirmUnknownHost: async (host) => (asked.push(host), false) });
+    await expect(declined).rejects.toThrow(`the host key of 127.0.0.1:${sshd.port} (${sshd.hostFingerprint()}) was not accepted; not connecting`);
+    expect(asked).toEqual([{ host: '127.0.0.1', port: sshd.port, fingerprint: sshd.hostFingerprint(), keyType: 'ssh-ed25519' }]);
+    expect(existsSync(knownHosts)).toBe(false);
+
+    const accepted = await connectSsh({ target, identityFile: sshd.clientKey, knownHostsFile: knownHosts, confirmUnknownHost: async () => true });
+    accepted.close();
+    expect(readFileSync(knownHosts, 'utf8')).toMatch(/^\|1\|[A-Za-z0-9+/]+=*\|[A-Za-z0-9+/]+=* ssh-ed25519 AAAA\S+\n$/);
+    // OpenSSH's own tools find the host in the line we wrote.
+    const found = execFileSync('ssh-keygen', ['-F', `[127.0.0.1]:${sshd.port}`, '-f', knownHosts], { encoding: 'utf8' });
+    expect(found).toContain(`Host [127.0.0.1]:${sshd.port} found: line 1`);
+
+    const again = await connectSsh({ target, identityFile: sshd.clientKey, knownHostsFile: knownHosts, confirmUnknownHost: neverAsked });
+    expect((await again.exec('id -un')).stdout).toBe(`${sshd.user}\n`);
+    again.close();
+  });
+
+  it('says what to install when the node has no Node', async () => {
+    const environment = join(sshd.home, '.ssh', 'environment');
+    writeFileSync(environment, 'PATH=/nonexistent\n');
+    try {
+      await expect(openSshPeer(options())).rejects.toThrow(
+        new RegExp(`^node 20 or newer is needed on ${sshd.user}@127\\.0\\.0\\.1:${sshd.port} \\(found no \`node\` on the PATH .*\\); install it from your distribution or nodejs\\.org$`),
+      );
+    } finally {
+      rmSync(environment);
+    }
+  });
+
+  it('uploads the bundle, starts the agent on the node loopback, and serves the API through the forwarded port; a second connect uploads nothing and reuses the agent', async () => {
+    const firstSteps = new Set<string>();
+    const first = await openSshPeer(options({ onProgress: (p) => firstSteps.add(p.step) }));
+    try {
+      expect(first.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
+      expect(first.node).toMatchObject({ uploaded: true, reusedAgent: false, nodeVersion: process.version });
+      expect([...firstSteps]).toEqual(['bundle', 'connect', 'check-node', 'upload', 'start-agent', 'forward']);
+      expect(first.node.bundleDir).toMatch(new RegExp(`^${sshd.home}/\\.hpc-studio/agent/${VERSION.replaceAll('.', '\\.')}-[0-9a-f]{8}$`));
+      const manifest = JSON.parse(readFileSync(join(first.node.bundleDir, 'manifest.json'), 'utf8')) as { sha256: string };
+      expect(first.node.bundleDir.endsWith(manifest.sha256.slice(0, 8))).toBe(true);
+      expect(statSync(join(first.node.bundleDir, 'bin', 'hpc-studio.mjs')).uid).toBe(statSync(sshd.home).uid);
+
+      const agent = await connectAgent({ url: first.url, token: first.token, version: VERSION });
+      try {
+        expect((await agent.client.api.getInfo({})).version).toBe(VERSION);
+        const peer = await agent.client.api.describePeer({});
+        expect(peer.version).toBe(VERSION);
+        // The trainer runs from the uploaded bundle: its TensorFlow.js backend loaded there.
+        expect(peer.backendProblem).toBeNull();
+        expect(peer.backend?.name).toBeTruthy();
+      } finally {
+        agent.close();
+      }
+      // The agent runs as the node's user, listening on its loopback only.
+      const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${first.node.agentPid}/status`, 'utf8'))![1];
+      expect(Number(uid)).toBe(statSync(sshd.home).uid);
+      expect(await tcpConnects('127.0.0.1', first.node.agentPort)).toBe(true);
+      expect(await tcpConnects(outsideAddress(), first.node.agentPort)).toBe(false);
+    } finally {
+      await first.close();
+    }
+
+    // An upload replaces the whole folder, so this file would be gone and the folder a new one.
+    const sentinel = join(first.node.bundleDir, 'sentinel');
+    writeFileSync(sentinel, '');
+    const folder = statSync(first.node.bundleDir).ino;
+    const steps: string[] = [];
+    const second = await openSshPeer(options({ onProgress: (p) => steps.push(p.step) }));
+    try {
+      expect(second.node).toMatchObject({ uploaded: false, reusedAgent: true, agentPid: first.node.agentPid, bundleDir: first.node.bundleDir });
+      expect(steps).toEqual(['bundle', 'connect', 'check-node', 'start-agent', 'forward']);
+      expect(existsSync(sentinel)).toBe(true);
+      expect(statSync(first.node.bundleDir).ino).toBe(folder);
+      const agent = await connectAgent({ url: second.url, token: second.token, version: VERSION });
+      expect((await agent.client.api.getInfo({})).version).toBe(VERSION);
+      agent.close();
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('refuses a key the node does not know', async () => {
+    await expect(openSshPeer(options({ identityFile: sshd.strangerKey }))).rejects.toThrow(
+      `${sshd.user}@127.0.0.1:${sshd.port} refused the key ${sshd.strangerKey} (public key login): is its .pub line in ~${sshd.user}/.ssh/authorized_keys on the node?`,
+    );
+  });
+
+  it('rejects a user or host a shell would interpret before connecting', async () => {
+    const before = sshd.log().split('Connection from').length;
+    for (const target of [`ssh://a;id@127.0.0.1:${sshd.port}`, `ssh://$(id)@127.0.0.1:${sshd.port}`, `ssh://\`id\`@127.0.0.1:${sshd.port}`, `ssh://me@local$(id):${sshd.port}`, `ssh://me@-oProxyCommand=x`]) {
+      await expect(openSshPeer(options({ target, confirmUnknownHost: neverAsked }))).rejects.toBeInstanceOf(SshTargetError);
+    }
+    await expect(openSshPeer(options({ target: `ssh://a;id@127.0.0.1:${sshd.port}` }))).rejects.toThrow(`user: must be 1–64 letters, digits, '.', '_' or '-', not starting with '-'; got "a;id" (';' is not allowed)`);
+    expect(sshd.log().split('Connection from').length).toBe(before);
+  });
+
+  it('refuses a changed host key, saying how to remove the old line', async () => {
+    const before = sshd.hostFingerprint();
+    await sshd.regenerateHostKey();
+    const now = sshd.hostFingerprint();
+    await expect(openSshPeer(options())).rejects.toThrow(
+      `the host key of 127.0.0.1:${sshd.port} has CHANGED (now ${now}, ${knownHosts} line 1 says ${before}): someone may be intercepting the connection; ` +
+        `if the key was changed on purpose, remove the old line with: ssh-keygen -R '[127.0.0.1]:${sshd.port}' -f '${knownHosts}'`,
+    );
+  });
+});
