@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
@@ -10,8 +10,8 @@ import type { UnknownHost } from '../../host/ssh/known-hosts.js';
 import { openSshPeer, type SshPeerOptions } from '../../host/ssh/remote-agent.js';
 import { connectSsh } from '../../host/ssh/ssh-connection.js';
 import { SshTargetError } from '../../host/ssh/ssh-target.js';
-import { startSshd, type TestSshd } from '../support/sshd-server.js';
-import { tempDir } from '../support/studio-fixture.js';
+import { ENCRYPTED_KEY_PASSPHRASE, startSshd, type TestSshd } from '../support/sshd-server.js';
+import { tempDir, waitFor } from '../support/studio-fixture.js';
 
 const VERSION = packageVersion();
 const neverAsked = async (): Promise<boolean> => {
@@ -138,6 +138,36 @@ describe('a node over SSH (real sshd on loopback)', () => {
       agent.close();
     } finally {
       await second.close();
+    }
+  });
+
+  it('logs in with an encrypted key (passphrase asked through the callback) or through a running ssh-agent', async () => {
+    const target = { host: '127.0.0.1', port: sshd.port, user: sshd.user };
+    const asked: string[] = [];
+    const withKey = await connectSsh({
+      target,
+      knownHostsFile: knownHosts,
+      confirmUnknownHost: neverAsked,
+      identityFile: sshd.encryptedKey,
+      passphrase: async (file) => (asked.push(file), ENCRYPTED_KEY_PASSPHRASE),
+    });
+    expect((await withKey.exec('id -un')).stdout).toBe(`${sshd.user}\n`);
+    withKey.close();
+    expect(asked).toEqual([sshd.encryptedKey]);
+    await expect(
+      connectSsh({ target, knownHostsFile: knownHosts, confirmUnknownHost: neverAsked, identityFile: sshd.encryptedKey, passphrase: async () => 'wrong' }),
+    ).rejects.toThrow(`identity file ${sshd.encryptedKey}: wrong passphrase`);
+
+    const socket = join(work, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
+    try {
+      await waitFor('ssh-agent to listen', () => existsSync(socket), 5000);
+      execFileSync('ssh-add', ['-q', sshd.clientKey], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: 'ignore' });
+      const viaAgent = await connectSsh({ target, knownHostsFile: knownHosts, confirmUnknownHost: neverAsked, agentSocket: socket });
+      expect((await viaAgent.exec('id -un')).stdout).toBe(`${sshd.user}\n`);
+      viaAgent.close();
+    } finally {
+      agent.kill();
     }
   });
 

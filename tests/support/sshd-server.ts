@@ -5,6 +5,8 @@ import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { tempDir, waitFor } from './studio-fixture.js';
 
+export const ENCRYPTED_KEY_PASSPHRASE = 'correct horse battery';
+
 export interface TestSshd {
   port: number;
   /** An unprivileged user made for this test, with its own key. */
@@ -12,6 +14,8 @@ export interface TestSshd {
   home: string;
   /** The user's private key (no passphrase), and another key sshd does not know. */
   clientKey: string;
+  /** Another key of the user's, encrypted with ENCRYPTED_KEY_PASSPHRASE. */
+  encryptedKey: string;
   strangerKey: string;
   hostKeyPub: string;
   /** What sshd logged so far (LogLevel VERBOSE: every connection). */
@@ -35,12 +39,14 @@ export async function startSshd(): Promise<TestSshd> {
   const dir = tempDir('sshd');
   chmodSync(dir, 0o755);
   const hostKey = join(dir, 'host_ed25519');
-  const keygen = (file: string) => execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'hpc-studio-test', '-f', file]);
+  const keygen = (file: string, passphrase = '') => execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', passphrase, '-C', 'hpc-studio-test', '-f', file]);
   keygen(hostKey);
   const clientKey = join(dir, 'client_ed25519');
   const strangerKey = join(dir, 'stranger_ed25519');
   keygen(clientKey);
   keygen(strangerKey);
+  const encryptedKey = join(dir, 'encrypted_ed25519');
+  keygen(encryptedKey, ENCRYPTED_KEY_PASSPHRASE);
 
   const user = `hpcsshtest-${randomBytes(3).toString('hex')}`;
   execFileSync('useradd', ['-m', '-s', '/bin/sh', user]);
@@ -50,7 +56,7 @@ export async function startSshd(): Promise<TestSshd> {
   const uid = Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }));
   const gid = Number(execFileSync('id', ['-g', user], { encoding: 'utf8' }));
   mkdirSync(join(home, '.ssh'), { mode: 0o700 });
-  writeFileSync(join(home, '.ssh', 'authorized_keys'), readFileSync(`${clientKey}.pub`), { mode: 0o600 });
+  writeFileSync(join(home, '.ssh', 'authorized_keys'), Buffer.concat([readFileSync(`${clientKey}.pub`), readFileSync(`${encryptedKey}.pub`)]), { mode: 0o600 });
   chownSync(join(home, '.ssh'), uid, gid);
   chownSync(join(home, '.ssh', 'authorized_keys'), uid, gid);
 
@@ -108,6 +114,7 @@ export async function startSshd(): Promise<TestSshd> {
     user,
     home,
     clientKey,
+    encryptedKey,
     strangerKey,
     hostKeyPub: `${hostKey}.pub`,
     log: () => log,
