@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PeerDescription } from './peer-description.js';
 
 /**
  * How the app starts `hpc-studio agent` on a node over SSH: the bundle's manifest it uploads, the
@@ -37,3 +38,20 @@ export const AgentLaunch = z.discriminatedUnion('type', [
   z.object({ type: z.literal('error'), message: z.string() }),
 ]);
 export type AgentLaunch = z.infer<typeof AgentLaunch>;
+
+/** What `hpc-studio node ssh://… --json` prints: the node reached, its agent, and what it has. */
+export const SshNodeReport = z.object({
+  type: z.literal('node'),
+  /** `user@host:port`. */
+  target: z.string(),
+  nodeVersion: z.string(),
+  bundleDir: z.string(),
+  uploaded: z.boolean(),
+  reusedAgent: z.boolean(),
+  agentPid: z.number().int().min(1),
+  agentPort: z.number().int().min(1).max(65535),
+  /** Median round trip of an API call through the SSH-forwarded stream. */
+  latencyMs: z.number().nonnegative(),
+  peer: PeerDescription,
+});
+export type SshNodeReport = z.infer<typeof SshNodeReport>;

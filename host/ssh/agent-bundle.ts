@@ -4,6 +4,8 @@ import { basename, dirname, join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+import { z } from 'zod';
+import { writeFileAtomic } from '../atomic-file.js';
 import { packageVersion } from '../package-root.js';
 import { tarStream, type TarFile } from './tar-writer.js';
 
@@ -31,23 +33,59 @@ const CODE_FOLDERS = ['dist/host', 'dist/shared', 'dist/trainer'];
 export async function buildAgentBundle(options: { root: string; cacheDir: string }): Promise<AgentBundle> {
   const files = agentBundleFiles(options.root);
   const version = packageVersion(options.root);
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for (const file of files) {
-    hash.update(`${file.path}\0${file.mode.toString(8)}\0${file.size}\0`);
-    for await (const chunk of createReadStream(file.source)) hash.update(chunk as Buffer);
-    bytes += file.size;
-  }
-  const sha256 = hash.digest('hex');
-  const id = `${version}-${sha256.slice(0, 8)}`;
   mkdirSync(options.cacheDir, { recursive: true, mode: 0o700 });
-  const tarball = join(options.cacheDir, `agent-${version}-${sha256}.tar.gz`);
+  const index = new BundleIndex(join(options.cacheDir, 'agent-bundle-index.json'));
+  const statKey = createHash('sha256').update(files.map((f) => `${f.path}\0${f.mode}\0${f.size}\0${statSync(f.source).mtimeMs}`).join('\n')).digest('hex');
+  let sha256 = index.get(statKey);
+  if (sha256 === undefined || !existsSync(tarballPath(options.cacheDir, version, sha256))) {
+    const hash = createHash('sha256');
+    for (const file of files) {
+      hash.update(`${file.path}\0${file.mode.toString(8)}\0${file.size}\0`);
+      for await (const chunk of createReadStream(file.source)) hash.update(chunk as Buffer);
+    }
+    sha256 = hash.digest('hex');
+  }
+  const tarball = tarballPath(options.cacheDir, version, sha256);
   if (!existsSync(tarball)) {
     const partial = `${tarball}.${process.pid}.partial`;
     await pipeline(Readable.from(tarStream(files)), createGzip({ level: 6 }), createWriteStream(partial, { mode: 0o600 }));
     renameSync(partial, tarball);
   }
-  return { version, sha256, id, tarball, files: files.length, bytes };
+  index.set(statKey, sha256);
+  const bytes = files.reduce((sum, f) => sum + f.size, 0);
+  return { version, sha256, id: `${version}-${sha256.slice(0, 8)}`, tarball, files: files.length, bytes };
+}
+
+function tarballPath(cacheDir: string, version: string, sha256: string): string {
+  return join(cacheDir, `agent-${version}-${sha256}.tar.gz`);
+}
+
+/**
+ * Content hashes by the files' paths, sizes and modification times, as make trusts them: reading
+ * and hashing every file again on each connect would cost a second or more.
+ */
+class BundleIndex {
+  private static readonly KEEP = 8;
+
+  constructor(private readonly path: string) {}
+
+  get(statKey: string): string | undefined {
+    return this.read()[statKey];
+  }
+
+  set(statKey: string, sha256: string): void {
+    const entries = Object.entries(this.read()).filter(([key]) => key !== statKey);
+    entries.push([statKey, sha256]);
+    writeFileAtomic(this.path, JSON.stringify(Object.fromEntries(entries.slice(-BundleIndex.KEEP))));
+  }
+
+  private read(): Record<string, string> {
+    try {
+      return z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)).parse(JSON.parse(readFileSync(this.path, 'utf8')));
+    } catch {
+      return {};
+    }
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Client, utils, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
+import ssh2, { type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { HostKeyRefused, KnownHostsFile, type ConfirmUnknownHost } from './known-hosts.js';
 import { describeSshTarget, type SshTarget } from './ssh-target.js';
 
@@ -47,6 +47,9 @@ export interface SshConnection {
   onClose(listener: () => void): void;
   close(): void;
 }
+
+// ssh2 is CommonJS: Node's ESM loader sees only its default export.
+const { Client, utils } = ssh2;
 
 /** Key types a known_hosts line names, as handshake algorithms (an RSA key can sign with SHA-2). */
 const HOST_KEY_ALGORITHMS: Record<string, string[]> = {

@@ -7,10 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAgent } from '../../host/agent/agent-client.js';
 import { packageVersion } from '../../host/package-root.js';
 import type { UnknownHost } from '../../host/ssh/known-hosts.js';
+import { SshNodeReport } from '../../shared/remote-agent-protocol.js';
 import { openSshPeer, type SshPeerOptions } from '../../host/ssh/remote-agent.js';
 import { connectSsh } from '../../host/ssh/ssh-connection.js';
 import { SshTargetError } from '../../host/ssh/ssh-target.js';
 import { ENCRYPTED_KEY_PASSPHRASE, startSshd, type TestSshd } from '../support/sshd-server.js';
+import { jsonLines, runCli } from '../support/cli-process.js';
 import { tempDir, waitFor } from '../support/studio-fixture.js';
 
 const VERSION = packageVersion();
@@ -39,7 +41,8 @@ describe('a node over SSH (real sshd on loopback)', () => {
   let sshd: TestSshd;
   const work = tempDir('ssh-peer');
   const knownHosts = join(work, 'known_hosts');
-  const bundleCacheDir = join(work, 'bundles');
+  // Where `hpc-studio node --data-dir work` keeps its bundle too, so it is packed once.
+  const bundleCacheDir = join(work, 'agent-bundles');
   const options = (patch: Partial<SshPeerOptions> = {}): SshPeerOptions => ({
     target: `ssh://${sshd.user}@127.0.0.1:${sshd.port}`,
     identityFile: sshd.clientKey,
@@ -184,6 +187,34 @@ describe('a node over SSH (real sshd on loopback)', () => {
     }
     await expect(openSshPeer(options({ target: `ssh://a;id@127.0.0.1:${sshd.port}` }))).rejects.toThrow(`user: must be 1–64 letters, digits, '.', '_' or '-', not starting with '-'; got "a;id" (';' is not allowed)`);
     expect(sshd.log().split('Connection from').length).toBe(before);
+  });
+
+  it('hpc-studio node: refuses a new host without a terminal unless --accept-new-host, then reports the node and its agent', async () => {
+    const cliKnownHosts = join(work, 'cli_known_hosts');
+    const args = ['node', `ssh://${sshd.user}@127.0.0.1:${sshd.port}`, '--identity', sshd.clientKey, '--known-hosts', cliKnownHosts, '--data-dir', work];
+    const refused = await runCli([...args, '--json']);
+    expect(refused.code).toBe(1);
+    expect(jsonLines(refused.stdout)).toEqual([
+      {
+        type: 'error',
+        message: `[127.0.0.1]:${sshd.port} is not in known_hosts (its ssh-ed25519 key is ${sshd.hostFingerprint()}); check that fingerprint with the node's administrator, then run on a terminal to accept it, or pass --accept-new-host`,
+      },
+    ]);
+
+    const accepted = await runCli([...args, '--json', '--accept-new-host']);
+    expect(accepted.stderr).toContain(`trusting the new host [127.0.0.1]:${sshd.port}, ssh-ed25519 key ${sshd.hostFingerprint()}`);
+    expect(accepted.code).toBe(0);
+    const [report] = jsonLines(accepted.stdout).map((line) => SshNodeReport.parse(line));
+    expect(report).toMatchObject({ target: `${sshd.user}@127.0.0.1:${sshd.port}`, uploaded: false, reusedAgent: true, peer: { version: VERSION } });
+
+    const human = await runCli(args);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(new RegExp(`^${sshd.user}@127\\.0\\.0\\.1:${sshd.port}: HPC Studio ${VERSION.replaceAll('.', '\\.')} agent, pid ${report!.agentPid}, on the node's loopback port ${report!.agentPort} \\(already running\\)\n`));
+    expect(human.stdout).toContain('API round trip over SSH: ');
+
+    const bad = await runCli(['node', `ssh://me@node;id`, '--json']);
+    expect(bad.code).toBe(2);
+    expect(jsonLines(bad.stdout)[0]).toMatchObject({ type: 'error', field: 'host' });
   });
 
   it('refuses a changed host key, saying how to remove the old line', async () => {
