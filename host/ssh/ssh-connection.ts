@@ -16,7 +16,7 @@ export interface SshConnectOptions extends SshAuth {
   target: SshTarget;
   knownHostsFile?: string;
   confirmUnknownHost: ConfirmUnknownHost;
-  /** Handshake and login, default 20 s. */
+  /** Handshake and login, default 20 s; the time the user takes to judge an unknown host key is not counted. */
   readyTimeoutMs?: number;
 }
 
@@ -70,17 +70,35 @@ export async function connectSsh(options: SshConnectOptions): Promise<SshConnect
 
   const client = new Client();
   let refusal: Error | undefined;
+  const readyTimeoutMs = options.readyTimeoutMs ?? 20_000;
+  // ssh2's own readyTimeout would run on while the user reads a fingerprint; this one pauses.
+  let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
+  const startTimer = () => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      client.destroy();
+    }, readyTimeoutMs);
+  };
+  const confirm: ConfirmUnknownHost = async (host) => {
+    clearTimeout(timer);
+    try {
+      return await options.confirmUnknownHost(host);
+    } finally {
+      startTimer();
+    }
+  };
   const config: ConnectConfig = {
     host: target.host,
     port: target.port,
     username: target.user,
     ...credentials,
-    readyTimeout: options.readyTimeoutMs ?? 20_000,
+    readyTimeout: 0,
     keepaliveInterval: 15_000,
     // Ask first for a key type known_hosts has for this node, so a node with several keys is judged by the one we know.
     ...(preferred.length > 0 ? { algorithms: { serverHostKey: { remove: preferred, prepend: preferred } as never } } : {}),
     hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
-      knownHosts.verify(target.host, target.port, key, options.confirmUnknownHost).then(
+      knownHosts.verify(target.host, target.port, key, confirm).then(
         () => verify(true),
         (error: unknown) => {
           refusal = error instanceof Error ? error : new Error(String(error));
@@ -91,14 +109,14 @@ export async function connectSsh(options: SshConnectOptions): Promise<SshConnect
   };
 
   await new Promise<void>((resolve, reject) => {
-    client.once('ready', () => resolve());
-    client.once('error', (error: Error & { level?: string }) => {
+    const fail = (error?: Error & { level?: string }) => {
+      if (timedOut) return reject(new SshConnectError('unreachable', `${who}: no SSH answer within ${readyTimeoutMs / 1000} s`));
       if (refusal) return reject(new SshConnectError('host-key', refusal.message));
+      if (error === undefined) return reject(new SshConnectError('unreachable', `${who}: the connection closed before login`));
       if (error.level === 'client-authentication') {
         const by = credentials.privateKey ? `the key ${options.identityFile}` : 'any key of the ssh-agent';
         return reject(new SshConnectError('auth', `${who} refused ${by} (public key login): is its .pub line in ~${target.user}/.ssh/authorized_keys on the node?`));
       }
-      if (error.level === 'client-timeout') return reject(new SshConnectError('unreachable', `${who}: no SSH answer within ${(config.readyTimeout ?? 0) / 1000} s`));
       const code = (error as NodeJS.ErrnoException).code;
       const why =
         code === 'ECONNREFUSED' ? 'nothing listens on that port'
@@ -106,9 +124,13 @@ export async function connectSsh(options: SshConnectOptions): Promise<SshConnect
         : code === 'EHOSTUNREACH' || code === 'ENETUNREACH' ? 'no route to that host'
         : error.message;
       reject(new SshConnectError('unreachable', `${who}: cannot connect (${why})`));
-    });
+    };
+    client.once('ready', () => resolve());
+    client.once('error', fail);
+    client.once('close', () => fail());
+    startTimer();
     client.connect(config);
-  }).catch((error: unknown) => {
+  }).finally(() => clearTimeout(timer)).catch((error: unknown) => {
     client.end();
     throw error instanceof HostKeyRefused ? new SshConnectError('host-key', error.message) : error;
   });

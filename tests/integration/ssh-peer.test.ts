@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,6 +79,24 @@ describe('a node over SSH (real sshd on loopback)', () => {
     const again = await connectSsh({ target, identityFile: sshd.clientKey, knownHostsFile: knownHosts, confirmUnknownHost: neverAsked });
     expect((await again.exec('id -un')).stdout).toBe(`${sshd.user}\n`);
     again.close();
+  });
+
+  it('gives the user all the time they need to judge a fingerprint, but gives up on a port that never speaks SSH', async () => {
+    const target = { host: '127.0.0.1', port: sshd.port, user: sshd.user };
+    const slowUser = async () => (await new Promise((resolve) => setTimeout(resolve, 1200)), true);
+    const connection = await connectSsh({ target, identityFile: sshd.clientKey, knownHostsFile: join(work, 'slow_known_hosts'), confirmUnknownHost: slowUser, readyTimeoutMs: 500 });
+    connection.close();
+
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      await expect(connectSsh({ target: { ...target, port }, identityFile: sshd.clientKey, knownHostsFile: knownHosts, confirmUnknownHost: neverAsked, readyTimeoutMs: 300 })).rejects.toThrow(
+        `${sshd.user}@127.0.0.1:${port}: no SSH answer within 0.3 s`,
+      );
+    } finally {
+      silent.close();
+    }
   });
 
   it('says what to install when the node has no Node', async () => {
