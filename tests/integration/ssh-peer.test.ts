@@ -54,7 +54,7 @@ describe('a node over SSH (real sshd on loopback)', () => {
   });
 
   beforeAll(async () => {
-    sshd = await startSshd();
+    sshd = await startSshd({ users: 2 });
   });
   afterAll(async () => {
     await sshd?.stop();
@@ -159,6 +159,23 @@ describe('a node over SSH (real sshd on loopback)', () => {
       agent.close();
     } finally {
       await second.close();
+    }
+  });
+
+  it('treats two accounts as two nodes, each with its own agent', async () => {
+    const [, other] = sshd.accounts;
+    const mine = await openSshPeer(options());
+    const theirs = await openSshPeer(options({ target: `ssh://${other!.user}@127.0.0.1:${sshd.port}`, identityFile: other!.clientKey }));
+    try {
+      expect(theirs.node.agentPid).not.toBe(mine.node.agentPid);
+      expect(theirs.node.bundleDir.startsWith(`${other!.home}/`)).toBe(true);
+      const agents = await Promise.all([mine, theirs].map((peer) => connectAgent({ url: peer.url, token: peer.token, version: VERSION })));
+      expect(agents.map((a) => a.url)).toEqual([mine.url, theirs.url]);
+      expect(await Promise.all(agents.map(async (a) => (await a.client.api.getInfo({})).version))).toEqual([VERSION, VERSION]);
+      for (const agent of agents) agent.close();
+    } finally {
+      await mine.close();
+      await theirs.close();
     }
   });
 

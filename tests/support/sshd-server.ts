@@ -7,15 +7,20 @@ import { tempDir, waitFor } from './studio-fixture.js';
 
 export const ENCRYPTED_KEY_PASSPHRASE = 'correct horse battery';
 
-export interface TestSshd {
-  port: number;
-  /** An unprivileged user made for this test, with its own key. */
+/** An unprivileged user made for the test, with its own key (no passphrase). */
+export interface TestSshAccount {
   user: string;
   home: string;
-  /** The user's private key (no passphrase), and another key sshd does not know. */
   clientKey: string;
-  /** Another key of the user's, encrypted with ENCRYPTED_KEY_PASSPHRASE. */
+}
+
+export interface TestSshd extends TestSshAccount {
+  port: number;
+  /** Every user made, the first being the one above: two accounts are two nodes, each with its own agent. */
+  accounts: TestSshAccount[];
+  /** Another key of the first user's, encrypted with ENCRYPTED_KEY_PASSPHRASE. */
   encryptedKey: string;
+  /** A key no user has. */
   strangerKey: string;
   hostKeyPub: string;
   /** What sshd logged so far (LogLevel VERBOSE: every connection). */
@@ -29,10 +34,10 @@ export interface TestSshd {
 
 /**
  * A real OpenSSH server on 127.0.0.1:<free port> for one test file: a generated ed25519 host key,
- * public keys only, no root login, local forwarding only, logging in a user it creates (root is
- * needed for that and for sshd; without it this throws, saying so).
+ * public keys only, no root login, local forwarding only, logging in `users` users it creates (root
+ * is needed for that and for sshd; without it this throws, saying so).
  */
-export async function startSshd(): Promise<TestSshd> {
+export async function startSshd(options: { users?: number } = {}): Promise<TestSshd> {
   if (process.getuid?.() !== 0) {
     throw new Error('this test needs root: it creates a throwaway user (useradd) and runs /usr/sbin/sshd as a real SSH server');
   }
@@ -41,24 +46,28 @@ export async function startSshd(): Promise<TestSshd> {
   const hostKey = join(dir, 'host_ed25519');
   const keygen = (file: string, passphrase = '') => execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', passphrase, '-C', 'hpc-studio-test', '-f', file]);
   keygen(hostKey);
-  const clientKey = join(dir, 'client_ed25519');
   const strangerKey = join(dir, 'stranger_ed25519');
-  keygen(clientKey);
   keygen(strangerKey);
   const encryptedKey = join(dir, 'encrypted_ed25519');
   keygen(encryptedKey, ENCRYPTED_KEY_PASSPHRASE);
-
-  const user = `hpcsshtest-${randomBytes(3).toString('hex')}`;
-  execFileSync('useradd', ['-m', '-s', '/bin/sh', user]);
-  // useradd leaves the password '!' (locked), and sshd without PAM refuses locked accounts even for keys.
-  execFileSync('usermod', ['-p', '*', user]);
-  const home = execFileSync('getent', ['passwd', user], { encoding: 'utf8' }).split(':')[5]!;
-  const uid = Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }));
-  const gid = Number(execFileSync('id', ['-g', user], { encoding: 'utf8' }));
-  mkdirSync(join(home, '.ssh'), { mode: 0o700 });
-  writeFileSync(join(home, '.ssh', 'authorized_keys'), Buffer.concat([readFileSync(`${clientKey}.pub`), readFileSync(`${encryptedKey}.pub`)]), { mode: 0o600 });
-  chownSync(join(home, '.ssh'), uid, gid);
-  chownSync(join(home, '.ssh', 'authorized_keys'), uid, gid);
+  const accounts: TestSshAccount[] = [];
+  for (let i = 0; i < (options.users ?? 1); i++) {
+    const clientKey = join(dir, `client${i}_ed25519`);
+    keygen(clientKey);
+    const user = `hpcsshtest-${randomBytes(3).toString('hex')}`;
+    execFileSync('useradd', ['-m', '-s', '/bin/sh', user]);
+    // useradd leaves the password '!' (locked), and sshd without PAM refuses locked accounts even for keys.
+    execFileSync('usermod', ['-p', '*', user]);
+    const home = execFileSync('getent', ['passwd', user], { encoding: 'utf8' }).split(':')[5]!;
+    const uid = Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }));
+    const gid = Number(execFileSync('id', ['-g', user], { encoding: 'utf8' }));
+    mkdirSync(join(home, '.ssh'), { mode: 0o700 });
+    const keys = [readFileSync(`${clientKey}.pub`), ...(i === 0 ? [readFileSync(`${encryptedKey}.pub`)] : [])];
+    writeFileSync(join(home, '.ssh', 'authorized_keys'), Buffer.concat(keys), { mode: 0o600 });
+    chownSync(join(home, '.ssh'), uid, gid);
+    chownSync(join(home, '.ssh', 'authorized_keys'), uid, gid);
+    accounts.push({ user, home, clientKey });
+  }
 
   const port = await freePort();
   const config = join(dir, 'sshd_config');
@@ -81,7 +90,7 @@ export async function startSshd(): Promise<TestSshd> {
       // Lets a test hide `node` from the user's commands with ~/.ssh/environment.
       'PermitUserEnvironment PATH',
       'X11Forwarding no',
-      `AllowUsers ${user}`,
+      `AllowUsers ${accounts.map((a) => a.user).join(' ')}`,
       'Subsystem sftp internal-sftp',
       'LogLevel VERBOSE',
       '',
@@ -107,13 +116,23 @@ export async function startSshd(): Promise<TestSshd> {
     sshd.kill('SIGTERM');
     await exited;
   };
-  await start();
+  const removeUsers = async () => {
+    for (const { user, home } of accounts) {
+      await stopAgentsOf(home);
+      execFileSync('userdel', ['-r', user], { stdio: 'ignore' });
+    }
+  };
+  try {
+    await start();
+  } catch (error) {
+    await removeUsers();
+    throw error;
+  }
 
   return {
     port,
-    user,
-    home,
-    clientKey,
+    ...accounts[0]!,
+    accounts,
     encryptedKey,
     strangerKey,
     hostKeyPub: `${hostKey}.pub`,
@@ -128,8 +147,7 @@ export async function startSshd(): Promise<TestSshd> {
     },
     stop: async () => {
       await halt();
-      await stopAgentsOf(home);
-      execFileSync('userdel', ['-r', user], { stdio: 'ignore' });
+      await removeUsers();
       rmSync(dir, { recursive: true, force: true });
     },
   };
