@@ -4,7 +4,7 @@ import { connectAgent, measureLatency } from '../agent/agent-client.js';
 import { packageVersion } from '../package-root.js';
 import { HostKeyRefused, type ConfirmUnknownHost } from '../ssh/known-hosts.js';
 import { openSshPeer } from '../ssh/remote-agent.js';
-import { describeSshTarget, parseSshTarget, SshTargetError } from '../ssh/ssh-target.js';
+import { describeSshTarget, parseSshTarget, SshTargetError } from '../../shared/ssh-target.js';
 import { ByteProgress } from './byte-progress.js';
 import { EXIT } from './exit-codes.js';
 import { askHiddenOnTerminal, askOnTerminal } from './terminal-prompts.js';

@@ -27,8 +27,8 @@ export interface AgentBundle {
 const CODE_FOLDERS = ['dist/host', 'dist/shared', 'dist/trainer'];
 
 /**
- * The bundle of the package at `root`: its files hashed, and their tarball made in `cacheDir`
- * unless one with that hash is there already (the hash is cheap; gzip is what is worth keeping).
+ * The bundle of the package at `root`: its files hashed (or the hash remembered for the same file
+ * stats), and their tarball made in `cacheDir` unless one with that hash is there already.
  */
 export async function buildAgentBundle(options: { root: string; cacheDir: string }): Promise<AgentBundle> {
   const files = agentBundleFiles(options.root);

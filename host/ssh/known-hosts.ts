@@ -2,7 +2,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { bracketed } from './ssh-target.js';
+import { bracketed } from '../../shared/ssh-target.js';
 
 /** What the user is asked about a host seen for the first time, as `ssh` would show it. */
 export interface UnknownHost {

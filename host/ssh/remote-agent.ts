@@ -8,7 +8,7 @@ import { forwardLocalPort } from './forwarded-port.js';
 import type { ConfirmUnknownHost } from './known-hosts.js';
 import { shellCommand } from './shell-quote.js';
 import { connectSsh, type SshAuth, type SshConnection } from './ssh-connection.js';
-import { describeSshTarget, parseSshTarget, type SshTarget } from './ssh-target.js';
+import { describeSshTarget, parseSshTarget, type SshTarget } from '../../shared/ssh-target.js';
 
 /** The oldest Node the agent runs on (package.json `engines`). */
 export const MIN_NODE_MAJOR = 20;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import ssh2, { type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { HostKeyRefused, KnownHostsFile, type ConfirmUnknownHost } from './known-hosts.js';
-import { describeSshTarget, type SshTarget } from './ssh-target.js';
+import { describeSshTarget, type SshTarget } from '../../shared/ssh-target.js';
 
 /** How to log in: a private key file (its passphrase asked through a callback, never logged), or else the user's ssh-agent. */
 export interface SshAuth {

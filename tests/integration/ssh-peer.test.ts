@@ -10,7 +10,7 @@ import type { UnknownHost } from '../../host/ssh/known-hosts.js';
 import { SshNodeReport } from '../../shared/remote-agent-protocol.js';
 import { openSshPeer, type SshPeerOptions } from '../../host/ssh/remote-agent.js';
 import { connectSsh } from '../../host/ssh/ssh-connection.js';
-import { SshTargetError } from '../../host/ssh/ssh-target.js';
+import { SshTargetError } from '../../shared/ssh-target.js';
 import { ENCRYPTED_KEY_PASSPHRASE, startSshd, type TestSshd } from '../support/sshd-server.js';
 import { jsonLines, runCli } from '../support/cli-process.js';
 import { tempDir, waitFor } from '../support/studio-fixture.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeSshTarget, parseSshTarget, sshTarget, SshTargetError } from '../../host/ssh/ssh-target.js';
+import { describeSshTarget, parseSshTarget, SshTarget, sshTarget, SshTargetError } from '../../shared/ssh-target.js';
 
 function fieldOf(run: () => unknown): string {
   try {
@@ -40,5 +40,22 @@ describe('SSH targets', () => {
     expect(fieldOf(() => sshTarget({ host: '', user: 'me' }))).toBe('host');
     expect(fieldOf(() => parseSshTarget('ssh://node'))).toBe('user');
     expect(fieldOf(() => parseSshTarget('http://me@node'))).toBe('target');
+  });
+
+  it('accepts IPv4 and IPv6 addresses as they are written, and nothing like them', () => {
+    for (const host of ['10.0.0.5', '255.255.255.255', '::1', '::', 'fd00::5', '2001:db8:0:0:1:0:0:1', '::ffff:10.0.0.5', 'fe80::1:2:3:4:5:6']) {
+      expect(sshTarget({ host, user: 'me' }).host).toBe(host);
+    }
+    for (const host of ['10.0.0.256', '1:2:3:4:5:6:7', '1::2::3', 'fe80::1%eth0', 'g::1', '12345::1', '1:2:3:4:5:6:7:8:9']) {
+      expect(fieldOf(() => sshTarget({ host, user: 'me' })), host).toBe('host');
+    }
+  });
+
+  it('gives the API the same rules as a zod schema, every bad field named', () => {
+    expect(SshTarget.parse({ host: '[fd00::5]', port: 2222, user: 'me' })).toEqual({ host: 'fd00::5', port: 2222, user: 'me' });
+    const result = SshTarget.safeParse({ host: 'a b', port: 70000, user: '$(id)' });
+    expect(result.success).toBe(false);
+    expect(result.error!.issues.map((i) => i.path.join('.')).sort()).toEqual(['host', 'port', 'user']);
+    expect(result.error!.issues.find((i) => i.path[0] === 'user')!.message).toContain(`('$' is not allowed)`);
   });
 });
