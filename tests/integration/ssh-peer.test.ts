@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
@@ -9,11 +9,12 @@ import { packageVersion } from '../../host/package-root.js';
 import type { UnknownHost } from '../../host/ssh/known-hosts.js';
 import { SshNodeReport } from '../../shared/remote-agent-protocol.js';
 import { openSshPeer, type SshPeerOptions } from '../../host/ssh/remote-agent.js';
+import { shellCommand } from '../../host/ssh/shell-quote.js';
 import { connectSsh } from '../../host/ssh/ssh-connection.js';
 import { SshTargetError } from '../../shared/ssh-target.js';
 import { ENCRYPTED_KEY_PASSPHRASE, startSshd, type TestSshd } from '../support/sshd-server.js';
 import { jsonLines, runCli } from '../support/cli-process.js';
-import { tempDir, waitFor } from '../support/studio-fixture.js';
+import { CLI, tempDir, waitFor } from '../support/studio-fixture.js';
 
 const VERSION = packageVersion();
 const neverAsked = async (): Promise<boolean> => {
@@ -99,13 +100,20 @@ describe('a node over SSH (real sshd on loopback)', () => {
     }
   });
 
-  it('says what to install when the node has no Node', async () => {
+  it('says what to install when the node has no Node, or one older than 20', async () => {
     const environment = join(sshd.home, '.ssh', 'environment');
+    const where = `${sshd.user}@127.0.0.1:${sshd.port}`;
     writeFileSync(environment, 'PATH=/nonexistent\n');
     try {
       await expect(openSshPeer(options())).rejects.toThrow(
-        new RegExp(`^node 20 or newer is needed on ${sshd.user}@127\\.0\\.0\\.1:${sshd.port} \\(found no \`node\` on the PATH .*\\); install it from your distribution or nodejs\\.org$`),
+        new RegExp(`^node 20 or newer is needed on ${where.replaceAll('.', '\\.')} \\(found no \`node\` on the PATH .*\\); install it from your distribution or nodejs\\.org$`),
       );
+      // What Debian 12's own nodejs package answers, from a script standing in for it on the node's PATH.
+      const oldNode = join(sshd.home, 'old-node');
+      mkdirSync(oldNode);
+      writeFileSync(join(oldNode, 'node'), '#!/bin/sh\necho v18.19.0\n', { mode: 0o755 });
+      writeFileSync(environment, `PATH=${oldNode}:/usr/bin:/bin\n`);
+      await expect(openSshPeer(options())).rejects.toThrow(`node 20 or newer is needed on ${where} (found Node v18.19.0); install it from your distribution or nodejs.org`);
     } finally {
       rmSync(environment);
     }
@@ -246,6 +254,20 @@ describe('a node over SSH (real sshd on loopback)', () => {
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(new RegExp(`^${sshd.user}@127\\.0\\.0\\.1:${sshd.port}: HPC Studio ${VERSION.replaceAll('.', '\\.')} agent, pid ${report!.agentPid}, on the node's loopback port ${report!.agentPort} \\(already running\\)\n`));
     expect(human.stdout).toContain('API round trip over SSH: ');
+
+    // On a terminal (a real pty, from script(1)) it asks as ssh does, and a yes adds the host.
+    const ttyKnownHosts = join(work, 'tty_known_hosts');
+    const command = shellCommand([process.execPath, CLI, ...args.slice(0, -4), '--known-hosts', ttyKnownHosts, '--data-dir', work]);
+    const terminal = spawn('script', ['-qec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let screen = '';
+    terminal.stdout!.setEncoding('utf8').on('data', (chunk: string) => (screen += chunk));
+    const ended = new Promise<number | null>((resolve) => terminal.once('close', resolve));
+    await waitFor('the host key question', () => screen.includes('(yes/no)? '), 20_000);
+    expect(screen).toContain(`The authenticity of host '[127.0.0.1]:${sshd.port}' can't be established.\r\nssh-ed25519 key fingerprint is ${sshd.hostFingerprint()}.`);
+    terminal.stdin!.write('yes\r');
+    expect(await ended).toBe(0);
+    expect(screen).toContain('API round trip over SSH: ');
+    expect(execFileSync('ssh-keygen', ['-F', `[127.0.0.1]:${sshd.port}`, '-f', ttyKnownHosts], { encoding: 'utf8' })).toContain('found: line 1');
 
     const bad = await runCli(['node', `ssh://me@node;id`, '--json']);
     expect(bad.code).toBe(2);
