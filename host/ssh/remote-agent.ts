@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { SFTPWrapper } from 'ssh2';
 import { AgentBundleManifest, AgentLaunch } from '../../shared/remote-agent-protocol.js';
@@ -126,26 +127,40 @@ async function installedHash(sftp: SFTPWrapper, bundleDir: string): Promise<stri
   }
 }
 
-/** Into a staging folder, the manifest last, then renamed into place: an interrupted upload is never taken for a complete one. */
+/**
+ * Into a staging folder of its own, the manifest last, then renamed into place: an interrupted upload
+ * is never taken for a complete one, and two apps uploading at once each finish with a whole bundle.
+ */
 async function upload(ssh: SshConnection, sftp: SFTPWrapper, bundle: AgentBundle, base: string, bundleDir: string, progress: (p: SshPeerProgress) => void): Promise<void> {
-  const tarball = `${base}/${bundle.id}.tar.gz.partial`;
-  const staging = `${bundleDir}.partial`;
-  await run(ssh, [shellCommand(['mkdir', '-p', '--', base])], 'make the bundle folder');
+  const suffix = `partial-${randomBytes(4).toString('hex')}`;
+  const tarball = `${base}/${bundle.id}.tar.gz.${suffix}`;
+  const staging = `${bundleDir}.${suffix}`;
+  await run(
+    ssh,
+    [
+      shellCommand(['mkdir', '-p', '--', base]),
+      // What uploads cut off over an hour ago left behind.
+      shellCommand(['find', base, '-maxdepth', '1', '-name', '*.partial-*', '-mmin', '+60', '-exec', 'rm', '-rf', '--', '{}', '+']),
+    ],
+    'make the bundle folder',
+  );
   await new Promise<void>((resolve, reject) => {
     sftp.fastPut(bundle.tarball, tarball, { step: (sent, _chunk, total) => progress({ step: 'upload', sentBytes: sent, totalBytes: total }) }, (error) =>
       error ? reject(new Error(`uploading the agent bundle to ${tarball} failed: ${error.message}`)) : resolve(),
     );
   });
-  await run(
-    ssh,
-    [shellCommand(['rm', '-rf', '--', staging]), shellCommand(['mkdir', '--', staging]), shellCommand(['tar', '-xzf', tarball, '-C', staging]), shellCommand(['rm', '-f', '--', tarball])],
-    'unpack the agent bundle',
-  );
+  await run(ssh, [shellCommand(['mkdir', '--', staging]), shellCommand(['tar', '-xzf', tarball, '-C', staging]), shellCommand(['rm', '-f', '--', tarball])], 'unpack the agent bundle');
   const manifest = AgentBundleManifest.parse({ version: bundle.version, sha256: bundle.sha256, files: bundle.files, bytes: bundle.bytes });
   await new Promise<void>((resolve, reject) => {
     sftp.writeFile(`${staging}/manifest.json`, JSON.stringify(manifest), (error) => (error ? reject(new Error(`writing the bundle manifest failed: ${error.message}`)) : resolve()));
   });
-  await run(ssh, [shellCommand(['rm', '-rf', '--', bundleDir]), shellCommand(['mv', '--', staging, bundleDir])], 'put the agent bundle in place');
+  // An incomplete folder from an earlier try goes; SFTP's rename never replaces, so a bundle another upload just put there stays.
+  if (await installedHash(sftp, bundleDir) !== bundle.sha256) await run(ssh, [shellCommand(['rm', '-rf', '--', bundleDir])], 'remove an incomplete agent bundle');
+  const renamed = await new Promise<boolean>((resolve) => sftp.rename(staging, bundleDir, (error) => resolve(!error)));
+  if (!renamed) {
+    if ((await installedHash(sftp, bundleDir)) !== bundle.sha256) throw new Error(`could not put the agent bundle in place at ${bundleDir}`);
+    await run(ssh, [shellCommand(['rm', '-rf', '--', staging])], 'remove a second copy of the agent bundle');
+  }
 }
 
 async function startRemoteAgent(ssh: SshConnection, bundleDir: string, where: string): Promise<Extract<AgentLaunch, { type: 'agent' }>> {

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
@@ -170,20 +170,23 @@ describe('a node over SSH (real sshd on loopback)', () => {
     }
   });
 
-  it('treats two accounts as two nodes, each with its own agent', async () => {
+  it('treats two accounts as two nodes, each with its own agent; two apps connecting at once end with one bundle and one agent', async () => {
     const [, other] = sshd.accounts;
     const mine = await openSshPeer(options());
-    const theirs = await openSshPeer(options({ target: `ssh://${other!.user}@127.0.0.1:${sshd.port}`, identityFile: other!.clientKey }));
+    const theirOptions = options({ target: `ssh://${other!.user}@127.0.0.1:${sshd.port}`, identityFile: other!.clientKey });
+    const [theirs, theirsAgain] = await Promise.all([openSshPeer(theirOptions), openSshPeer(theirOptions)]);
     try {
       expect(theirs.node.agentPid).not.toBe(mine.node.agentPid);
+      expect(theirsAgain.node.agentPid).toBe(theirs.node.agentPid);
+      expect([theirs, theirsAgain].filter((peer) => peer.node.reusedAgent)).toHaveLength(1);
       expect(theirs.node.bundleDir.startsWith(`${other!.home}/`)).toBe(true);
-      const agents = await Promise.all([mine, theirs].map((peer) => connectAgent({ url: peer.url, token: peer.token, version: VERSION })));
-      expect(agents.map((a) => a.url)).toEqual([mine.url, theirs.url]);
-      expect(await Promise.all(agents.map(async (a) => (await a.client.api.getInfo({})).version))).toEqual([VERSION, VERSION]);
+      // Nothing half-done is left beside the bundle.
+      expect(readdirSync(join(other!.home, '.hpc-studio', 'agent'))).toEqual([theirs.node.bundleDir.split('/').pop()]);
+      const agents = await Promise.all([mine, theirs, theirsAgain].map((peer) => connectAgent({ url: peer.url, token: peer.token, version: VERSION })));
+      expect(await Promise.all(agents.map(async (a) => (await a.client.api.getInfo({})).version))).toEqual([VERSION, VERSION, VERSION]);
       for (const agent of agents) agent.close();
     } finally {
-      await mine.close();
-      await theirs.close();
+      await Promise.all([mine, theirs, theirsAgain].map((peer) => peer.close()));
     }
   });
 
