@@ -9,7 +9,7 @@ import { forwardLocalPort } from './forwarded-port.js';
 import type { ConfirmUnknownHost } from './known-hosts.js';
 import { shellCommand } from './shell-quote.js';
 import { connectSsh, type SshAuth, type SshConnection } from './ssh-connection.js';
-import { describeSshTarget, parseSshTarget, type SshTarget } from '../../shared/ssh-target.js';
+import { describeSshTarget, parseSshTarget, sshTarget, type SshTarget } from '../../shared/ssh-target.js';
 
 /** The oldest Node the agent runs on (package.json `engines`). */
 export const MIN_NODE_MAJOR = 20;
@@ -23,7 +23,7 @@ export type SshPeerProgress =
   | { step: 'forward' };
 
 export interface SshPeerOptions extends SshAuth {
-  /** `ssh://user@host[:port]`, or fields already checked by sshTarget(). */
+  /** `ssh://user@host[:port]`, or its fields (checked again here either way). */
   target: SshTarget | string;
   confirmUnknownHost: ConfirmUnknownHost;
   /** Default ~/.ssh/known_hosts. */
@@ -61,7 +61,7 @@ export interface SshPeer {
  * loopback port to it through the SSH connection: the agent opens no port on the node's network.
  */
 export async function openSshPeer(options: SshPeerOptions): Promise<SshPeer> {
-  const target = typeof options.target === 'string' ? parseSshTarget(options.target) : options.target;
+  const target = typeof options.target === 'string' ? parseSshTarget(options.target) : sshTarget(options.target);
   const progress = options.onProgress ?? (() => {});
   const where = describeSshTarget(target);
 
