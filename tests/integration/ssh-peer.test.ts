@@ -147,6 +147,8 @@ describe('a node over SSH (real sshd on loopback)', () => {
       expect(Number(uid)).toBe(statSync(sshd.home).uid);
       expect(await tcpConnects('127.0.0.1', first.node.agentPort)).toBe(true);
       expect(await tcpConnects(outsideAddress(), first.node.agentPort)).toBe(false);
+      // The token travelled only inside the SSH channel: the agent's files on the node do not hold it.
+      for (const file of ['agent.out', 'agent.log', 'agent-state.json']) expect(readFileSync(join(first.node.bundleDir, file), 'utf8')).not.toContain(first.token);
     } finally {
       await first.close();
     }
