@@ -5,7 +5,7 @@ import { AgentBundleManifest, AgentLaunch } from '../../shared/remote-agent-prot
 import { defaultDataDir } from '../data-dir.js';
 import { packageRoot } from '../package-root.js';
 import { buildAgentBundle, type AgentBundle } from './agent-bundle.js';
-import { forwardLocalPort } from './forwarded-port.js';
+import { forwardLocalPort, type ForwardedPort } from './forwarded-port.js';
 import type { ConfirmUnknownHost } from './known-hosts.js';
 import { shellCommand } from './shell-quote.js';
 import { connectSsh, type SshAuth, type SshConnection } from './ssh-connection.js';
@@ -51,7 +51,9 @@ export interface SshPeer {
     agentPort: number;
     reusedAgent: boolean;
   };
-  /** Closes the forwarded port and the SSH connection; the agent stays up on the node for the next connect. */
+  /** Another loopback port of this machine forwarded to `127.0.0.1:remotePort` on the node over the same connection (e.g. a trainer's). */
+  forward(remotePort: number): Promise<ForwardedPort>;
+  /** Closes the forwarded ports and the SSH connection; the agent stays up on the node for the next connect. */
   close(): Promise<void>;
 }
 
@@ -87,14 +89,22 @@ export async function openSshPeer(options: SshPeerOptions): Promise<SshPeer> {
     if (launch.version !== options.version) throw new Error(`the agent on ${where} runs HPC Studio ${launch.version}, this app ${options.version}`);
 
     progress({ step: 'forward' });
-    const forward = await forwardLocalPort(() => ssh.forwardOut('127.0.0.1', launch.port));
-    ssh.onClose(() => void forward.close());
+    const forwards = new Set<ForwardedPort>();
+    const forward = async (remotePort: number) => {
+      const forwarded = await forwardLocalPort(() => ssh.forwardOut('127.0.0.1', remotePort));
+      forwards.add(forwarded);
+      return forwarded;
+    };
+    const closeForwards = () => Promise.all([...forwards].map((f) => f.close()));
+    ssh.onClose(() => void closeForwards());
+    const agentPort = await forward(launch.port);
     return {
-      url: `ws://127.0.0.1:${forward.port}`,
+      url: `ws://127.0.0.1:${agentPort.port}`,
       token: launch.token,
       node: { nodeVersion, bundleDir, uploaded, agentPid: launch.pid, agentPort: launch.port, reusedAgent: launch.reused },
+      forward,
       close: async () => {
-        await forward.close();
+        await closeForwards();
         ssh.close();
       },
     };

@@ -167,6 +167,11 @@ describe('a node over SSH (real sshd on loopback)', () => {
       const agent = await connectAgent({ url: second.url, token: second.token, version: VERSION });
       expect((await agent.client.api.getInfo({})).version).toBe(VERSION);
       agent.close();
+      // More node ports ride the same connection, each its own loopback port here.
+      const extra = await second.forward(second.node.agentPort);
+      const again = await connectAgent({ url: `ws://127.0.0.1:${extra.port}`, token: second.token, version: VERSION });
+      expect((await again.client.api.getInfo({})).version).toBe(VERSION);
+      again.close();
     } finally {
       await second.close();
     }
