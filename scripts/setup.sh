@@ -12,7 +12,8 @@ packages=(dataset-fashion-mnist gcc libc6-dev libopenblas-dev)
 build=1
 tests=0
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(chromium)
+  # openssh-server: the peers-over-SSH test runs a real sshd on loopback (tests/support/sshd-server.ts).
+  packages+=(chromium openssh-server)
   build=0
   tests=1
   # The TensorBoard export is checked by reading it back with the real `tensorboard` package.
