@@ -140,23 +140,32 @@ class PeerGroupProcess implements TrainerProcess {
     const parsed = TrainerMessage.safeParse(message);
     // Rank 0's messages are the supervisor's to check and log; the others' are read here.
     if (!parsed.success) return rank === 0 ? this.relay(message) : undefined;
-    for (const event of eventsOf(parsed.data)) {
-      if (event.type === 'data-port') this.portOpened(rank, event.port);
-      else if (event.type === 'ready' && rank > 0) {
-        this.relay({ type: 'log', time: event.time, level: 'info', message: `peer ${rank} (${this.addresses[rank]}) ready: ${describeBackend(event.backend)}, pid ${event.pid}` });
-      }
-      else if (event.type === 'step') this.tally(rank, event);
-      else if (event.type === 'ring-broken' && event.generation === this.generation) {
-        const peer = this.members[event.lostRank];
-        if (peer !== undefined) this.peerLost(peer, event.message);
-      }
-      else if (rank > 0 && (event.type === 'error' || (event.type === 'log' && event.level !== 'info'))) {
-        this.relay(event.type === 'log' ? { ...event, message: `peer ${rank}: ${event.message}` } : event);
-      }
-    }
+    for (const event of eventsOf(parsed.data)) this.read(rank, event);
     if (rank === 0 && parsed.data.type === 'started') this.started = true;
     if (rank === 0 && (parsed.data.type === 'done' || parsed.data.type === 'stopped')) this.stats?.flush().forEach((s) => this.relay(s));
     if (rank === 0 && parsed.data.type !== 'data-port' && parsed.data.type !== 'ring-broken') this.relay(parsed.data);
+  }
+
+  /** What the group itself takes from any peer's event. */
+  private read(rank: number, event: TrainerEvent): void {
+    switch (event.type) {
+      case 'data-port':
+        return this.portOpened(rank, event.port);
+      case 'step':
+        return this.tally(rank, event);
+      case 'ring-broken':
+        if (event.generation === this.generation && this.members[event.lostRank] !== undefined) this.peerLost(this.members[event.lostRank]!, event.message);
+        return;
+      case 'ready':
+        if (rank > 0) this.relay({ type: 'log', time: event.time, level: 'info', message: `peer ${rank} (${this.addresses[rank]}) ready: ${describeBackend(event.backend)}, pid ${event.pid}` });
+        return;
+      case 'error':
+        if (rank > 0) this.relay(event);
+        return;
+      case 'log':
+        if (rank > 0 && event.level !== 'info') this.relay({ ...event, message: `peer ${rank}: ${event.message}` });
+        return;
+    }
   }
 
   /**

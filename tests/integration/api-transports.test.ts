@@ -6,20 +6,13 @@ import { serveApi } from '../../host/api-server.js';
 import { startWebServer, type WebServer } from '../../host/web/web-server.js';
 import { ipcServerChannel } from '../../electron/ipc-transport.js';
 import { InMemoryIpc } from '../support/in-memory-ipc.js';
+import { preloadBridge } from '../support/preload-electron.js';
 import { createTestHost, ROOT, smallRun, waitFor } from '../support/studio-fixture.js';
 import { connectWebSocket } from '../support/ws-client.js';
 
-// Electron cannot run here: the real preload runs against a stand-in `electron` module whose
-// ipcRenderer is one end of an in-memory IPC pair (see InMemoryIpc).
-const bridge = vi.hoisted(() => ({ ipc: null as null | InstanceType<typeof import('../support/in-memory-ipc.js').InMemoryIpc>, exposed: {} as Record<string, unknown> }));
-vi.mock('electron', () => ({
-  contextBridge: { exposeInMainWorld: (key: string, api: unknown) => (bridge.exposed[key] = api) },
-  ipcRenderer: {
-    send: (channel: string, message: unknown) => bridge.ipc!.ipcRenderer.send(channel, message),
-    on: (channel: string, l: (e: unknown, m: unknown) => void) => bridge.ipc!.ipcRenderer.on(channel, l),
-    removeListener: (channel: string, l: (e: unknown, m: unknown) => void) => bridge.ipc!.ipcRenderer.removeListener(channel, l),
-  },
-}));
+// Electron cannot run here: the real preload runs against a stand-in `electron` module
+// (tests/support/preload-electron.ts) over an in-memory IPC pair.
+vi.mock('electron', () => import('../support/preload-electron.js'));
 
 interface Transport {
   client: ApiClient;
@@ -48,10 +41,10 @@ const transports: Record<string, () => Promise<Transport>> = {
   },
   'electron ipc (in-memory pair)': async () => {
     const ipc = new InMemoryIpc();
-    bridge.ipc = ipc;
+    preloadBridge.ipc = ipc;
     await import('../../electron/preload.js');
     serveApi(ipcServerChannel(ipc.ipcMain, ipc.webContents, (url) => url === ipc.frameUrl), host.service);
-    const preload = bridge.exposed.hpcStudio as PreloadApi;
+    const preload = preloadBridge.exposed.hpcStudio as PreloadApi;
     const channel: MessageChannel<unknown, RpcRequest> = { send: (m) => preload.send(m), onMessage: (l) => preload.onMessage(l) };
     return { client: new ApiClient(channel), raw: channel, close: () => ipc.destroy() };
   },

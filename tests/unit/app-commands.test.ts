@@ -3,25 +3,17 @@ import { APP_COMMAND_CHANNEL } from '../../electron/ipc-channel.js';
 import { onAppCommand } from '../../renderer/src/api/app-commands.js';
 import type { AppCommand } from '../../shared/app-command.js';
 import { InMemoryIpc } from '../support/in-memory-ipc.js';
+import { preloadBridge } from '../support/preload-electron.js';
 
-// Electron cannot run here: the real preload runs against a stand-in `electron` module whose
-// ipcRenderer is one end of an in-memory IPC pair, and the renderer's listener reads what it exposes.
-const bridge = vi.hoisted(() => ({ ipc: null as null | InstanceType<typeof import('../support/in-memory-ipc.js').InMemoryIpc>, exposed: {} as Record<string, unknown> }));
-vi.mock('electron', () => ({
-  contextBridge: { exposeInMainWorld: (key: string, api: unknown) => (bridge.exposed[key] = api) },
-  ipcRenderer: {
-    send: (channel: string, message: unknown) => bridge.ipc!.ipcRenderer.send(channel, message),
-    on: (channel: string, l: (e: unknown, m: unknown) => void) => bridge.ipc!.ipcRenderer.on(channel, l),
-    removeListener: (channel: string, l: (e: unknown, m: unknown) => void) => bridge.ipc!.ipcRenderer.removeListener(channel, l),
-    invoke: async () => null,
-  },
-}));
+// Electron cannot run here: the real preload runs against a stand-in `electron` module
+// (tests/support/preload-electron.ts) over an in-memory IPC pair.
+vi.mock('electron', () => import('../support/preload-electron.js'));
 
 async function withPreload(): Promise<InMemoryIpc> {
   const ipc = new InMemoryIpc();
-  bridge.ipc = ipc;
+  preloadBridge.ipc = ipc;
   await import('../../electron/preload.js');
-  vi.stubGlobal('window', { hpcStudio: bridge.exposed.hpcStudio });
+  vi.stubGlobal('window', { hpcStudio: preloadBridge.exposed.hpcStudio });
   return ipc;
 }
 
