@@ -1,22 +1,39 @@
 import { z } from 'zod';
+import { parseSshTarget, type SshTarget } from './ssh-target.js';
 
 /** The most peers one run may span. */
 export const MAX_PEERS = 16;
 
-const PEER_FORMS = 'a peer is `local` (a trainer process on this machine) or ws://HOST:PORT (an `hpc-studio agent`)';
+const PEER_FORMS = 'a peer is `local` (a trainer process on this machine), ws://HOST:PORT (an `hpc-studio agent`) or ssh://USER@HOST[:PORT] (a node reached over SSH)';
 
 /**
  * Where a peer's trainer runs. `local`: a trainer process on this machine (one per GPU on a
  * multi-GPU workstation, or to try a distributed run on one machine); `ws://HOST:PORT`: on the
- * node whose agent listens there.
+ * node whose agent listens there; `ssh://USER@HOST[:PORT]`: on a node reached over SSH, where the
+ * app starts its agent.
  */
-export const PeerAddress = z.union([z.literal('local'), z.string().regex(/^ws:\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]{1,253}):\d{1,5}$/, { error: PEER_FORMS })], {
-  error: PEER_FORMS,
-});
+export const PeerAddress = z.union(
+  [
+    z.literal('local'),
+    z.string().regex(/^ws:\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]{1,253}):\d{1,5}$/, { error: PEER_FORMS }),
+    z.string().refine((text) => sshPeer(text) !== null, { error: PEER_FORMS }),
+  ],
+  { error: PEER_FORMS },
+);
 export type PeerAddress = z.infer<typeof PeerAddress>;
 
-/** The host part of a `ws://HOST:PORT` peer, where its trainer's data port is reached. */
+function sshPeer(text: string): SshTarget | null {
+  try {
+    return text.startsWith('ssh://') ? parseSshTarget(text) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The host of a `ws://` or `ssh://` peer, where its trainer's data port is reached; null for `local`. */
 export function peerHost(address: PeerAddress): string | null {
+  const ssh = sshPeer(address);
+  if (ssh) return ssh.host;
   const match = /^ws:\/\/(?:\[([^\]]+)\]|([^:/]+)):\d+$/.exec(address);
   return match ? (match[1] ?? match[2]!) : null;
 }

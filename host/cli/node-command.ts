@@ -2,12 +2,11 @@ import { join } from 'node:path';
 import { SshNodeReport } from '../../shared/remote-agent-protocol.js';
 import { connectAgent, measureLatency } from '../agent/agent-client.js';
 import { packageVersion } from '../package-root.js';
-import { HostKeyRefused, type ConfirmUnknownHost } from '../ssh/known-hosts.js';
 import { openSshPeer } from '../ssh/remote-agent.js';
 import { describeSshTarget, parseSshTarget, SshTargetError } from '../../shared/ssh-target.js';
 import { ByteProgress } from './byte-progress.js';
 import { EXIT } from './exit-codes.js';
-import { askHiddenOnTerminal, askOnTerminal } from './terminal-prompts.js';
+import { askPassphraseOnTerminal, confirmOnTerminal } from './ssh-prompts.js';
 
 export interface NodeOptions {
   target: string;
@@ -39,10 +38,7 @@ export async function nodeCommand(options: NodeOptions): Promise<number> {
     peer = await openSshPeer({
       target,
       identityFile: options.identity,
-      passphrase: async (file) => {
-        if (!process.stdin.isTTY) throw new Error(`identity file ${file}: it is encrypted; run on a terminal to type its passphrase, or load it into ssh-agent`);
-        return askHiddenOnTerminal(`passphrase for ${file}: `);
-      },
+      passphrase: askPassphraseOnTerminal,
       knownHostsFile: options.knownHosts,
       confirmUnknownHost: confirmOnTerminal(options.acceptNewHost),
       version,
@@ -76,25 +72,6 @@ export async function nodeCommand(options: NodeOptions): Promise<number> {
   } finally {
     await peer.close();
   }
-}
-
-/** As `ssh` asks, on the terminal; without one, only `--accept-new-host` trusts a new host. */
-function confirmOnTerminal(acceptNewHost: boolean): ConfirmUnknownHost {
-  return async ({ host, port, fingerprint, keyType }) => {
-    const at = port === 22 ? host : `[${host}]:${port}`;
-    if (acceptNewHost) {
-      process.stderr.write(`warning: trusting the new host ${at}, ${keyType} key ${fingerprint} (--accept-new-host); added to known_hosts\n`);
-      return true;
-    }
-    if (!process.stdin.isTTY) {
-      throw new HostKeyRefused(
-        'declined',
-        `${at} is not in known_hosts (its ${keyType} key is ${fingerprint}); check that fingerprint with the node's administrator, then run on a terminal to accept it, or pass --accept-new-host`,
-      );
-    }
-    const answer = await askOnTerminal(`The authenticity of host '${at}' can't be established.\n${keyType} key fingerprint is ${fingerprint}.\nTrust it and add it to known_hosts (yes/no)? `);
-    return /^y(es)?$/i.test(answer.trim());
-  };
 }
 
 function describe(report: SshNodeReport): string {

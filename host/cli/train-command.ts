@@ -5,7 +5,7 @@ import type { PeerConnector } from '../distributed/peer-group-process.js';
 import { packageVersion } from '../package-root.js';
 import { BadInput } from './bad-input.js';
 import { createCliHost } from './cli-host.js';
-import { peerConnectorFromTokenFile } from './peer-token-file.js';
+import { cliPeerConnector } from './cli-peer-connector.js';
 import { configFromFlags, type TrainFlags } from './config-from-flags.js';
 import { EXIT } from './exit-codes.js';
 import { formatBytes, formatDuration } from '../../shared/run-labels.js';
@@ -21,6 +21,9 @@ export interface TrainOptions extends TrainFlags {
   json: boolean;
   /** The agents' tokens for `ws://` peers. */
   tokenFile?: string;
+  identity?: string;
+  knownHosts?: string;
+  acceptNewHost?: boolean;
 }
 
 /** `hpc-studio train`: one run in the foreground; stdout is JSON Lines with --json, a summary otherwise. */
@@ -37,11 +40,11 @@ export async function trainCommand(options: TrainOptions): Promise<number> {
   if (!checked.ok) return refuse(checked.errors);
   const config = checked.config;
   let connectPeer: PeerConnector | undefined;
-  if (config.distribution?.peers.some((p) => p !== 'local') && !options.tokenFile) {
+  if (config.distribution?.peers.some((p) => p.startsWith('ws://')) && !options.tokenFile) {
     return refuse([{ field: 'tokenFile', message: '--token-file: ws:// peers need their agents\' tokens (`hpc-studio agent --print-token` on each node)' }]);
   }
   try {
-    if (options.tokenFile) connectPeer = peerConnectorFromTokenFile(options.tokenFile, packageVersion());
+    if (config.distribution) connectPeer = cliPeerConnector(options, packageVersion());
   } catch (error) {
     if (error instanceof BadInput) return refuse([error]);
     throw error;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
@@ -26,11 +26,24 @@ export interface AgentBundle {
 /** Compiled code the agent and trainer run; bench/ and packaging/ stay behind. */
 const CODE_FOLDERS = ['dist/host', 'dist/shared', 'dist/trainer'];
 
+/** Bundles being built in this process, so connects to several nodes at once build one. */
+const building = new Map<string, Promise<AgentBundle>>();
+
 /**
  * The bundle of the package at `root`: its files hashed (or the hash remembered for the same file
  * stats), and their tarball made in `cacheDir` unless one with that hash is there already.
  */
-export async function buildAgentBundle(options: { root: string; cacheDir: string }): Promise<AgentBundle> {
+export function buildAgentBundle(options: { root: string; cacheDir: string }): Promise<AgentBundle> {
+  const key = `${options.root}\0${options.cacheDir}`;
+  let bundle = building.get(key);
+  if (!bundle) {
+    bundle = makeAgentBundle(options).finally(() => building.delete(key));
+    building.set(key, bundle);
+  }
+  return bundle;
+}
+
+async function makeAgentBundle(options: { root: string; cacheDir: string }): Promise<AgentBundle> {
   const files = agentBundleFiles(options.root);
   const version = packageVersion(options.root);
   mkdirSync(options.cacheDir, { recursive: true, mode: 0o700 });
@@ -47,7 +60,8 @@ export async function buildAgentBundle(options: { root: string; cacheDir: string
   }
   const tarball = tarballPath(options.cacheDir, version, sha256);
   if (!existsSync(tarball)) {
-    const partial = `${tarball}.${process.pid}.partial`;
+    // Another process may be making the same tarball: each writes its own, and either rename wins.
+    const partial = `${tarball}.${process.pid}.${randomBytes(4).toString('hex')}.partial`;
     await pipeline(Readable.from(tarStream(files)), createGzip({ level: 6 }), createWriteStream(partial, { mode: 0o600 }));
     renameSync(partial, tarball);
   }

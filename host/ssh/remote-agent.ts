@@ -10,6 +10,7 @@ import type { ConfirmUnknownHost } from './known-hosts.js';
 import { shellCommand } from './shell-quote.js';
 import { connectSsh, type SshAuth, type SshConnection } from './ssh-connection.js';
 import { describeSshTarget, parseSshTarget, sshTarget, type SshTarget } from '../../shared/ssh-target.js';
+import { connectAgent, type AgentConnection } from '../agent/agent-client.js';
 
 /** The oldest Node the agent runs on (package.json `engines`). */
 export const MIN_NODE_MAJOR = 20;
@@ -193,4 +194,22 @@ async function run(ssh: SshConnection, commands: string[], what: string): Promis
 
 function realpath(sftp: SFTPWrapper, path: string): Promise<string> {
   return new Promise((resolve, reject) => sftp.realpath(path, (error, absolute) => (error ? reject(new Error(`SFTP cannot resolve the home folder: ${error.message}`)) : resolve(absolute))));
+}
+
+/** The agent of a node reached over SSH, as an API connection; closing it closes the SSH connection too (the agent keeps running there). */
+export async function connectAgentOverSsh(options: SshPeerOptions): Promise<AgentConnection> {
+  const peer = await openSshPeer(options);
+  try {
+    const connection = await connectAgent({ url: peer.url, token: peer.token, version: options.version });
+    return {
+      ...connection,
+      close: () => {
+        connection.close();
+        void peer.close();
+      },
+    };
+  } catch (error) {
+    await peer.close();
+    throw error;
+  }
 }

@@ -21,7 +21,7 @@ describe('train flags', () => {
     [{ dataset: 'imagenet' }, 'dataset', '--dataset: must be one of: fashion-mnist, csv:FILE, images:DIR (got "imagenet")'],
     [{ dataset: 'csv:x.csv' }, 'target', '--target: must name a column of the CSV'],
     [{ peers: 'local' }, 'peers', '--peers: give 2–16 peers (one peer is a plain run) (got "local")'],
-    [{ peers: 'local,gpu-node-3' }, 'peers', '--peers: a peer is `local` (a trainer process on this machine) or ws://HOST:PORT (an `hpc-studio agent`) (got "local,gpu-node-3")'],
+    [{ peers: 'local,gpu-node-3' }, 'peers', '--peers: a peer is `local` (a trainer process on this machine), ws://HOST:PORT (an `hpc-studio agent`) or ssh://USER@HOST[:PORT] (a node reached over SSH) (got "local,gpu-node-3")'],
     [{ peers: 'ws://node-1:7077,local' }, 'peers', '--peers: the first peer leads the run and keeps its checkpoints: make it `local` (got "ws://node-1:7077,local")'],
     [{ peers: 'local,ws://node-1:7077' }, 'interface', '--interface: peers on other machines (node-1) connect to this one: give the address of this machine they can reach'],
     [{ peers: 'local,local', parallel: 'model' }, 'parallel', '--parallel: must be `data` (got "model")'],
