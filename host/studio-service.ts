@@ -117,6 +117,11 @@ export class StudioService implements StudioApi {
     return {};
   };
 
+  addRunPeer: StudioApi['addRunPeer'] = async ({ runId, address }) => {
+    this.deps.supervisor.addPeer(runId, address);
+    return {};
+  };
+
   deleteRun: StudioApi['deleteRun'] = async ({ runId }) => {
     if (this.isActive(runId)) {
       throw new ApiError({ code: 'conflict', message: `run ${runId} is training; stop it before deleting it` });

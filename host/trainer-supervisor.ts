@@ -1,3 +1,4 @@
+import type { PeerAddress } from '../shared/distributed.js';
 import type { RunConfig } from '../shared/run-config.js';
 import type { RunRecord, RunStatus } from '../shared/run-record.js';
 import { ApiError } from '../shared/rpc-protocol.js';
@@ -100,6 +101,13 @@ export class TrainerSupervisor {
     run.send({ type: 'set-hyperparams', change });
   }
 
+  /** Adds a peer to a data-parallel run while it trains; it joins at the next epoch boundary. */
+  addPeer(runId: string, address: PeerAddress): void {
+    const run = this.running(runId);
+    if (!run.distributed) throw new ApiError({ code: 'invalid', message: `runId: run ${runId} trains on one trainer; only a run started with peers takes more`, fields: [{ field: 'runId', message: 'not a data-parallel run' }] });
+    run.send({ type: 'add-peer', address });
+  }
+
   /** Adds a host record (hardware, hint) to the training run's log; nothing when none trains. */
   appendToActive(record: RunRecord): void {
     this.active?.append(record);
@@ -146,7 +154,7 @@ export class TrainerSupervisor {
       throw error;
     }
     const child = this.deps.spawnTrainer({ ...process.env, ...this.deps.env });
-    const run = new SupervisedRun(runId, child, log, this.now, (record) => {
+    const run = new SupervisedRun(runId, child, log, this.now, config.distribution !== undefined, (record) => {
       if (record.type === 'ready') this.backend = record.backend;
       for (const l of this.recordListeners) l(runId, record);
       if (record.type === 'status') for (const l of this.statusListeners) l();
@@ -187,6 +195,7 @@ class SupervisedRun {
     private readonly child: TrainerProcess,
     private readonly log: RunLogWriter,
     private readonly now: () => number,
+    readonly distributed: boolean,
     private readonly emit: (record: RunRecord) => void,
   ) {
     this.startedPromise = new Promise<void>((resolve, reject) => {

@@ -4,6 +4,7 @@ import { DatasetPreview, PreviewDatasetParams } from './dataset-preview.js';
 import { HardwareSample, SAMPLE_INTERVAL_MS } from './hardware-sample.js';
 import { PeerDescription } from './peer-description.js';
 import { AddPeerParams, AgentUrl, PeerStatus } from './peer-status.js';
+import { PeerAddress } from './distributed.js';
 import { RunConfig } from './run-config.js';
 import { RunDetail, RunMeta, RunRecord, RunSummary } from './run-record.js';
 import { ExportRunParams, ExportRunResult, ImportRunParams, ImportRunResult } from './run-export.js';
@@ -95,6 +96,8 @@ export const apiMethods = {
   /** Adds an agent after connecting to it with the token (a wrong token or version is refused now). */
   addPeer: { params: AddPeerParams, result: PeerStatus },
   removePeer: { params: z.object({ url: AgentUrl }), result: z.object({}) },
+  /** Adds a peer to a data-parallel run while it trains: it joins at the next epoch boundary, sent the others' state. */
+  addRunPeer: { params: RunRef.extend({ address: PeerAddress }), result: z.object({}) },
 } as const;
 
 /** Params nested under one key, whose name a form's field errors leave out. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PeerRole, RingEndpoint } from './distributed.js';
+import { PeerAddress, PeerRole, RingEndpoint } from './distributed.js';
 import { BatchSize, LearningRate, RunConfig } from './run-config.js';
 
 /**
@@ -64,6 +64,10 @@ export const TrainerCommand = z.discriminatedUnion('type', [
     generation: z.number().int().min(0).default(0),
     rank: z.number().int().min(0).optional(),
   }),
+  /** To a data-parallel run's leader: a peer waits to join; every peer forms a new ring at the next epoch boundary. */
+  z.object({ type: z.literal('regroup') }),
+  /** To a data-parallel run (its host's peer group): add this peer; it joins at the next epoch boundary. */
+  z.object({ type: z.literal('add-peer'), address: PeerAddress }),
   z.object({ type: z.literal('pause') }),
   z.object({ type: z.literal('resume') }),
   /** Write a checkpoint, then exit; answered by `stopped`. */
@@ -214,6 +218,12 @@ export const TrainerEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stopped'), time, step: z.number().int(), checkpoint: z.string().optional() }),
   /** A data-parallel peer's data port is open (after loading its data): the host answers with `ring` once every peer's is. */
   z.object({ type: z.literal('data-port'), time, port: z.number().int().min(1).max(65_535) }),
+  /** A peer left its ring at the leader's word (a peer is joining) and waits for the host's next `ring`. */
+  z.object({ type: z.literal('awaiting-ring'), time, generation: z.number().int() }),
+  /** A peer holds the same state as the others after a ring formed: the checksum of its parameters. */
+  z.object({ type: z.literal('synced'), time, step: z.number().int(), generation: z.number().int(), checksum: z.string().max(64) }),
+  /** Written by the host: a peer joined the run (its number among the run's peers), with the state the others hold. */
+  z.object({ type: z.literal('peer-joined'), time, step: z.number().int(), peer: z.number().int(), address: z.string(), peers: z.number().int(), checksum: z.string().max(64) }),
   /** A peer's ring broke (`lostRank` of that ring's generation is gone); it waits for the host's next `ring`. */
   z.object({ type: z.literal('ring-broken'), time, generation: z.number().int(), lostRank: z.number().int(), message: z.string() }),
   /** Written by the host: a peer left the run (its number in the run's peer list), and training went on over the rest. */

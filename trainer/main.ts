@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { EvaluationEvent } from '../shared/evaluation.js';
 import { describeBackend, STEP_BATCH_MS, TrainerCommand, TrainerEvent, type BackendChoice } from '../shared/trainer-protocol.js';
 import { chooseBackend } from './backend-chain.js';
@@ -71,6 +72,10 @@ parent.onMessage((raw) => {
       return control.change(command.change);
     case 'ring':
       return rings.push(command);
+    case 'regroup':
+      return control.regroup();
+    case 'add-peer':
+      return log('warn', 'rejected add-peer: peers are added by the host that coordinates the run');
   }
 });
 
@@ -105,9 +110,10 @@ async function train(command: Extract<TrainerCommand, { type: 'start' }>, backen
   const peers = role
     ? await joinPeers(role, runId, (port) => emit({ type: 'data-port', time: Date.now(), port }), rings, {
         broken: (error, generation) => emit({ type: 'ring-broken', time: Date.now(), generation, lostRank: error.rank, message: error.message }),
+        awaiting: (generation) => emit({ type: 'awaiting-ring', time: Date.now(), generation }),
+        synced: (generation) => emit({ type: 'synced', time: Date.now(), step: loop.position.step, generation, checksum: parameterChecksum(model) }),
       })
     : undefined;
-  if (peers) position = await broadcastState(peers, 0, runId, config, model, optimizer, position);
   const loop = new TrainingLoop({
     config,
     dataset,
@@ -125,10 +131,13 @@ async function train(command: Extract<TrainerCommand, { type: 'start' }>, backen
         : '',
   });
   if (peers) {
+    // On every ring, the first included: the peer furthest along (the leader, at the start) sends
+    // the others its parameters, optimizer state and position.
     peers.afterReform = async (group) => {
       const from = await mostAdvancedPeer(group, loop.position.step);
       loop.adopt(await broadcastState(group, from, runId, config, model, optimizer, loop.position));
     };
+    await peers.level();
   }
   try {
     await loop.run();
@@ -136,6 +145,16 @@ async function train(command: Extract<TrainerCommand, { type: 'start' }>, backen
     await peers?.close();
   }
   return EXIT.ok;
+}
+
+/** The first 16 hex digits of the SHA-256 of every parameter's bytes: peers that hold the same state say the same. */
+function parameterChecksum(model: { variables: readonly { dataSync(): unknown }[] }): string {
+  const hash = createHash('sha256');
+  for (const v of model.variables) {
+    const values = v.dataSync() as Float32Array;
+    hash.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  }
+  return hash.digest('hex').slice(0, 16);
 }
 
 async function exit(code: number): Promise<never> {

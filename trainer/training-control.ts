@@ -8,6 +8,7 @@ export class TrainingControl {
   private paused = false;
   private stopping = false;
   private pending: HyperparamChange | null = null;
+  private regroupAsked = false;
   private wake: (() => void) | null = null;
 
   pause(): void {
@@ -45,6 +46,17 @@ export class TrainingControl {
         resolve();
       };
     });
+  }
+
+  /** A peer waits to join this data-parallel run (the leader passes it on at the next epoch boundary). */
+  regroup(): void {
+    this.regroupAsked = true;
+  }
+
+  takeRegroup(): boolean {
+    const asked = this.regroupAsked;
+    this.regroupAsked = false;
+    return asked;
   }
 
   takeChange(): HyperparamChange | null {

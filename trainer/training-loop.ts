@@ -206,6 +206,10 @@ export class TrainingLoop {
     }
     if (decision.stop) return true;
     if (decision.change) this.applyChange(decision.change);
+    if (decision.regroup && peers.regroup) {
+      await peers.regroup();
+      throw new RingReformed('a new ring took in a joining peer');
+    }
     return false;
   }
 
@@ -249,7 +253,8 @@ export class TrainingLoop {
     const params = this.o.model.variables as tf.Variable[];
     const bucket = (this.bucket ??= new GradientBucket(params));
     const shard = shardOf(size, peers.rank, peers.worldSize);
-    const decision = peers.rank === 0 ? this.takeLeaderDecision() : null;
+    // A joining peer comes in at an epoch boundary: the leader says so with the epoch's last step.
+    const decision = peers.rank === 0 ? this.takeLeaderDecision(offset + size >= this.o.dataset.train.count) : null;
     const started = performance.now();
     await this.memory.step(() =>
       tf.tidy(() => {
@@ -269,9 +274,9 @@ export class TrainingLoop {
     return { loss: bucket.loss * this.lossScale, correct: bucket.hits, exchange: { samples: shard.size, computeMs: computed - started, commMs } };
   }
 
-  private takeLeaderDecision(): LeaderDecision {
+  private takeLeaderDecision(epochEnds: boolean): LeaderDecision {
     const { control } = this.o;
-    return { stop: control.stopRequested, pause: control.pauseRequested, change: control.takeChange() };
+    return { stop: control.stopRequested, pause: control.pauseRequested, change: control.takeChange(), regroup: epochEnds && control.takeRegroup() };
   }
 
   /** The batch's loss and its gradient per parameter; `hits` is kept out of every tidy, so the caller disposes it. */

@@ -7,6 +7,9 @@ import type { SpawnTrainer, TrainerProcess } from '../trainer-process.js';
 import { agentPeerTrainer } from './agent-peer-trainer.js';
 import { PeerStatsTally } from './peer-stats-tally.js';
 
+/** What peers tell the group, not the run's log. */
+const GROUP_ONLY = new Set<string>(['data-port', 'ring-broken', 'awaiting-ring', 'synced']);
+
 /** How long after the first report of a lost peer the ring is formed again: long enough for every survivor's report. */
 const REPORTS_SETTLE_MS = 250;
 
@@ -37,6 +40,8 @@ class PeerGroupProcess implements TrainerProcess {
   private addresses: PeerAddress[] = [];
   private stats: PeerStatsTally | null = null;
   private started = false;
+  /** The leader has said `done` or `stopped`. */
+  private finished = false;
   private exited = false;
   /** The peers (by their place in the run's list) in the current ring's rank order, and its generation. */
   private members: number[] = [];
@@ -45,6 +50,14 @@ class PeerGroupProcess implements TrainerProcess {
   private reformTimer: NodeJS.Timeout | null = null;
   private minPeers = 1;
   private lastStep = 0;
+  /** What a peer added mid-run is started with: the run's start command, secret and local interface. */
+  private joinWith: { start: Extract<TrainerCommand, { type: 'start' }>; secret: string; local: string } | null = null;
+  /** Peers added mid-run, by their place among the run's peers: waiting for their data port, then for the next ring. */
+  private readonly joining = new Map<number, 'opening' | 'ready'>();
+  private readonly awaiting = new Set<number>();
+  /** The current ring's checksums by peer, and the peers already checked against the leader's. */
+  private readonly checksums = new Map<number, string>();
+  private readonly checked = new Set<number>();
 
   constructor(
     private readonly spawn: SpawnTrainer,
@@ -62,6 +75,7 @@ class PeerGroupProcess implements TrainerProcess {
 
   send(message: unknown): void {
     const parsed = TrainerCommand.safeParse(message);
+    if (parsed.success && parsed.data.type === 'add-peer') return this.addPeer(parsed.data.address);
     const distribution = parsed.success && parsed.data.type === 'start' ? parsed.data.config.distribution : undefined;
     if (!parsed.success || parsed.data.type !== 'start' || !distribution) return this.leader.send(message);
     const worldSize = distribution.peers.length;
@@ -72,24 +86,48 @@ class PeerGroupProcess implements TrainerProcess {
     this.members = distribution.peers.map((_, i) => i);
     this.minPeers = distribution.minPeers ?? 1;
     this.ports = new Array<number | undefined>(worldSize).fill(undefined);
-    this.stats = new PeerStatsTally(worldSize);
+    this.stats = new PeerStatsTally();
     this.hosts = distribution.peers.map((p) => peerHost(p) ?? local);
-    for (let rank = 1; rank < worldSize; rank++) {
-      const address = distribution.peers[rank]!;
-      const follower =
-        address === 'local'
-          ? // The peers here share this machine's cores: each gets its part, not one thread per core.
-            this.spawn({ ...this.env, HPC_STUDIO_THREADS: this.env.HPC_STUDIO_THREADS ?? String(Math.max(1, Math.floor(this.cores / localPeers))) })
-          : agentPeerTrainer(this.connect ? this.connect(address) : Promise.reject(new Error(`no token for the agent at ${address} (the CLI takes --token-file FILE)`)));
-      this.followers.push(follower);
-      this.adopt(follower, rank);
-    }
-    [this.leader, ...this.followers].forEach((trainer, rank) => {
-      const host = this.hosts[rank]!;
-      // A node's trainer listens on all its interfaces unless its agent is reached over loopback.
-      const bindHost = distribution.peers[rank] === 'local' ? local : isLoopback(host) ? LOOPBACK : '0.0.0.0';
-      trainer.send({ ...parsed.data, peer: { rank, worldSize, secret, bindHost } });
-    });
+    this.joinWith = { start: parsed.data, secret, local };
+    for (let rank = 1; rank < worldSize; rank++) this.followers.push(this.startPeer(rank, distribution.peers[rank]!, localPeers));
+    [this.leader, ...this.followers].forEach((trainer, rank) => trainer.send(this.startFor(rank, rank, worldSize)));
+  }
+
+  /** A trainer for the run's peer number `index`, adopted into the group. */
+  private startPeer(index: number, address: PeerAddress, localPeers: number): TrainerProcess {
+    const trainer =
+      address === 'local'
+        ? // The peers here share this machine's cores: each gets its part, not one thread per core.
+          this.spawn({ ...this.env, HPC_STUDIO_THREADS: this.env.HPC_STUDIO_THREADS ?? String(Math.max(1, Math.floor(this.cores / localPeers))) })
+        : agentPeerTrainer(this.connect ? this.connect(address) : Promise.reject(new Error(`no token for the agent at ${address} (the CLI takes --token-file FILE)`)));
+    this.adopt(trainer, index);
+    return trainer;
+  }
+
+  /** The start command for peer number `index`, taking `rank` in a ring of `worldSize`. */
+  private startFor(index: number, rank: number, worldSize: number): TrainerCommand {
+    const { start, secret, local } = this.joinWith!;
+    const host = this.hosts[index]!;
+    // A node's trainer listens on all its interfaces unless its agent is reached over loopback.
+    const bindHost = this.addresses[index] === 'local' ? local : isLoopback(host) ? LOOPBACK : '0.0.0.0';
+    return { ...start, peer: { rank, worldSize, secret, bindHost } };
+  }
+
+  /**
+   * A peer added while the run trains: it loads its data and opens its port now, and the leader
+   * is told; at the next epoch boundary every peer leaves its ring, the next takes the newcomer
+   * in, and it is sent the others' state (its checksum proves it holds the same).
+   */
+  private addPeer(address: PeerAddress): void {
+    if (!this.joinWith || this.exited) return;
+    const index = this.addresses.length;
+    this.addresses = [...this.addresses, address];
+    this.hosts.push(peerHost(address) ?? this.joinWith.local);
+    this.ports.push(undefined);
+    const localPeers = this.addresses.filter((a) => a === 'local').length;
+    this.followers.push(this.startPeer(index, address, localPeers));
+    this.joining.set(index, 'opening');
+    this.trainers[index]!.send(this.startFor(index, this.members.length, this.members.length + 1));
   }
 
   onMessage(listener: (message: unknown) => void): void {
@@ -142,8 +180,11 @@ class PeerGroupProcess implements TrainerProcess {
     if (!parsed.success) return rank === 0 ? this.relay(message) : undefined;
     for (const event of eventsOf(parsed.data)) this.read(rank, event);
     if (rank === 0 && parsed.data.type === 'started') this.started = true;
-    if (rank === 0 && (parsed.data.type === 'done' || parsed.data.type === 'stopped')) this.stats?.flush().forEach((s) => this.relay(s));
-    if (rank === 0 && parsed.data.type !== 'data-port' && parsed.data.type !== 'ring-broken') this.relay(parsed.data);
+    if (rank === 0 && (parsed.data.type === 'done' || parsed.data.type === 'stopped')) {
+      this.finished = true;
+      this.stats?.flush().forEach((s) => this.relay(s));
+    }
+    if (rank === 0 && !GROUP_ONLY.has(parsed.data.type)) this.relay(parsed.data);
   }
 
   /** What the group itself takes from any peer's event. */
@@ -153,6 +194,11 @@ class PeerGroupProcess implements TrainerProcess {
         return this.portOpened(rank, event.port);
       case 'step':
         return this.tally(rank, event);
+      case 'awaiting-ring':
+        if (event.generation === this.generation) this.awaiting.add(rank);
+        return this.admitJoiners();
+      case 'synced':
+        return this.synced(rank, event.generation, event.step, event.checksum);
       case 'ring-broken':
         if (event.generation === this.generation && this.members[event.lostRank] !== undefined) this.peerLost(this.members[event.lostRank]!, event.message);
         return;
@@ -174,7 +220,8 @@ class PeerGroupProcess implements TrainerProcess {
    * furthest step any of them completed, the global batch kept. Without the leader, the run ends.
    */
   private peerLost(peer: number, reason: string): void {
-    if (this.exited || this.lost.has(peer)) return;
+    // Once the leader is done, peers parting is the run ending, not a loss.
+    if (this.exited || this.finished || this.lost.has(peer)) return;
     if (peer === 0) {
       this.relay({ type: 'error', time: Date.now(), message: `the other peers lost the leader (peer 0): ${reason}` });
       return this.leader.kill('SIGTERM');
@@ -191,6 +238,7 @@ class PeerGroupProcess implements TrainerProcess {
     if (this.exited) return;
     this.members = this.members.filter((p) => !this.lost.has(p));
     this.generation++;
+    this.checksums.clear();
     const endpoints: RingEndpoint[] = this.members.map((p) => ({ host: this.hosts[p]!, port: this.ports[p]! }));
     this.members.forEach((p, rank) => this.trainers[p]!.send({ type: 'ring', endpoints, generation: this.generation, rank }));
     if (this.members.length >= this.minPeers) return;
@@ -203,6 +251,37 @@ class PeerGroupProcess implements TrainerProcess {
     this.leader.send({ type: 'stop' });
   }
 
+  /** Once every peer of the ring has left it for the next: the next ring, with the ready newcomers. */
+  private admitJoiners(): void {
+    const members = this.members.filter((p) => !this.lost.has(p));
+    if (members.some((p) => !this.awaiting.has(p))) return;
+    this.awaiting.clear();
+    const ready = [...this.joining].filter(([, state]) => state === 'ready').map(([index]) => index);
+    ready.forEach((index) => this.joining.delete(index));
+    this.members = [...members, ...ready];
+    this.generation++;
+    this.checksums.clear();
+    const endpoints: RingEndpoint[] = this.members.map((p) => ({ host: this.hosts[p]!, port: this.ports[p]! }));
+    this.members.forEach((p, rank) => this.trainers[p]!.send({ type: 'ring', endpoints, generation: this.generation, rank }));
+  }
+
+  /** A peer's parameters' checksum on a new ring: each peer's is checked against the leader's on that ring, a newcomer's recorded. */
+  private synced(peer: number, generation: number, step: number, checksum: string): void {
+    if (generation !== this.generation) return;
+    this.checksums.set(peer, checksum);
+    const leader = this.checksums.get(0);
+    if (leader === undefined) return;
+    for (const [index, sum] of this.checksums) {
+      if (index === 0 || this.checked.has(index)) continue;
+      this.checked.add(index);
+      if (sum !== leader) {
+        this.relay({ type: 'error', time: Date.now(), message: `peer ${index} (${this.addresses[index]}) holds other parameters than the leader (checksum ${sum}, leader ${leader})` });
+        return this.leader.kill('SIGTERM');
+      }
+      if (generation > 0) this.relay({ type: 'peer-joined', time: Date.now(), step, peer: index, address: this.addresses[index]!, peers: this.members.length, checksum: sum });
+    }
+  }
+
   private tally(rank: number, step: Extract<TrainerEvent, { type: 'step' }>): void {
     if (rank === 0) this.lastStep = step.step;
     const stats = this.stats?.add(rank, step);
@@ -211,6 +290,10 @@ class PeerGroupProcess implements TrainerProcess {
 
   private portOpened(rank: number, port: number): void {
     this.ports[rank] = port;
+    if (this.joining.has(rank)) {
+      this.joining.set(rank, 'ready');
+      return this.leader.send({ type: 'regroup' });
+    }
     if (this.ports.some((p) => p === undefined)) return;
     const endpoints: RingEndpoint[] = this.ports.map((p, rank) => ({ host: this.hosts[rank]!, port: p! }));
     for (const trainer of this.trainers) trainer.send({ type: 'ring', endpoints, generation: 0 });

@@ -19,19 +19,16 @@ interface Window {
  * grows by a few records a second however fast the steps come.
  */
 export class PeerStatsTally {
-  private readonly windows: (Window | null)[];
+  /** By peer: peers join and leave while a run trains. */
+  private readonly windows = new Map<number, Window>();
 
-  constructor(
-    worldSize: number,
-    private readonly everyMs = 1000,
-  ) {
-    this.windows = new Array<Window | null>(worldSize).fill(null);
-  }
+  constructor(private readonly everyMs = 1000) {}
 
   /** Returns the peer's stats when this step closes its window. */
   add(rank: number, step: TrainerEventOf<'step'>): PeerStats | null {
     if (!step.exchange) return null;
-    const w = (this.windows[rank] ??= { from: step.time - (step.exchange.computeMs + step.exchange.commMs), step: 0, to: 0, samples: 0, computeMs: 0, commMs: 0, steps: 0 });
+    let w = this.windows.get(rank);
+    if (!w) this.windows.set(rank, (w = { from: step.time - (step.exchange.computeMs + step.exchange.commMs), step: 0, to: 0, samples: 0, computeMs: 0, commMs: 0, steps: 0 }));
     w.samples += step.exchange.samples;
     w.computeMs += step.exchange.computeMs;
     w.commMs += step.exchange.commMs;
@@ -39,14 +36,14 @@ export class PeerStatsTally {
     w.step = step.step;
     w.to = step.time;
     if (w.to - w.from < this.everyMs) return null;
-    this.windows[rank] = null;
+    this.windows.delete(rank);
     return stats(rank, w);
   }
 
   /** Every peer's unfinished window, when the run ends: a short run still shows each peer. */
   flush(): PeerStats[] {
-    const out = this.windows.flatMap((w, rank) => (w ? [stats(rank, w)] : []));
-    this.windows.fill(null);
+    const out = [...this.windows].map(([rank, w]) => stats(rank, w));
+    this.windows.clear();
     return out;
   }
 }

@@ -132,4 +132,39 @@ describe('data-parallel training over local peers', () => {
     expect(log.some((r) => r.type === 'log' && r.level === 'warn' && r.message.includes("only 2 peers left, fewer than the run's minimum of 3"))).toBe(true);
     expect(log.some((r) => r.type === 'checkpoint')).toBe(true);
   });
+
+  it('takes in a peer added mid-run at the next epoch boundary, holding the others\' exact parameters', async () => {
+    const host = createTestHost();
+    const records: RunRecord[] = [];
+    host.service.onEvent((name, payload) => {
+      if (name === 'run-record') records.push((payload as { record: RunRecord }).record);
+    });
+    // Epochs long enough (~170 steps) for the newcomer to load its data before the run ends.
+    const { runId } = await host.service.startRun({ config: smallRun({ epochs: 3, limit: 6000, distribution: peers(2) }) });
+    await waitFor('training', () => steps(records).length >= 3, 60_000);
+    await host.service.addRunPeer({ runId, address: 'local' });
+    const joined = await waitFor('the newcomer to join', () => records.find((r) => r.type === 'peer-joined'), 60_000);
+    expect(joined).toMatchObject({ peer: 2, address: 'local', peers: 3, checksum: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    // It came in between epochs: the step it joined at ends an epoch.
+    const epochEnds = records.filter((r) => r.type === 'epoch').map((r) => (r as { step: number }).step);
+    expect(epochEnds).toContain((joined as { step: number }).step);
+    await host.supervisor.idle();
+    const log = readRunLog(host.store.paths(runId).log).records;
+    expect(log.at(-1)).toMatchObject({ type: 'status', status: 'done' });
+    expect(log.some((r) => r.type === 'peer-stats' && r.rank === 2)).toBe(true);
+    // Peers parting at the end of the run is not a loss.
+    expect(log.some((r) => r.type === 'peer-lost')).toBe(false);
+    // From then on each batch of 32 is split three ways: 11, 11, 10.
+    const after = steps(log).filter((s) => s.step > (joined as { step: number }).step + 1).map((s) => (s as { exchange?: { samples: number } }).exchange?.samples);
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.filter((n) => n === 11).length).toBeGreaterThan(after.length / 2);
+  });
+
+  it('refuses to add a peer to a run that trains on one trainer', async () => {
+    const host = createTestHost();
+    const { runId } = await host.service.startRun({ config: smallRun({ epochs: 20 }) });
+    await expect(host.service.addRunPeer({ runId, address: 'local' })).rejects.toThrow(/trains on one trainer/);
+    await host.service.stopRun({ runId });
+    await host.supervisor.idle();
+  });
 });

@@ -21,7 +21,7 @@ async function group(n: number): Promise<PeerGroup[]> {
   const secret = randomBytes(32).toString('base64');
   const ports: number[] = [];
   const rings = Array.from({ length: n }, () => new RingCommands());
-  return Promise.all(
+  const groups = await Promise.all(
     Array.from({ length: n }, (_, rank) =>
       joinPeers(
         { rank, worldSize: n, secret, bindHost: '127.0.0.1' },
@@ -33,10 +33,12 @@ async function group(n: number): Promise<PeerGroup[]> {
           rings.forEach((r) => r.push({ type: 'ring', endpoints, generation: 0 }));
         },
         rings[rank]!,
-        { broken: () => {} },
+        { broken: () => {}, awaiting: () => {}, synced: () => {} },
       ),
     ),
   );
+  await Promise.all(groups.map((g) => g.level()));
+  return groups;
 }
 
 const peers: PeerGroup[] = [];

@@ -5,11 +5,13 @@ import type { HyperparamChange } from '../../shared/trainer-protocol.js';
 export interface LeaderDecision {
   stop: boolean;
   pause: boolean;
+  /** Every peer leaves this ring for a new one that takes in a joining peer. */
+  regroup: boolean;
   change: HyperparamChange | null;
 }
 
-const TAIL = { loss: 0, hits: 1, stop: 2, pause: 3, lr: 4, batchSize: 5 } as const;
-const TAIL_LENGTH = 6;
+const TAIL = { loss: 0, hits: 1, stop: 2, pause: 3, lr: 4, batchSize: 5, regroup: 6 } as const;
+const TAIL_LENGTH = 7;
 
 /**
  * One step's exchange as one flat buffer, summed across peers by one all-reduce: every
@@ -71,7 +73,7 @@ export class GradientBucket {
     const batchSize = this.data[t + TAIL.batchSize]!;
     const change: HyperparamChange | null =
       lr > 0 || batchSize > 0 ? { ...(lr > 0 ? { lr } : {}), ...(batchSize > 0 ? { batchSize: Math.round(batchSize) } : {}) } : null;
-    return { stop: this.data[t + TAIL.stop]! > 0, pause: this.data[t + TAIL.pause]! > 0, change };
+    return { stop: this.data[t + TAIL.stop]! > 0, pause: this.data[t + TAIL.pause]! > 0, regroup: this.data[t + TAIL.regroup]! > 0, change };
   }
 
   private packTail(loss: number, hits: number, decision: LeaderDecision | null): void {
@@ -80,6 +82,7 @@ export class GradientBucket {
     this.data[t + TAIL.hits] = hits;
     this.data[t + TAIL.stop] = decision?.stop ? 1 : 0;
     this.data[t + TAIL.pause] = decision?.pause ? 1 : 0;
+    this.data[t + TAIL.regroup] = decision?.regroup ? 1 : 0;
     this.data[t + TAIL.lr] = decision?.change?.lr ?? 0;
     this.data[t + TAIL.batchSize] = decision?.change?.batchSize ?? 0;
   }

@@ -9,23 +9,29 @@ import { RingReformed } from './ring-reformed.js';
 /** How long forming the ring, or one exchange, may wait for a silent peer before it counts as lost. */
 export const PEER_TIMEOUT_MS = 4_000;
 
+/** The longest a peer other than the leader waits, at the end of a run, for the leader to close first. */
+const FOLLOWER_LINGER_MS = 30_000;
+
 export interface ElasticHooks {
   /** The ring broke: tell the host, which answers with the next `ring`. */
   broken(error: PeerLostError, generation: number): void;
+  /** This peer left its ring at the leader's word: tell the host, which answers with the next `ring`. */
+  awaiting(generation: number): void;
+  /** Every peer holds the same state on the new ring: this peer's parameters' checksum. */
+  synced(generation: number): void;
 }
 
 /**
- * Joins a data-parallel run: opens this peer's data port on the run's interface, says which port
- * (`announce`), and forms the ring from the host's first `ring`. When a peer is lost mid-exchange
- * the group re-forms over the peers left from the host's next `ring` (new generation, perhaps a
- * new rank), lets `afterReform` bring every peer to the same state, and throws RingReformed.
+ * Joins a data-parallel run: opens this peer's data port on the run's interface and says which
+ * port (`announce`); `level()` then forms the ring from the host's first `ring`. When a peer is
+ * lost mid-exchange (or one joins) the group re-forms from the host's next `ring` (new generation,
+ * perhaps a new rank), lets `afterReform` bring every peer to the same state, and throws
+ * RingReformed.
  */
 export async function joinPeers(role: PeerRole, runId: string, announce: (port: number) => void, rings: RingCommands, hooks: ElasticHooks): Promise<ElasticPeers> {
   const dataPort = await DataPort.open({ bindHost: role.bindHost, secret: Buffer.from(role.secret, 'base64'), runId });
   announce(dataPort.port);
-  const peers = new ElasticPeers(role.rank, dataPort, rings, hooks);
-  await peers.form();
-  return peers;
+  return new ElasticPeers(role.rank, dataPort, rings, hooks);
 }
 
 export class ElasticPeers implements PeerGroup {
@@ -61,24 +67,41 @@ export class ElasticPeers implements PeerGroup {
     this.ring = await Ring.form({ rank: this.rank, endpoints: command.endpoints, dataPort: this.dataPort, timeoutMs: PEER_TIMEOUT_MS, generation: command.generation });
   }
 
+  /**
+   * Leaves the group when the run is over. The leader goes first; the others wait until their
+   * ring ends (the leader's close reaches them round the ring) or a while has passed, so a peer
+   * finishing early never cuts a link another still reads its last frames from.
+   */
   async close(): Promise<void> {
+    if (this.rank !== 0 && this.ring) await Promise.race([this.ring.ended, new Promise((resolve) => setTimeout(resolve, FOLLOWER_LINGER_MS).unref())]);
     await this.ring?.close();
     await this.dataPort.close();
   }
 
-  private async reform(lost: PeerLostError): Promise<void> {
+  async regroup(): Promise<void> {
+    this.hooks.awaiting(this.generation);
+    await this.reform(null);
+  }
+
+  /** Forms the host's next ring (after a loss, or to take in a joiner) and brings every peer level on it. */
+  private async reform(lost: PeerLostError | null): Promise<void> {
     for (let error: unknown = lost; ; ) {
-      if (!(error instanceof PeerLostError)) throw error;
-      this.hooks.broken(error, this.generation);
+      if (error instanceof PeerLostError) this.hooks.broken(error, this.generation);
+      else if (error !== null) throw error;
       void this.ring?.close();
       try {
-        await this.form();
-        // The work to bring peers level is itself an exchange, over the raw ring: a loss there re-forms again.
-        await this.afterReform({ rank: this.rank, worldSize: this.worldSize, allReduceSum: (d) => this.ring!.allReduceSum(d), close: async () => {} });
+        await this.level();
         return;
       } catch (next) {
         error = next;
       }
     }
+  }
+
+  /** Forms the host's next ring and runs `afterReform` over it, the raw ring: a loss there re-forms again. */
+  async level(): Promise<void> {
+    await this.form();
+    await this.afterReform({ rank: this.rank, worldSize: this.worldSize, allReduceSum: (d) => this.ring!.allReduceSum(d), close: async () => {} });
+    this.hooks.synced(this.generation);
   }
 }

@@ -75,6 +75,9 @@ export class Ring {
   private readonly abortBytes = new Uint8Array(4);
   private active: Reduction | null = null;
   private broken: Error | null = null;
+  private markEnded: () => void = () => {};
+  /** Resolves once the ring can reduce no more: closed here, a neighbour lost or gone, or a protocol failure. */
+  readonly ended = new Promise<void>((resolve) => (this.markEnded = resolve));
   private plan: { length: number; schedule: RingSchedule } | null = null;
   private sendSeq = 0;
   private recvSeq = 0;
@@ -181,8 +184,7 @@ export class Ring {
    * rank's last frames, and lose them.
    */
   close(): Promise<void> {
-    if (!this.broken) this.broken = new Error('ring is closed');
-    this.settle(this.broken);
+    this.settle(this.broken ?? this.breakWith(new Error('ring is closed')));
     const sockets = [this.upstream?.socket, this.downstream].filter((s): s is Socket => !!s && !s.destroyed);
     return Promise.all(
       sockets.map(
@@ -381,7 +383,7 @@ export class Ring {
   /** The first loss wins: tell both neighbours who was lost, so ranks further round learn it without waiting out a timeout. */
   private lose(error: PeerLostError): void {
     if (this.broken) return;
-    this.broken = error;
+    this.breakWith(error);
     const notice = Buffer.alloc(4);
     notice.writeUInt32BE(error.rank);
     const frame = encodeFrame(FrameKind.abort, notice);
@@ -395,11 +397,18 @@ export class Ring {
 
   private protocolFailure(message: string): Error {
     const error = new RingProtocolError(`ring rank ${this.rank}: ${message}`);
-    if (!this.broken) this.broken = error;
+    const broken = this.broken ?? this.breakWith(error);
     this.upstream?.socket.destroy();
     this.downstream?.destroy();
-    this.settle(this.broken);
-    return this.broken;
+    this.settle(broken);
+    return broken;
+  }
+
+  /** The ring can reduce no more, for this reason (returned). */
+  private breakWith(error: Error): Error {
+    this.broken = error;
+    this.markEnded();
+    return error;
   }
 
   private settle(error: Error): void {
