@@ -37,10 +37,14 @@ describe('run timeline (what the charts draw)', () => {
     expect(t.markers).toEqual([{ step: 40, time: 5, label: 'early stop (best: epoch 2)', kind: 'early-stop' }]);
   });
 
-  it('marks where a data-parallel run lost a peer, and how many it went on with', () => {
+  it('marks where a data-parallel run lost or took in a peer, and how many it went on with', () => {
     const t = new RunTimeline('r');
     t.apply({ type: 'peer-lost', time: 7, step: 120, peer: 2, address: 'ws://node-3:7077', reason: 'rank 2 closed its link to rank 1', peersLeft: 2 });
-    expect(t.markers).toEqual([{ step: 120, time: 7, label: 'peer 2 lost (2 left)', kind: 'peer-lost' }]);
+    t.apply({ type: 'peer-joined', time: 9, step: 172, peer: 3, address: 'local', peers: 3, checksum: '4718178c4c280971' });
+    expect(t.markers).toEqual([
+      { step: 120, time: 7, label: 'peer 2 lost (2 left)', kind: 'peer-lost' },
+      { step: 172, time: 9, label: 'peer 3 joined (3 now)', kind: 'peer-joined' },
+    ]);
   });
 
   it('formats learning rates compactly', () => {

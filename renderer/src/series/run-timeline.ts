@@ -8,7 +8,7 @@ export interface Marker {
   step: number;
   time: number;
   label: string;
-  kind: 'hyperparams' | 'pause' | 'resume' | 'restart' | 'hint' | 'early-stop' | 'peer-lost';
+  kind: 'hyperparams' | 'pause' | 'resume' | 'restart' | 'hint' | 'early-stop' | 'peer-lost' | 'peer-joined';
 }
 
 export interface Progress {
@@ -104,6 +104,9 @@ export class RunTimeline {
         break;
       case 'peer-lost':
         this.markers.push({ step: record.step, time: record.time, label: `peer ${record.peer} lost (${record.peersLeft} left)`, kind: 'peer-lost' });
+        break;
+      case 'peer-joined':
+        this.markers.push({ step: record.step, time: record.time, label: `peer ${record.peer} joined (${record.peers} now)`, kind: 'peer-joined' });
         break;
       case 'hint':
         this.hints.push(record);
