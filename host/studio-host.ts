@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { connectAgent, measureLatency } from './agent/agent-client.js';
 import { SAMPLE_INTERVAL_MS } from '../shared/hardware-sample.js';
 import { BackendProbe } from './backend-probe.js';
+import { connectAgentOverSsh } from './ssh/remote-agent.js';
 import { PeerDirectory } from './distributed/peer-directory.js';
 import { withPeers, type PeerConnector } from './distributed/peer-group-process.js';
 import { createHardwareMonitor, type HardwareMonitor } from './monitor/hardware-monitor.js';
@@ -52,6 +53,8 @@ export function createStudioHost(options: StudioHostOptions): StudioHost {
     file: join(options.dataDir, 'peers.json'),
     secrets: options.secrets ?? new FileSecretStore(join(options.dataDir, 'secrets.json'), new SecretRedactor()),
     connect: (url, token) => connectAgent({ url, token, version: options.version }),
+    connectSsh: (url, identityFile, confirm) =>
+      connectAgentOverSsh({ target: url, identityFile, confirmUnknownHost: confirm, version: options.version, bundleCacheDir: join(options.dataDir, 'agent-bundles') }),
     measureLatency: (connection) => measureLatency(connection.client),
     onChange: (list) => service.peersChanged(list),
   });

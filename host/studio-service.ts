@@ -188,6 +188,8 @@ export class StudioService implements StudioApi {
 
   addPeer: StudioApi['addPeer'] = ({ url, token }) => this.deps.peers.add(url, token);
 
+  addSshPeer: StudioApi['addSshPeer'] = (params) => this.deps.peers.addSsh(params);
+
   removePeer: StudioApi['removePeer'] = async ({ url }) => {
     this.deps.peers.remove(url);
     return {};

@@ -3,7 +3,7 @@ import { EvaluationProgress, RunEvaluation } from './evaluation.js';
 import { DatasetPreview, PreviewDatasetParams } from './dataset-preview.js';
 import { HardwareSample, SAMPLE_INTERVAL_MS } from './hardware-sample.js';
 import { PeerDescription } from './peer-description.js';
-import { AddPeerParams, AgentUrl, PeerStatus } from './peer-status.js';
+import { AddPeerParams, AddSshPeerParams, AddSshPeerResult, AgentUrl, PeerStatus, SshUrl } from './peer-status.js';
 import { PeerAddress } from './distributed.js';
 import { RunConfig } from './run-config.js';
 import { RunDetail, RunMeta, RunRecord, RunSummary } from './run-record.js';
@@ -95,7 +95,9 @@ export const apiMethods = {
   listPeers: { params: z.object({}), result: z.array(PeerStatus) },
   /** Adds an agent after connecting to it with the token (a wrong token or version is refused now). */
   addPeer: { params: AddPeerParams, result: PeerStatus },
-  removePeer: { params: z.object({ url: AgentUrl }), result: z.object({}) },
+  /** Adds a node over SSH: uploads and starts its agent (once per version), then keeps it like any peer. */
+  addSshPeer: { params: AddSshPeerParams, result: AddSshPeerResult },
+  removePeer: { params: z.object({ url: z.union([AgentUrl, SshUrl]) }), result: z.object({}) },
   /** Adds a peer to a data-parallel run while it trains: it joins at the next epoch boundary, sent the others' state. */
   addRunPeer: { params: RunRef.extend({ address: PeerAddress }), result: z.object({}) },
 } as const;

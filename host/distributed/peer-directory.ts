@@ -1,19 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { AgentUrl, type PeerStatus } from '../../shared/peer-status.js';
+import { AgentUrl, SshUrl, type AddSshPeerResult, type PeerStatus } from '../../shared/peer-status.js';
 import { ApiError } from '../../shared/rpc-protocol.js';
+import { describeSshTarget, sshTarget, SshTargetError } from '../../shared/ssh-target.js';
 import type { AgentConnection } from '../agent/agent-client.js';
+import { HostKeyRefused, type ConfirmUnknownHost, type UnknownHost } from '../ssh/known-hosts.js';
 import { writeFileAtomic } from '../atomic-file.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import type { PeerConnector } from './peer-group-process.js';
 
-const PeersFile = z.object({ peers: z.array(AgentUrl) });
+const PeersFile = z.object({ peers: z.array(z.object({ url: z.union([AgentUrl, SshUrl]), identityFile: z.string().optional() })) });
 
 export interface PeerDirectoryDeps {
   /** `peers.json` in the data directory: the agents the user added (never their tokens). */
   file: string;
   secrets: SecretStore;
   connect: (url: string, token: string) => Promise<AgentConnection>;
+  /** A node's agent over SSH (started there if need be); `confirm` judges a host not yet in known_hosts. */
+  connectSsh: (url: string, identityFile: string | undefined, confirm: ConfirmUnknownHost) => Promise<AgentConnection>;
   measureLatency: (connection: AgentConnection) => Promise<number>;
   onChange: (peers: PeerStatus[]) => void;
   refreshEveryMs?: number;
@@ -21,6 +25,8 @@ export interface PeerDirectoryDeps {
 
 interface Entry {
   status: PeerStatus;
+  /** An SSH peer's key file (absent: ssh-agent's keys). */
+  identityFile?: string;
   /** Kept in memory only, when the secret store cannot keep it. */
   token: string | null;
   connection: AgentConnection | null;
@@ -38,7 +44,7 @@ export class PeerDirectory {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: PeerDirectoryDeps) {
-    for (const url of this.saved()) this.entries.set(url, { status: this.blank(url), token: null, connection: null });
+    for (const { url, identityFile } of this.saved()) this.entries.set(url, { status: this.blank(url), identityFile, token: null, connection: null });
   }
 
   list(): PeerStatus[] {
@@ -74,6 +80,42 @@ export class PeerDirectory {
     return this.list().find((p) => p.url === url)!;
   }
 
+  /**
+   * Adds a node over SSH. A host not in known_hosts is not connected to: its fingerprint comes back
+   * for the user to check, and a second call trusting exactly that fingerprint adds it.
+   */
+  async addSsh(params: { host: string; port: number; user: string; identityFile?: string; trust?: string }): Promise<AddSshPeerResult> {
+    let url: string;
+    try {
+      url = `ssh://${describeSshTarget(sshTarget(params))}`;
+    } catch (error) {
+      if (!(error instanceof SshTargetError)) throw error;
+      throw new ApiError({ code: 'invalid', message: error.message, fields: [{ field: error.field, message: error.message }] });
+    }
+    let unknown: UnknownHost | null = null;
+    const confirm: ConfirmUnknownHost = async (host) => {
+      if (params.trust === host.fingerprint) return true;
+      unknown = host;
+      return false;
+    };
+    let connection: AgentConnection;
+    try {
+      connection = await this.deps.connectSsh(url, params.identityFile, confirm);
+    } catch (error) {
+      // Declined here, so asked about: the user is to judge the fingerprint first.
+      if (unknown) return { kind: 'unknown-host', ...(unknown as UnknownHost) };
+      const message = (error as Error).message;
+      throw new ApiError({ code: 'invalid', message: `host: ${message}`, fields: [{ field: 'host', message }] });
+    }
+    this.entries.get(url)?.connection?.close();
+    const entry: Entry = { status: this.blank(url), identityFile: params.identityFile, token: null, connection: null };
+    this.watch(entry, connection);
+    this.entries.set(url, entry);
+    this.save();
+    await this.refresh(url, entry);
+    return { kind: 'added', peer: this.list().find((p) => p.url === url)! };
+  }
+
   remove(url: string): void {
     const entry = this.entries.get(url);
     if (!entry) throw new ApiError({ code: 'not-found', message: `url: no peer ${url}` });
@@ -85,11 +127,19 @@ export class PeerDirectory {
   }
 
   /** What data-parallel runs use to reach their `ws://` peers: a connection of their own, with the kept token. */
-  readonly connector: PeerConnector = (url) => {
+  readonly connector: PeerConnector = (url) => this.open(url);
+
+  /** A new connection to a kept peer: over SSH (its host must be in known_hosts by now), or with its token. */
+  private open(url: string): Promise<AgentConnection> {
+    if (url.startsWith('ssh://')) {
+      return this.deps.connectSsh(url, this.entries.get(url)?.identityFile, async ({ fingerprint }) => {
+        throw new HostKeyRefused('declined', `${url} is no longer in known_hosts (its key is ${fingerprint}); add it again in the Peers panel to check it`);
+      });
+    }
     const token = this.tokenOf(url);
-    if (!token) return Promise.reject(new Error(`no token for the agent at ${url}: add it in the Peers panel`));
+    if (!token) return Promise.reject(new Error(`no token kept (${this.deps.secrets.cannotRemember ?? 'removed'}): add the peer again with its token`));
     return this.deps.connect(url, token);
-  };
+  }
 
   private tokenOf(url: string): string | null {
     return this.entries.get(url)?.token ?? this.deps.secrets.get(secretName(url));
@@ -101,11 +151,7 @@ export class PeerDirectory {
 
   private async refresh(url: string, entry: Entry): Promise<void> {
     try {
-      if (!entry.connection) {
-        const token = this.tokenOf(url);
-        if (!token) throw new Error(`no token kept (${this.deps.secrets.cannotRemember ?? 'removed'}): add the peer again with its token`);
-        this.watch(entry, await this.deps.connect(url, token));
-      }
+      if (!entry.connection) this.watch(entry, await this.open(url));
       const connection = entry.connection!;
       const [latencyMs, description] = await Promise.all([this.deps.measureLatency(connection), connection.client.api.describePeer({})]);
       entry.status = { ...entry.status, state: 'online', latencyMs, description, problem: null };
@@ -129,7 +175,7 @@ export class PeerDirectory {
     return { url, state: 'connecting', latencyMs: null, description: null, problem: null, tokenKept: '' };
   }
 
-  private saved(): string[] {
+  private saved(): z.infer<typeof PeersFile>['peers'] {
     try {
       return PeersFile.parse(JSON.parse(readFileSync(this.deps.file, 'utf8'))).peers;
     } catch {
@@ -138,7 +184,8 @@ export class PeerDirectory {
   }
 
   private save(): void {
-    writeFileAtomic(this.deps.file, JSON.stringify({ peers: [...this.entries.keys()] }, null, 2) + '\n');
+    const peers = [...this.entries].map(([url, e]) => ({ url, ...(e.identityFile ? { identityFile: e.identityFile } : {}) }));
+    writeFileAtomic(this.deps.file, JSON.stringify({ peers }, null, 2) + '\n');
   }
 
   private changed(): void {

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawnSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
@@ -119,7 +119,9 @@ export async function startSshd(options: { users?: number } = {}): Promise<TestS
   const removeUsers = async () => {
     for (const { user, home } of accounts) {
       await stopAgentsOf(home);
-      execFileSync('userdel', ['-r', user], { stdio: 'ignore' });
+      // Whatever else still runs as the user (a session sshd kept, a trainer) must not keep it alive.
+      spawnSync('pkill', ['-KILL', '-u', user], { stdio: 'ignore' });
+      execFileSync('userdel', ['-f', '-r', user], { stdio: 'ignore' });
     }
   };
   try {
