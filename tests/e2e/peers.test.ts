@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type AgentProcess } from '../support/agent-process.js';
 import { runCli } from '../support/cli-process.js';
+import { startSshd } from '../support/sshd-server.js';
 import { openPage, SHOTS, startServeSession, type ServeSession } from '../support/serve-session.js';
 import { tempDir } from '../support/studio-fixture.js';
 
@@ -16,7 +17,8 @@ describe('peers in the browser', () => {
   beforeAll(async () => {
     agent = await startAgent();
     token = (await runCli(['agent', '--print-token', '--data-dir', agent.dataDir])).stdout.trim();
-    session = await startServeSession(dataDir);
+    // Its own home: the SSH test below must not touch this user's ~/.ssh/known_hosts.
+    session = await startServeSession(dataDir, { HOME: tempDir('home') });
   });
 
   afterAll(async () => {
@@ -58,5 +60,33 @@ describe('peers in the browser', () => {
     await page.getByTestId('peer-remove').click();
     await expect.poll(() => page.getByTestId('peer').count()).toBe(0);
     expect(errors).toEqual([]);
+  });
+
+  it('adds a node over SSH once the user has seen and trusted its host key fingerprint', async () => {
+    const sshd = await startSshd();
+    try {
+      const { page, errors } = await openPage(session.browser, session.url, { countConsoleErrors: true });
+      await page.getByTestId('add-peer-toggle').click();
+      await page.getByTestId('add-peer-by-ssh').check();
+      await page.getByTestId('ssh-user').fill(sshd.user);
+      await page.getByTestId('ssh-host').fill('127.0.0.1');
+      await page.getByTestId('ssh-port').fill(String(sshd.port));
+      await page.getByTestId('ssh-key').fill(sshd.clientKey);
+      await page.getByTestId('add-peer-button').click();
+      await expect.poll(() => page.getByTestId('ssh-fingerprint').textContent(), { timeout: 20_000 }).toBe(sshd.hostFingerprint());
+      expect(await page.getByTestId('peer').count()).toBe(0);
+      await page.screenshot({ path: join(SHOTS, 'peers-ssh-fingerprint.png') });
+      await page.getByTestId('ssh-trust').click();
+      const peer = page.getByTestId('peer');
+      await expect.poll(() => peer.getAttribute('data-state'), { timeout: 30_000 }).toBe('online');
+      await expect.poll(() => peer.locator('.line').first().textContent()).toBe(`ssh://${sshd.user}@127.0.0.1:${sshd.port}`);
+      await peer.getByTestId('peer-remove').click();
+      await expect.poll(() => page.getByTestId('peer').count()).toBe(0);
+      expect(errors).toEqual([]);
+    } finally {
+      // serve holds the node's SSH session: it ends first, so the node's test user can be removed.
+      await session.close();
+      await sshd.stop();
+    }
   });
 });

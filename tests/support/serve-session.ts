@@ -17,8 +17,8 @@ export interface ServeSession {
 }
 
 /** A real `serve` process over `dataDir` and Debian's Chromium to look at it. */
-export async function startServeSession(dataDir: string): Promise<ServeSession> {
-  const serve = startCli(['serve', '--port', '0', '--data-dir', dataDir]);
+export async function startServeSession(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<ServeSession> {
+  const serve = startCli(['serve', '--port', '0', '--data-dir', dataDir], env);
   let browser: Browser | undefined;
   const close = async () => {
     await browser?.close();

@@ -41,6 +41,31 @@ export const usePeersStore = defineStore('peers', () => {
     }
   }
 
+  /** A node over SSH whose host key the user is to judge before it is added. */
+  const unknownHost = ref<{ host: string; port: number; fingerprint: string; keyType: string } | null>(null);
+
+  /** Adds a node over SSH; a host not in known_hosts first comes back as `unknownHost`, and `trust` adds it. */
+  async function addSsh(fields: { host: string; port: number; user: string; identityFile?: string }, trust?: string): Promise<boolean> {
+    addErrors.value = {};
+    adding.value = true;
+    try {
+      const result = await connection.client!.api.addSshPeer({ ...fields, trust });
+      if (result.kind === 'unknown-host') {
+        unknownHost.value = result;
+        return false;
+      }
+      unknownHost.value = null;
+      peers.value = [...peers.value.filter((p) => p.url !== result.peer.url), result.peer];
+      return true;
+    } catch (e) {
+      addErrors.value =
+        e instanceof ApiError && e.error.fields ? Object.fromEntries(e.error.fields.map((f) => [f.field, f.message])) : { '(add)': (e as Error).message };
+      return false;
+    } finally {
+      adding.value = false;
+    }
+  }
+
   async function remove(url: string): Promise<void> {
     await connection.client!.api.removePeer({ url });
     peers.value = peers.value.filter((p) => p.url !== url);
@@ -61,5 +86,5 @@ export const usePeersStore = defineStore('peers', () => {
       : { parallel: 'data', peers: ['local', ...chosen.value], ...(iface.value.trim() ? { interface: iface.value.trim() } : {}) },
   );
 
-  return { peers, adding, addErrors, chosen, iface, needsInterface, distribution, add, remove, toggle };
+  return { peers, adding, addErrors, unknownHost, chosen, iface, needsInterface, distribution, add, addSsh, remove, toggle };
 });
