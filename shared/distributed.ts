@@ -55,7 +55,7 @@ export const Distribution = z.object({
    * to; loopback (the default) serves only peers on this machine.
    */
   interface: z.string().min(1).max(255).optional(),
-  /** Fewer peers left than this after losses, and the run stops (checkpoint kept) rather than train on; default 1. */
+  /** Fewer peers left than this after losses, and the run pauses (saying why) until peers are added; default 1. */
   minPeers: z
     .number({ error: `must be an integer from 1 to ${MAX_PEERS}` })
     .int({ error: `must be an integer from 1 to ${MAX_PEERS}` })

@@ -49,6 +49,8 @@ class PeerGroupProcess implements TrainerProcess {
   private readonly lost = new Set<number>();
   private reformTimer: NodeJS.Timeout | null = null;
   private minPeers = 1;
+  /** The run was paused because fewer peers were left than its minimum. */
+  private pausedForPeers = false;
   private lastStep = 0;
   /** What a peer added mid-run is started with: the run's start command, secret and local interface. */
   private joinWith: { start: Extract<TrainerCommand, { type: 'start' }>; secret: string; local: string } | null = null;
@@ -242,13 +244,14 @@ class PeerGroupProcess implements TrainerProcess {
     const endpoints: RingEndpoint[] = this.members.map((p) => ({ host: this.hosts[p]!, port: this.ports[p]! }));
     this.members.forEach((p, rank) => this.trainers[p]!.send({ type: 'ring', endpoints, generation: this.generation, rank }));
     if (this.members.length >= this.minPeers) return;
+    this.pausedForPeers = true;
     this.relay({
       type: 'log',
       time: Date.now(),
       level: 'warn',
-      message: `only ${this.members.length} peer${this.members.length === 1 ? '' : 's'} left, fewer than the run's minimum of ${this.minPeers}: stopping with a checkpoint (resume it when more peers are back)`,
+      message: `paused: only ${this.members.length} peer${this.members.length === 1 ? '' : 's'} left, fewer than the run's minimum of ${this.minPeers}; add a peer to go on`,
     });
-    this.leader.send({ type: 'stop' });
+    this.leader.send({ type: 'pause' });
   }
 
   /** Once every peer of the ring has left it for the next: the next ring, with the ready newcomers. */
@@ -292,7 +295,14 @@ class PeerGroupProcess implements TrainerProcess {
     this.ports[rank] = port;
     if (this.joining.has(rank)) {
       this.joining.set(rank, 'ready');
-      return this.leader.send({ type: 'regroup' });
+      this.leader.send({ type: 'regroup' });
+      // Paused for want of peers: enough are here now, counting this one (it joins at the epoch's end).
+      const ready = [...this.joining.values()].filter((state) => state === 'ready').length;
+      if (this.pausedForPeers && this.members.length + ready >= this.minPeers) {
+        this.pausedForPeers = false;
+        this.leader.send({ type: 'resume' });
+      }
+      return;
     }
     if (this.ports.some((p) => p === undefined)) return;
     const endpoints: RingEndpoint[] = this.ports.map((p, rank) => ({ host: this.hosts[rank]!, port: p! }));

@@ -126,11 +126,26 @@ describe('data-parallel training over local peers', () => {
     expect(shards.every((n) => n > 0 && n <= 16) && shards.filter((n) => n === 16).length > shards.length / 2).toBe(true);
   });
 
-  it('stops with a checkpoint, saying why, when fewer peers are left than the run\'s minimum', async () => {
-    const { runId, host, log } = await killPeerTwo({ minPeers: 3 }, 50);
-    expect((await host.service.getRun({ runId })).summary.status).toBe('stopped');
-    expect(log.some((r) => r.type === 'log' && r.level === 'warn' && r.message.includes("only 2 peers left, fewer than the run's minimum of 3"))).toBe(true);
-    expect(log.some((r) => r.type === 'checkpoint')).toBe(true);
+  it('pauses, saying why, when fewer peers are left than the run\'s minimum, and goes on once a peer is added', async () => {
+    const host = createTestHost();
+    const records: RunRecord[] = [];
+    host.service.onEvent((name, payload) => {
+      if (name === 'run-record') records.push((payload as { record: RunRecord }).record);
+    });
+    const { runId } = await host.service.startRun({ config: smallRun({ epochs: 3, limit: 6000, distribution: { ...peers(3), minPeers: 3 } }) });
+    await waitFor('peer 2 to report', () => records.find((r) => r.type === 'peer-stats' && r.rank === 2), 60_000);
+    const ready = records.find((r) => r.type === 'log' && /^peer 2 \(local\) ready: .*, pid \d+$/.test(r.message));
+    process.kill(Number((ready as { message: string }).message.split('pid ')[1]), 'SIGKILL');
+    await waitFor('the pause', () => records.find((r) => r.type === 'paused'), 20_000);
+    expect(records.some((r) => r.type === 'log' && r.message.includes("paused: only 2 peers left, fewer than the run's minimum of 3; add a peer to go on"))).toBe(true);
+    const stepsPaused = steps(records).length;
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(steps(records).length).toBe(stepsPaused);
+    await host.service.addRunPeer({ runId, address: 'local' });
+    await waitFor('training to go on', () => records.find((r) => r.type === 'resumed'), 30_000);
+    await waitFor('the newcomer to join', () => records.find((r) => r.type === 'peer-joined'), 60_000);
+    await host.supervisor.idle();
+    expect(readRunLog(host.store.paths(runId).log).records.at(-1)).toMatchObject({ type: 'status', status: 'done' });
   });
 
   it('takes in a peer added mid-run at the next epoch boundary, holding the others\' exact parameters', async () => {
