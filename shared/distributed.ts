@@ -55,6 +55,11 @@ export const Distribution = z.object({
    * to; loopback (the default) serves only peers on this machine.
    */
   interface: z.string().min(1).max(255).optional(),
+  /**
+   * When peers leave or join: `keep` the global batch (each peer's share changes), or `rescale` it
+   * with the number of peers (each peer's share stays).
+   */
+  batchOnChange: z.enum(['keep', 'rescale'], { error: 'must be keep or rescale' }).optional(),
   /** Fewer peers left than this after losses, and the run pauses (saying why) until peers are added; default 1. */
   minPeers: z
     .number({ error: `must be an integer from 1 to ${MAX_PEERS}` })

@@ -49,6 +49,9 @@ class PeerGroupProcess implements TrainerProcess {
   private readonly lost = new Set<number>();
   private reformTimer: NodeJS.Timeout | null = null;
   private minPeers = 1;
+  private rescaleBatch = false;
+  /** The leader's batch size at its last step: the global batch. */
+  private lastBatchSize = 0;
   /** The run was paused because fewer peers were left than its minimum. */
   private pausedForPeers = false;
   private lastStep = 0;
@@ -87,6 +90,7 @@ class PeerGroupProcess implements TrainerProcess {
     this.addresses = distribution.peers;
     this.members = distribution.peers.map((_, i) => i);
     this.minPeers = distribution.minPeers ?? 1;
+    this.rescaleBatch = distribution.batchOnChange === 'rescale';
     this.ports = new Array<number | undefined>(worldSize).fill(undefined);
     this.stats = new PeerStatsTally();
     this.hosts = distribution.peers.map((p) => peerHost(p) ?? local);
@@ -238,11 +242,7 @@ class PeerGroupProcess implements TrainerProcess {
   private reform(): void {
     this.reformTimer = null;
     if (this.exited) return;
-    this.members = this.members.filter((p) => !this.lost.has(p));
-    this.generation++;
-    this.checksums.clear();
-    const endpoints: RingEndpoint[] = this.members.map((p) => ({ host: this.hosts[p]!, port: this.ports[p]! }));
-    this.members.forEach((p, rank) => this.trainers[p]!.send({ type: 'ring', endpoints, generation: this.generation, rank }));
+    this.nextRing(this.members.filter((p) => !this.lost.has(p)));
     if (this.members.length >= this.minPeers) return;
     this.pausedForPeers = true;
     this.relay({
@@ -261,11 +261,21 @@ class PeerGroupProcess implements TrainerProcess {
     this.awaiting.clear();
     const ready = [...this.joining].filter(([, state]) => state === 'ready').map(([index]) => index);
     ready.forEach((index) => this.joining.delete(index));
-    this.members = [...members, ...ready];
+    this.nextRing([...members, ...ready]);
+  }
+
+  /** Sends `members` their new ring, by rank; with `batchOnChange: rescale`, the global batch follows the number of peers. */
+  private nextRing(members: number[]): void {
+    const before = this.members.length;
+    this.members = members;
     this.generation++;
     this.checksums.clear();
-    const endpoints: RingEndpoint[] = this.members.map((p) => ({ host: this.hosts[p]!, port: this.ports[p]! }));
-    this.members.forEach((p, rank) => this.trainers[p]!.send({ type: 'ring', endpoints, generation: this.generation, rank }));
+    const endpoints: RingEndpoint[] = members.map((p) => ({ host: this.hosts[p]!, port: this.ports[p]! }));
+    members.forEach((p, rank) => this.trainers[p]!.send({ type: 'ring', endpoints, generation: this.generation, rank }));
+    if (this.rescaleBatch && this.lastBatchSize > 0 && members.length !== before) {
+      const batchSize = Math.max(1, Math.round((this.lastBatchSize * members.length) / before));
+      this.leader.send({ type: 'set-hyperparams', change: { batchSize } });
+    }
   }
 
   /** A peer's parameters' checksum on a new ring: each peer's is checked against the leader's on that ring, a newcomer's recorded. */
@@ -286,7 +296,10 @@ class PeerGroupProcess implements TrainerProcess {
   }
 
   private tally(rank: number, step: Extract<TrainerEvent, { type: 'step' }>): void {
-    if (rank === 0) this.lastStep = step.step;
+    if (rank === 0) {
+      this.lastStep = step.step;
+      this.lastBatchSize = step.batchSize;
+    }
     const stats = this.stats?.add(rank, step);
     if (stats) this.relay(stats);
   }

@@ -126,6 +126,15 @@ describe('data-parallel training over local peers', () => {
     expect(shards.every((n) => n > 0 && n <= 16) && shards.filter((n) => n === 16).length > shards.length / 2).toBe(true);
   });
 
+  it('rescales the global batch with the peers left, when the run asks for that', async () => {
+    const { records, log } = await killPeerTwo({ batchOnChange: 'rescale' }, 6);
+    expect(log.at(-1)).toMatchObject({ type: 'status', status: 'done' });
+    // 32 over three peers, then 21 over the two left: each peer's share stays about the same.
+    expect(records.find((r) => r.type === 'hyperparams')).toMatchObject({ batchSize: 21 });
+    const last = steps(records).at(-1) as { batchSize: number };
+    expect(last.batchSize).toBe(21);
+  });
+
   it('pauses, saying why, when fewer peers are left than the run\'s minimum, and goes on once a peer is added', async () => {
     const host = createTestHost();
     const records: RunRecord[] = [];
