@@ -24,6 +24,8 @@ export interface TrainFlags {
   peers?: string;
   parallel?: string;
   interface?: string;
+  minPeers?: string;
+  batchOnChange?: string;
 }
 
 const IMAGE_FLAGS = ['valSplit', 'testSplit', 'splitFolders', 'imageSize', 'channels'] as const;
@@ -61,6 +63,8 @@ const FLAG_OF: Record<string, keyof TrainFlags> = {
   'distribution.peers': 'peers',
   'distribution.parallel': 'parallel',
   'distribution.interface': 'interface',
+  'distribution.minPeers': 'minPeers',
+  'distribution.batchOnChange': 'batchOnChange',
 };
 
 export type ConfigResult = { ok: true; config: RunConfig } | { ok: false; errors: FieldError[] };
@@ -82,8 +86,8 @@ export function configFromFlags(flags: TrainFlags): ConfigResult {
   if (!schedule.ok) missing.push({ field: 'schedule', message: `--schedule: ${schedule.message} (got ${JSON.stringify(flags.schedule)})` });
   const earlyStop = flags.earlyStop === undefined ? { ok: true as const, value: undefined } : parseEarlyStopFlag(flags.earlyStop);
   if (!earlyStop.ok) missing.push({ field: 'earlyStop', message: `--early-stop: ${earlyStop.message} (got ${JSON.stringify(flags.earlyStop)})` });
-  for (const flag of ['parallel', 'interface'] as const) {
-    if (flags[flag] !== undefined && flags.peers === undefined) missing.push({ field: flag, message: `--${flag}: needs --peers (the peers to train on)` });
+  for (const flag of ['parallel', 'interface', 'minPeers', 'batchOnChange'] as const) {
+    if (flags[flag] !== undefined && flags.peers === undefined) missing.push({ field: flag, message: `--${kebab(flag)}: needs --peers (the peers to train on)` });
   }
   if (missing.length > 0 || !schedule.ok || !earlyStop.ok) return { ok: false, errors: missing };
   const candidate = {
@@ -101,7 +105,13 @@ export function configFromFlags(flags: TrainFlags): ConfigResult {
     distribution:
       flags.peers === undefined
         ? undefined
-        : { parallel: flags.parallel ?? 'data', peers: flags.peers.split(',').map((p) => p.trim()), ...(flags.interface ? { interface: flags.interface } : {}) },
+        : {
+            parallel: flags.parallel ?? 'data',
+            peers: flags.peers.split(',').map((p) => p.trim()),
+            ...(flags.interface ? { interface: flags.interface } : {}),
+            ...(flags.minPeers !== undefined ? { minPeers: number(flags.minPeers, NaN) } : {}),
+            ...(flags.batchOnChange !== undefined ? { batchOnChange: flags.batchOnChange } : {}),
+          },
   };
   const parsed = RunConfig.safeParse(candidate);
   if (parsed.success) return { ok: true, config: parsed.data };

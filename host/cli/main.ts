@@ -56,6 +56,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--channels <c>', 'images: auto | 1 | 3 (default auto: RGB if any image has colour)')
     .option('--peers <list>', `train data-parallel over these peers, comma-separated, the first local: local (a trainer process here), ws://HOST:PORT (a node's \`hpc-studio agent\`) or ssh://USER@HOST[:PORT] (a node over SSH), 2–${MAX_PEERS} of them`)
     .option('--parallel <kind>', 'how the peers split the work: data (each trains on its shard of every batch; the default)')
+    .option('--min-peers <n>', 'pause the run, saying why, when fewer peers than this are left (default 1)')
+    .option('--batch-on-change <how>', 'when peers leave or join: keep the global batch, or rescale it with the number of peers (default keep)')
     .option('--interface <address>', "this machine's address the other peers reach its trainers on (needed with peers on other machines)")
     .option('--token-file <file>', "the agents' tokens for ws:// peers: one token, or lines `ws://HOST:PORT TOKEN` (mode 600)")
     .option('--identity <file>', 'ssh:// peers: the private key to log in with (default: the keys of your ssh-agent)')

@@ -26,6 +26,9 @@ describe('train flags', () => {
     [{ peers: 'local,ws://node-1:7077' }, 'interface', '--interface: peers on other machines (node-1) connect to this one: give the address of this machine they can reach'],
     [{ peers: 'local,local', parallel: 'model' }, 'parallel', '--parallel: must be `data` (got "model")'],
     [{ parallel: 'data' }, 'parallel', '--parallel: needs --peers (the peers to train on)'],
+    [{ minPeers: '2' }, 'minPeers', '--min-peers: needs --peers (the peers to train on)'],
+    [{ peers: 'local,local', minPeers: '3' }, 'minPeers', '--min-peers: must be at most the number of peers (2) (got "3")'],
+    [{ peers: 'local,local', batchOnChange: 'double' }, 'batchOnChange', '--batch-on-change: must be keep or rescale (got "double")'],
   ])('%j → error on %s', (patch, field, message) => {
     const r = configFromFlags({ ...base, ...patch });
     expect(r.ok).toBe(false);
