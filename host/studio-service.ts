@@ -55,6 +55,7 @@ export class StudioService implements StudioApi {
     deps.sweeps.onChange((sweep) => this.emit('sweeps-changed', { sweep }));
     this.peerTrainers = new PeerTrainers({
       spawnTrainer: deps.spawnTrainer,
+      datasetDir: deps.defaultDatasetDir,
       scratchDir: join(deps.dataDir, 'peer-trainers'),
       activeRunId: () => deps.supervisor.activeRunId,
       env: deps.env,

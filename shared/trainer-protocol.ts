@@ -217,7 +217,13 @@ export const TrainerEvent = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('stopped'), time, step: z.number().int(), checkpoint: z.string().optional() }),
   /** A data-parallel peer's data port is open (after loading its data): the host answers with `ring` once every peer's is. */
-  z.object({ type: z.literal('data-port'), time, port: z.number().int().min(1).max(65_535) }),
+  z.object({
+    type: z.literal('data-port'),
+    time,
+    port: z.number().int().min(1).max(65_535),
+    /** What this peer loaded (trainer/data/dataset-fingerprint.ts): every peer must train on the same data. */
+    datasetFingerprint: z.string().max(64),
+  }),
   /** A peer left its ring at the leader's word (a peer is joining) and waits for the host's next `ring`. */
   z.object({ type: z.literal('awaiting-ring'), time, generation: z.number().int() }),
   /** A peer holds the same state as the others after a ring formed: the checksum of its parameters. */

@@ -8,6 +8,7 @@ import { loadDataset } from './data/load-dataset.js';
 import { InputError } from './input-error.js';
 import { checkSchedule } from './lr-schedule.js';
 import { createModel } from './models/create-model.js';
+import { datasetFingerprint } from './data/dataset-fingerprint.js';
 import { joinPeers } from './distributed/join-peers.js';
 import { RingCommands } from './distributed/ring-commands.js';
 import { broadcastState, mostAdvancedPeer } from './distributed/state-broadcast.js';
@@ -108,7 +109,7 @@ async function train(command: Extract<TrainerCommand, { type: 'start' }>, backen
     position = checkpoint.position;
   }
   const peers = role
-    ? await joinPeers(role, runId, (port) => emit({ type: 'data-port', time: Date.now(), port }), rings, {
+    ? await joinPeers(role, runId, (port) => emit({ type: 'data-port', time: Date.now(), port, datasetFingerprint: datasetFingerprint(dataset) }), rings, {
         broken: (error, generation) => emit({ type: 'ring-broken', time: Date.now(), generation, lostRank: error.rank, message: error.message }),
         awaiting: (generation) => emit({ type: 'awaiting-ring', time: Date.now(), generation }),
         synced: (generation) => emit({ type: 'synced', time: Date.now(), step: loop.position.step, generation, checksum: parameterChecksum(model) }),

@@ -14,6 +14,8 @@ export interface AgentOptions {
   listen?: string;
   printToken: boolean;
   json: boolean;
+  /** Where Fashion-MNIST is on this node, for the peer trainers it runs (default: Debian's). */
+  datasetDir?: string;
 }
 
 /** `hpc-studio agent`: this node's API for the app, in the foreground until SIGINT/SIGTERM. */
@@ -47,7 +49,7 @@ export async function agentCommand(options: AgentOptions): Promise<number> {
   }
   const log = (line: string) => process.stderr.write(`${redactor.redact(line)}\n`);
   const version = packageVersion();
-  const host = createCliHost(options.dataDir);
+  const host = createCliHost(options.dataDir, undefined, options.datasetDir);
   let server;
   try {
     server = await startAgentServer({

@@ -5,12 +5,13 @@ import { createStudioHost, type StudioHost } from '../studio-host.js';
 import { forkTrainer } from '../trainer-process.js';
 
 /** The host services as the CLI runs them: in this process, the trainer forked beside it. */
-export function createCliHost(dataDir: string, connectPeer?: PeerConnector): StudioHost {
+export function createCliHost(dataDir: string, connectPeer?: PeerConnector, defaultDatasetDir?: string): StudioHost {
   const root = packageRoot();
   return createStudioHost({
     dataDir,
     version: packageVersion(root),
     spawnTrainer: forkTrainer(join(root, 'dist', 'trainer', 'main.js')),
     connectPeer,
+    defaultDatasetDir,
   });
 }

@@ -36,6 +36,7 @@ class PeerGroupProcess implements TrainerProcess {
   private readonly messageListeners: ((message: unknown) => void)[] = [];
   private readonly lineListeners: ((line: string) => void)[] = [];
   private ports: (number | undefined)[] = [];
+  private readonly fingerprints: (string | undefined)[] = [];
   private hosts: string[] = [];
   private addresses: PeerAddress[] = [];
   private stats: PeerStatsTally | null = null;
@@ -197,7 +198,7 @@ class PeerGroupProcess implements TrainerProcess {
   private read(rank: number, event: TrainerEvent): void {
     switch (event.type) {
       case 'data-port':
-        return this.portOpened(rank, event.port);
+        return this.portOpened(rank, event.port, event.datasetFingerprint);
       case 'step':
         return this.tally(rank, event);
       case 'awaiting-ring':
@@ -304,7 +305,22 @@ class PeerGroupProcess implements TrainerProcess {
     if (stats) this.relay(stats);
   }
 
-  private portOpened(rank: number, port: number): void {
+  private portOpened(rank: number, port: number, fingerprint: string): void {
+    // Peers on other nodes read the dataset there: a different file or copy would train a different model.
+    const first = this.fingerprints.find((f) => f !== undefined);
+    this.fingerprints[rank] = fingerprint;
+    if (first !== undefined && fingerprint !== first) {
+      const message = `peer ${rank} (${this.addresses[rank]}) loaded other data than the others (dataset fingerprint ${fingerprint}, the others ${first}): give every node the same dataset`;
+      if (!this.started) {
+        this.relay({ type: 'error', time: Date.now(), field: `distribution.peers.${rank}`, message });
+        return this.leader.kill('SIGTERM');
+      }
+      // A newcomer turned away: it never joins, so its going is no loss.
+      this.relay({ type: 'log', time: Date.now(), level: 'error', message });
+      this.joining.delete(rank);
+      this.lost.add(rank);
+      return this.trainers[rank]!.kill('SIGKILL');
+    }
     this.ports[rank] = port;
     if (this.joining.has(rank)) {
       this.joining.set(rank, 'ready');

@@ -23,6 +23,8 @@ export class PeerTrainers {
   constructor(
     private readonly deps: {
       spawnTrainer: SpawnTrainer;
+      /** This node's Fashion-MNIST folder, used instead of the coordinator's path where set. */
+      datasetDir?: string;
       /** Where a peer trainer may write (it never keeps checkpoints: its leader does). */
       scratchDir: string;
       /** This host's own training run, if any. */
@@ -54,7 +56,9 @@ export class PeerTrainers {
       rmSync(checkpointDir, { recursive: true, force: true });
       this.deps.events.exit(trainerId, code, signal, tail.slice());
     });
-    child.send({ ...command, checkpointDir } satisfies TrainerCommand);
+    const { dataset } = command.config;
+    const config = dataset.kind === 'fashion-mnist' && this.deps.datasetDir ? { ...command.config, dataset: { ...dataset, dir: this.deps.datasetDir } } : command.config;
+    child.send({ ...command, config, checkpointDir } satisfies TrainerCommand);
     return trainerId;
   }
 

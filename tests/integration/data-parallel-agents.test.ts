@@ -1,10 +1,11 @@
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readRunLog } from '../../host/run-log.js';
 import { startAgent, type AgentProcess } from '../support/agent-process.js';
 import { jsonLines, runCli } from '../support/cli-process.js';
-import { tempDir } from '../support/studio-fixture.js';
+import { FASHION_MNIST_DIR, tempDir } from '../support/studio-fixture.js';
 
 // A data-parallel run over this machine and a real `hpc-studio agent` child (a cluster node's
 // agent, here on loopback), driven by the real CLI: the agent starts its peer trainer, and the
@@ -57,5 +58,20 @@ describe('data-parallel training with a peer on an agent', () => {
     const result = await runCli([...TRAIN, '--data-dir', tempDir('data'), '--peers', `local,${agent.listening.url}`, '--token-file', tokens]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('can be read by other users (mode 644)');
+  });
+
+  it('refuses a node whose copy of the dataset differs, naming it (the node\'s dataset folder is its own)', async () => {
+    // The node's Fashion-MNIST: the same images, one training label changed.
+    const copy = tempDir('fashion-mnist');
+    for (const file of ['train-images-idx3-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz']) symlinkSync(join(FASHION_MNIST_DIR, file), join(copy, file));
+    const labels = gunzipSync(readFileSync(join(FASHION_MNIST_DIR, 'train-labels-idx1-ubyte.gz')));
+    labels[8] = (labels[8]! + 1) % 10;
+    writeFileSync(join(copy, 'train-labels-idx1-ubyte.gz'), gzipSync(labels));
+    const node = await startAgent(['--dataset-dir', copy]);
+    agents.push(node);
+    const tokens = await tokenFileFor(node);
+    const result = await runCli([...TRAIN, '--data-dir', tempDir('data'), '--peers', `local,${node.listening.url}`, '--token-file', tokens]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/peer 1 \(ws:\/\/.*\) loaded other data than the others \(dataset fingerprint [0-9a-f]{16}, the others [0-9a-f]{16}\)/);
   });
 });
