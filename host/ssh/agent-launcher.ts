@@ -9,6 +9,7 @@ import { AgentTokenFile } from '../agent/agent-token.js';
 import { defaultDataDir } from '../data-dir.js';
 import { packageRoot, packageVersion } from '../package-root.js';
 import { SecretRedactor } from '../secrets/secret-redactor.js';
+import { isAlive } from '../process-alive.js';
 
 /**
  * Run on a node by the app, over SSH, from an uploaded bundle: reuses this bundle's agent while it
@@ -72,14 +73,6 @@ function readState(path: string): RemoteAgentState | null {
   return parsed.success ? parsed.data : null;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function listens(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -1,6 +1,4 @@
 import { chmodSync, existsSync, statSync } from 'node:fs';
-import { connect } from 'node:net';
-import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { connectAgent } from '../../host/agent/agent-client.js';
@@ -9,32 +7,10 @@ import { packageVersion } from '../../host/package-root.js';
 import { startAgent } from '../support/agent-process.js';
 import { runCli, startCli } from '../support/cli-process.js';
 import { tempDir, waitFor } from '../support/studio-fixture.js';
+import { outsideAddress, tcpConnects } from '../support/network-probes.js';
 
 const VERSION = packageVersion();
 
-/** An IPv4 address of this machine other than loopback: where a loopback-only agent must not answer. */
-function outsideAddress(): string {
-  const address = Object.values(networkInterfaces())
-    .flat()
-    .find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address;
-  if (!address) throw new Error('this test needs a non-loopback IPv4 address on this machine');
-  return address;
-}
-
-function tcpConnects(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    socket.setTimeout(3000, () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 describe('hpc-studio agent', () => {
   it('prints ws://127.0.0.1:PORT and its new token once, binds loopback only, keeps the token 0600, and stops on SIGTERM', async () => {

@@ -1,7 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type AddressInfo } from 'node:net';
-import { networkInterfaces } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAgent } from '../../host/agent/agent-client.js';
@@ -15,28 +14,13 @@ import { SshTargetError } from '../../shared/ssh-target.js';
 import { ENCRYPTED_KEY_PASSPHRASE, startSshd, type TestSshd } from '../support/sshd-server.js';
 import { jsonLines, runCli } from '../support/cli-process.js';
 import { CLI, tempDir, waitFor } from '../support/studio-fixture.js';
+import { outsideAddress, tcpConnects } from '../support/network-probes.js';
 
 const VERSION = packageVersion();
 const neverAsked = async (): Promise<boolean> => {
   throw new Error('asked about a host already in known_hosts');
 };
 
-function outsideAddress(): string {
-  const address = Object.values(networkInterfaces())
-    .flat()
-    .find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address;
-  if (!address) throw new Error('this test needs a non-loopback IPv4 address on this machine');
-  return address;
-}
-
-function tcpConnects(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    socket.setTimeout(3000, () => (socket.destroy(), resolve(false)));
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
-}
 
 describe('a node over SSH (real sshd on loopback)', () => {
   let sshd: TestSshd;

@@ -4,6 +4,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync,
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { tempDir, waitFor } from './studio-fixture.js';
+import { isAlive } from '../../host/process-alive.js';
 
 export const ENCRYPTED_KEY_PASSPHRASE = 'correct horse battery';
 
@@ -170,14 +171,6 @@ async function stopAgentsOf(home: string): Promise<void> {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function freePort(): Promise<number> {
   const server = createServer();

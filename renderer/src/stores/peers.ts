@@ -5,6 +5,11 @@ import type { PeerStatus } from '../../../shared/peer-status.js';
 import { ApiError } from '../../../shared/rpc-protocol.js';
 import { useConnectionStore } from './connection.js';
 
+/** An add's failure as the form shows it: next to the field it names, or under the form. */
+function errorsByField(e: unknown): Record<string, string> {
+  return e instanceof ApiError && e.error.fields ? Object.fromEntries(e.error.fields.map((f) => [f.field, f.message])) : { '(add)': (e as Error).message };
+}
+
 /** The Peers panel's agents as the host watches them, and which of them the next run trains on. */
 export const usePeersStore = defineStore('peers', () => {
   const connection = useConnectionStore();
@@ -33,8 +38,7 @@ export const usePeersStore = defineStore('peers', () => {
       peers.value = [...peers.value.filter((p) => p.url !== added.url), added];
       return true;
     } catch (e) {
-      addErrors.value =
-        e instanceof ApiError && e.error.fields ? Object.fromEntries(e.error.fields.map((f) => [f.field, f.message])) : { '(add)': (e as Error).message };
+      addErrors.value = errorsByField(e);
       return false;
     } finally {
       adding.value = false;
@@ -58,8 +62,7 @@ export const usePeersStore = defineStore('peers', () => {
       peers.value = [...peers.value.filter((p) => p.url !== result.peer.url), result.peer];
       return true;
     } catch (e) {
-      addErrors.value =
-        e instanceof ApiError && e.error.fields ? Object.fromEntries(e.error.fields.map((f) => [f.field, f.message])) : { '(add)': (e as Error).message };
+      addErrors.value = errorsByField(e);
       return false;
     } finally {
       adding.value = false;
