@@ -12,8 +12,9 @@ packages=(dataset-fashion-mnist gcc libc6-dev libopenblas-dev)
 build=1
 tests=0
 if [[ "${1:-}" == "--test" ]]; then
-  # openssh-server: the peers-over-SSH test runs a real sshd on loopback (tests/support/sshd-server.ts).
-  packages+=(chromium openssh-server)
+  # openssh-server: the peers-over-SSH tests run a real sshd on loopback (tests/support/sshd-server.ts);
+  # iproute2 and procps: simulated nodes in network namespaces behind shaped veths (ip, tc), and pkill.
+  packages+=(chromium openssh-server iproute2 procps)
   build=0
   tests=1
   # The TensorBoard export is checked by reading it back with the real `tensorboard` package.
