@@ -56,13 +56,6 @@ export class NamespacePeer {
     }
   }
 
-  /** Drops the `step` events this peer has queued; returns how many there were. */
-  takeSteps(): number {
-    const before = this.events.length;
-    this.events.splice(0, this.events.length, ...this.events.filter((e) => e.type !== 'step'));
-    return before - this.events.length;
-  }
-
   kill(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
     return this.exited;

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ScalingPeerCommand, type ScalingPeerEvent, type SimulatedStep } from '../shared/scaling-peer-protocol.js';
 import { DataPort } from '../trainer/distributed/data-port.js';
 import { Ring } from '../trainer/distributed/ring-allreduce.js';
@@ -12,6 +11,11 @@ import { Ring } from '../trainer/distributed/ring-allreduce.js';
 let port: DataPort | null = null;
 let ring: Ring | null = null;
 let rank = 0;
+/**
+ * The simulated compute blocks the thread as a real step's does (incoming data waits in the
+ * socket buffers meanwhile), for a fractional number of milliseconds, which setTimeout rounds.
+ */
+const blocker = new Int32Array(new SharedArrayBuffer(4));
 
 const send = (event: ScalingPeerEvent) => process.send!(event);
 
@@ -22,23 +26,26 @@ async function simulate(elements: number, computeMs: number, warmup: number, ste
   const measured: SimulatedStep[] = [];
   let correct = true;
   let previousEnd = performance.now();
+  let cpu = process.cpuUsage();
+  let used = cpu;
   for (let i = 0; i < warmup + steps; i++) {
     // Packing the gradient into the bucket is part of a real step, so the refill is too.
     data.fill(rank + 1);
     const started = performance.now();
-    await sleep(computeMs);
+    Atomics.wait(blocker, 0, 0, computeMs);
     const computed = performance.now();
     await ring!.allReduceSum(data);
     const ended = performance.now();
+    if (i === warmup - 1) cpu = process.cpuUsage();
+    if (i === warmup + steps - 1) used = process.cpuUsage(cpu);
     if (i >= warmup) measured.push({ wallMs: ended - previousEnd, computeMs: computed - started, exchangeMs: ended - computed });
     previousEnd = ended;
     if (i === 0 || i === warmup + steps - 1) {
       correct &&= data.every((v) => v === exact);
       previousEnd = performance.now();
     }
-    send({ type: 'step', index: i });
   }
-  send({ type: 'stepped', steps: measured, correct });
+  send({ type: 'stepped', steps: measured, correct, cpuUserMs: used.user / 1000, cpuSystemMs: used.system / 1000 });
 }
 
 async function handle(command: ScalingPeerCommand): Promise<void> {

@@ -24,7 +24,8 @@ export interface SwitchedNamespacesOptions {
   nodes: number;
   /** Node k (0-based) gets 10.214.(firstSubnet + k).0/24. */
   firstSubnet: number;
-  shape: LinkShape;
+  /** null: no qdisc, the veths run as fast as this machine's CPUs move packets. */
+  shape: LinkShape | null;
 }
 
 /**
@@ -41,7 +42,7 @@ export class SwitchedNamespaces {
   readonly nodes: SimulatedNode[] = [];
   private removed = false;
 
-  private constructor(readonly shape: LinkShape) {}
+  private constructor(readonly shape: LinkShape | null) {}
 
   static create({ nodes, firstSubnet, shape }: SwitchedNamespacesOptions): SwitchedNamespaces {
     if (process.getuid?.() !== 0) {
@@ -83,6 +84,7 @@ export class SwitchedNamespaces {
     ip('-n', node.namespace, 'link', 'set', 'lo', 'up');
     ip('-n', node.namespace, 'route', 'add', 'default', 'via', node.hostAddress);
     run('sysctl', ['-q', '-w', `net.ipv4.conf.${node.hostLink}.forwarding=1`]);
+    if (!this.shape) return;
     run('tc', ['qdisc', 'add', 'dev', node.hostLink, 'root', ...tbfArgs(this.shape)]);
     run('ip', ['netns', 'exec', node.namespace, 'tc', 'qdisc', 'add', 'dev', node.nodeLink, 'root', ...tbfArgs(this.shape)]);
   }

@@ -49,9 +49,18 @@ export type SimulatedStep = z.infer<typeof SimulatedStep>;
 export const ScalingPeerEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('opened'), port: z.number().int() }),
   z.object({ type: z.literal('formed') }),
-  z.object({ type: z.literal('step'), index: z.number().int() }),
-  /** `correct`: the first and the last step's sums equalled the exact sum on every element. */
-  z.object({ type: z.literal('stepped'), steps: z.array(SimulatedStep), correct: z.boolean() }),
+  /**
+   * `correct`: the first and the last step's sums equalled the exact sum on every element.
+   * cpuUserMs/cpuSystemMs: this process's CPU time over the measured steps (the wait costs none;
+   * system is mostly the kernel's socket copies).
+   */
+  z.object({
+    type: z.literal('stepped'),
+    steps: z.array(SimulatedStep),
+    correct: z.boolean(),
+    cpuUserMs: z.number(),
+    cpuSystemMs: z.number(),
+  }),
   z.object({ type: z.literal('failed'), name: z.string(), message: z.string() }),
 ]);
 export type ScalingPeerEvent = z.infer<typeof ScalingPeerEvent>;

@@ -18,7 +18,7 @@ const json = (command: string, args: string[]) => JSON.parse(execFileSync(comman
 
 describe('the scaling bench\'s simulated nodes', () => {
   it('talk only over their tbf-shaped veths, sum correctly in a ring, and leave nothing behind', async () => {
-    const cluster = SwitchedNamespaces.create({ nodes: 2, firstSubnet: 201, shape: { rateBitsPerSec: RATE, burstBytes: 65_536, latencyMs: 10 } });
+    const cluster = SwitchedNamespaces.create({ nodes: 2, firstSubnet: 201, shape: { rateBitsPerSec: RATE, burstBytes: 98_304, latencyMs: 10 } });
     cleanups.push(() => cluster.remove());
     const [a, b] = cluster.nodes as [typeof cluster.nodes[0], typeof cluster.nodes[0]];
 
