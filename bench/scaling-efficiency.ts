@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { constants } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_FASHION_MNIST_DIR } from '../shared/run-config.js';
 import type { SimulatedStep } from '../shared/scaling-peer-protocol.js';
@@ -72,7 +73,7 @@ process.on('exit', tearDown);
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
     tearDown();
-    process.exit(130);
+    process.exit(128 + constants.signals[signal]);
   });
 }
 
