@@ -16,15 +16,17 @@ const REPORTS_SETTLE_MS = 250;
 /** Where this machine's trainers listen when the run names no interface: loopback, for peers on this machine. */
 const LOOPBACK = '127.0.0.1';
 
-/** Opens the API of the agent at a `ws://HOST:PORT` peer (with its token, which never enters a run's config). */
+/** Opens the API of a `ws://` peer's agent (with its token, which never enters a run's config) or an `ssh://` peer's (over SSH). */
 export type PeerConnector = (url: string) => Promise<AgentConnection>;
 
 /**
  * Wraps a SpawnTrainer so that a run whose config names peers trains data-parallel over them,
- * `local` ones as trainer processes here and `ws://` ones through their nodes' agents, while the
- * supervisor, the run log and the UI see one trainer: rank 0's events are the run's (its loss is
- * already the global batch's), and the other peers add only their per-second throughput and
- * communication/compute split (`peer-stats`). A peer that ends early ends the run, naming it.
+ * `local` ones as trainer processes here and `ws://`/`ssh://` ones through their nodes' agents,
+ * while the supervisor, the run log and the UI see one trainer: rank 0's events are the run's (its
+ * loss is already the global batch's), and the other peers add only their per-second throughput
+ * and communication/compute split (`peer-stats`). Peers lost while training are dropped and the
+ * ring formed again; peers added join at an epoch boundary; one that fails before training, or a
+ * lost leader, ends the run, naming it.
  */
 export function withPeers(spawn: SpawnTrainer, connect?: PeerConnector, cores = availableParallelism()): SpawnTrainer {
   return (env) => new PeerGroupProcess(spawn, connect, env, cores);
