@@ -15,6 +15,8 @@ export interface RunEvaluatorDeps {
   lock: DataDirLock;
   /** The run this process is training now, if any. */
   trainingRunId: () => string | null;
+  /** Resolves once this process's trainer has exited. */
+  trainerIdle: () => Promise<void>;
   now?: () => number;
   env?: NodeJS.ProcessEnv;
 }
@@ -54,8 +56,14 @@ export class RunEvaluator {
   }
 
   private async compute(runId: string, onProgress: (progress: EvaluationProgress) => void): Promise<RunEvaluation> {
-    const training = this.deps.trainingRunId();
-    const summary = this.deps.store.summary(runId, training === runId || this.deps.lock.holder()?.runId === runId);
+    let training = this.deps.trainingRunId();
+    let summary = this.deps.store.summary(runId, training === runId || this.deps.lock.holder()?.runId === runId);
+    // Asked the moment the run said it was done: its trainer is still exiting, so wait for it.
+    if (training === runId && (summary.status === 'done' || summary.status === 'stopped')) {
+      await this.deps.trainerIdle();
+      training = this.deps.trainingRunId();
+      summary = this.deps.store.summary(runId, training === runId || this.deps.lock.holder()?.runId === runId);
+    }
     if (summary.status !== 'done' && summary.status !== 'stopped') {
       throw new ApiError({ code: 'conflict', message: `run ${runId} is ${summary.status}; only a done or stopped run can be evaluated` });
     }

@@ -73,6 +73,7 @@ export function createStudioHost(options: StudioHostOptions): StudioHost {
     store,
     lock,
     trainingRunId: () => supervisor.activeRunId,
+    trainerIdle: () => supervisor.idle(),
     env: options.env,
   });
   const sweeps = new SweepQueue({ supervisor, runs: store, sweeps: new SweepStore(options.dataDir) });

@@ -106,6 +106,19 @@ describe('evaluating finished runs', () => {
     expect(jsonLines(json.stdout)).toEqual([result]);
   });
 
+  it('evaluates a run asked the moment it says done, while its trainer is still exiting', async () => {
+    const fresh = createTestHost();
+    let done: () => void = () => {};
+    const saidDone = new Promise<void>((resolve) => (done = resolve));
+    fresh.service.onEvent((name, payload) => {
+      if (name === 'run-record' && (payload as { record: RunRecord }).record.type === 'done') done();
+    });
+    const { runId } = await fresh.service.startRun({ config: smallRun({ epochs: 1, limit: 600 }) });
+    await saidDone;
+    const evaluation = await fresh.service.getEvaluation({ runId });
+    expect(evaluation?.runId).toBe(runId);
+  });
+
   it('evaluates a CSV regression: residual figures from the predictions', async () => {
     const config: RunConfig = {
       dataset: { kind: 'csv', path: join(ROOT, 'resources', 'linear-regression.csv'), target: 'y' },
