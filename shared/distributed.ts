@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { integerIn } from './integer-range.js';
 import { parseSshTarget, type SshTarget } from './ssh-target.js';
 
 /** The most peers one run may span. */
@@ -61,12 +62,7 @@ export const Distribution = z.object({
    */
   batchOnChange: z.enum(['keep', 'rescale'], { error: 'must be keep or rescale' }).optional(),
   /** Fewer peers left than this after losses, and the run pauses (saying why) until peers are added; default 1. */
-  minPeers: z
-    .number({ error: `must be an integer from 1 to ${MAX_PEERS}` })
-    .int({ error: `must be an integer from 1 to ${MAX_PEERS}` })
-    .min(1, { error: `must be an integer from 1 to ${MAX_PEERS}` })
-    .max(MAX_PEERS, { error: `must be an integer from 1 to ${MAX_PEERS}` })
-    .optional(),
+  minPeers: integerIn(1, MAX_PEERS).optional(),
 }).superRefine((d, ctx) => {
   const remote = d.peers.map((p) => peerHost(p)).filter((h): h is string => h !== null && !isLoopback(h));
   if (d.minPeers !== undefined && d.minPeers > d.peers.length) {
@@ -93,8 +89,6 @@ export const PeerRole = z.object({
 });
 export type PeerRole = z.infer<typeof PeerRole>;
 
-export const RingEndpoint = z.object({ host: z.string().min(1).max(255), port: z.number().int().min(1).max(65_535) });
-export type RingEndpoint = z.infer<typeof RingEndpoint>;
 
 /**
  * This peer's part of a global batch of `total` samples: contiguous, as even as integers allow,

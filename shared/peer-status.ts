@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { integerIn } from './integer-range.js';
 import { PeerDescription } from './peer-description.js';
 
 /** An agent's address as a peer: `ws://HOST:PORT`. */
@@ -36,7 +37,7 @@ export const AddPeerParams = z.object({
  */
 export const AddSshPeerParams = z.object({
   host: z.string().trim().min(1, { error: 'give the node\'s host name or address' }).max(253),
-  port: z.number({ error: 'must be an integer from 1 to 65535' }).int({ error: 'must be an integer from 1 to 65535' }).min(1, { error: 'must be an integer from 1 to 65535' }).max(65_535, { error: 'must be an integer from 1 to 65535' }),
+  port: integerIn(1, 65_535),
   user: z.string().trim().min(1, { error: 'give the user to log in as' }).max(100),
   /** A private key file on this machine; absent: the keys of the user's ssh-agent. */
   identityFile: z.string().trim().min(1).max(4096).optional(),

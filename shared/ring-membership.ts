@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { integerIn as int } from './integer-range.js';
 
 /** Accepted ranges for a ring's membership, shared by the schema and the trainer's checks. */
 export const RING_LIMITS = {
@@ -7,13 +8,6 @@ export const RING_LIMITS = {
   port: { min: 1, max: 65535 },
   timeoutMs: { min: 100, max: 600_000 },
 } as const;
-
-const int = (min: number, max: number) =>
-  z
-    .number({ error: `must be an integer from ${min} to ${max}` })
-    .int({ error: `must be an integer from ${min} to ${max}` })
-    .min(min, { error: `must be an integer from ${min} to ${max}` })
-    .max(max, { error: `must be an integer from ${min} to ${max}` });
 
 /** One trainer's data port, as it reports it to the coordinating app. */
 export const RingEndpoint = z.object({

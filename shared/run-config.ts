@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Distribution } from './distributed.js';
+import { integerIn } from './integer-range.js';
 
 export const DEFAULT_FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
@@ -24,13 +25,7 @@ export const LIMITS = {
 
 export const SCHEDULE_KINDS = ['step', 'cosine'] as const;
 
-const int = (name: string, min: number, max: number) =>
-  z
-    .number({ error: `must be an integer from ${min} to ${max}` })
-    .int({ error: `must be an integer from ${min} to ${max}` })
-    .min(min, { error: `must be an integer from ${min} to ${max}` })
-    .max(max, { error: `must be an integer from ${min} to ${max}` })
-    .describe(name);
+const int = (name: string, min: number, max: number) => integerIn(min, max).describe(name);
 
 export const LearningRate = z
   .number({ error: `must be a finite number > ${LIMITS.lr.min} and ≤ ${LIMITS.lr.max}` })

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RingMembership, RingSecretHex } from './ring-membership.js';
+import { integerIn as int } from './integer-range.js';
 
 /** Accepted ranges of a simulated training run, shared by the schema and its error messages. */
 export const SCALING_LIMITS = {
@@ -9,13 +10,6 @@ export const SCALING_LIMITS = {
   steps: { min: 1, max: 10_000 },
   chunkBytes: { min: 4 * 1024, max: 64 * 1024 * 1024 },
 } as const;
-
-const int = (min: number, max: number) =>
-  z
-    .number({ error: `must be an integer from ${min} to ${max}` })
-    .int({ error: `must be an integer from ${min} to ${max}` })
-    .min(min, { error: `must be an integer from ${min} to ${max}` })
-    .max(max, { error: `must be an integer from ${min} to ${max}` });
 
 /**
  * The IPC between bench/scaling-efficiency.ts and each simulated node's peer process

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { PeerAddress, PeerRole, RingEndpoint } from './distributed.js';
+import { PeerAddress, PeerRole } from './distributed.js';
+import { RingEndpoint } from './ring-membership.js';
 import { BatchSize, LearningRate, RunConfig } from './run-config.js';
 
 /**

@@ -70,14 +70,8 @@ export class PeerDirectory {
     const connection = await this.deps.connect(url, token).catch((error: unknown) => {
       throw new ApiError({ code: 'invalid', message: `url: ${(error as Error).message}`, fields: [{ field: 'url', message: (error as Error).message }] });
     });
-    this.entries.get(url)?.connection?.close();
-    const entry: Entry = { status: this.blank(url), token, connection: null };
-    this.watch(entry, connection);
-    this.entries.set(url, entry);
     if (!this.deps.secrets.cannotRemember) this.deps.secrets.set(secretName(url), token);
-    this.save();
-    await this.refresh(url, entry);
-    return this.list().find((p) => p.url === url)!;
+    return this.keep(url, { token }, connection);
   }
 
   /**
@@ -107,13 +101,18 @@ export class PeerDirectory {
       const message = (error as Error).message;
       throw new ApiError({ code: 'invalid', message: `host: ${message}`, fields: [{ field: 'host', message }] });
     }
+    return { kind: 'added', peer: await this.keep(url, { token: null, identityFile: params.identityFile }, connection) };
+  }
+
+  /** Lists a peer just connected to (in place of any earlier one at that address), saved and refreshed. */
+  private async keep(url: string, how: Pick<Entry, 'token' | 'identityFile'>, connection: AgentConnection): Promise<PeerStatus> {
     this.entries.get(url)?.connection?.close();
-    const entry: Entry = { status: this.blank(url), identityFile: params.identityFile, token: null, connection: null };
+    const entry: Entry = { status: this.blank(url), ...how, connection: null };
     this.watch(entry, connection);
     this.entries.set(url, entry);
     this.save();
     await this.refresh(url, entry);
-    return { kind: 'added', peer: this.list().find((p) => p.url === url)! };
+    return this.list().find((p) => p.url === url)!;
   }
 
   remove(url: string): void {

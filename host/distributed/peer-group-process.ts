@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { isLoopback, peerHost, type PeerAddress, type RingEndpoint } from '../../shared/distributed.js';
+import { isLoopback, peerHost, type PeerAddress } from '../../shared/distributed.js';
+import type { RingEndpoint } from '../../shared/ring-membership.js';
 import { describeBackend, eventsOf, TrainerCommand, TrainerMessage, type TrainerEvent } from '../../shared/trainer-protocol.js';
 import type { AgentConnection } from '../agent/agent-client.js';
 import type { SpawnTrainer, TrainerProcess } from '../trainer-process.js';

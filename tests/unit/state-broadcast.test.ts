@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { RingEndpoint } from '../../shared/distributed.js';
+import type { RingEndpoint } from '../../shared/ring-membership.js';
 import { DEFAULT_RUN_CONFIG } from '../../shared/run-config.js';
 import { chooseBackend } from '../../trainer/backend-chain.js';
 import { joinPeers } from '../../trainer/distributed/join-peers.js';

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { isLoopback, peerHost, type Distribution } from '../../../shared/distributed.js';
-import type { PeerStatus } from '../../../shared/peer-status.js';
+import type { AddSshPeerResult, PeerStatus } from '../../../shared/peer-status.js';
 import { ApiError } from '../../../shared/rpc-protocol.js';
 import { useConnectionStore } from './connection.js';
 
@@ -30,13 +30,14 @@ export const usePeersStore = defineStore('peers', () => {
     });
   });
 
-  async function add(url: string, token: string): Promise<boolean> {
+  /** One add: errors cleared, the form busy meanwhile, the peer listed when `call` gives one (null: not added yet). */
+  async function attempt(call: () => Promise<PeerStatus | null>): Promise<boolean> {
     addErrors.value = {};
     adding.value = true;
     try {
-      const added = await connection.client!.api.addPeer({ url, token });
-      peers.value = [...peers.value.filter((p) => p.url !== added.url), added];
-      return true;
+      const added = await call();
+      if (added) peers.value = [...peers.value.filter((p) => p.url !== added.url), added];
+      return added !== null;
     } catch (e) {
       addErrors.value = errorsByField(e);
       return false;
@@ -45,28 +46,20 @@ export const usePeersStore = defineStore('peers', () => {
     }
   }
 
+  function add(url: string, token: string): Promise<boolean> {
+    return attempt(() => connection.client!.api.addPeer({ url, token }));
+  }
+
   /** A node over SSH whose host key the user is to judge before it is added. */
-  const unknownHost = ref<{ host: string; port: number; fingerprint: string; keyType: string } | null>(null);
+  const unknownHost = ref<Extract<AddSshPeerResult, { kind: 'unknown-host' }> | null>(null);
 
   /** Adds a node over SSH; a host not in known_hosts first comes back as `unknownHost`, and `trust` adds it. */
-  async function addSsh(fields: { host: string; port: number; user: string; identityFile?: string }, trust?: string): Promise<boolean> {
-    addErrors.value = {};
-    adding.value = true;
-    try {
+  function addSsh(fields: { host: string; port: number; user: string; identityFile?: string }, trust?: string): Promise<boolean> {
+    return attempt(async () => {
       const result = await connection.client!.api.addSshPeer({ ...fields, trust });
-      if (result.kind === 'unknown-host') {
-        unknownHost.value = result;
-        return false;
-      }
-      unknownHost.value = null;
-      peers.value = [...peers.value.filter((p) => p.url !== result.peer.url), result.peer];
-      return true;
-    } catch (e) {
-      addErrors.value = errorsByField(e);
-      return false;
-    } finally {
-      adding.value = false;
-    }
+      unknownHost.value = result.kind === 'unknown-host' ? result : null;
+      return result.kind === 'added' ? result.peer : null;
+    });
   }
 
   async function remove(url: string): Promise<void> {
