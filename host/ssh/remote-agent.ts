@@ -165,8 +165,14 @@ async function upload(ssh: SshConnection, sftp: SFTPWrapper, bundle: AgentBundle
   await new Promise<void>((resolve, reject) => {
     sftp.writeFile(`${staging}/manifest.json`, JSON.stringify(manifest), (error) => (error ? reject(new Error(`writing the bundle manifest failed: ${error.message}`)) : resolve()));
   });
-  // An incomplete folder from an earlier try goes; SFTP's rename never replaces, so a bundle another upload just put there stays.
-  if (await installedHash(sftp, bundleDir) !== bundle.sha256) await run(ssh, [shellCommand(['rm', '-rf', '--', bundleDir])], 'remove an incomplete agent bundle');
+  // Only a folder that is there and damaged is moved aside: removing one that was merely absent when
+  // checked could remove the whole bundle another app renamed into place a moment later. SFTP's
+  // rename never replaces, so a bundle another upload put there first stays.
+  if ((await exists(sftp, bundleDir)) && (await installedHash(sftp, bundleDir)) !== bundle.sha256) {
+    const damaged = `${bundleDir}.${suffix}-damaged`;
+    await ssh.exec(shellCommand(['mv', '-T', '--', bundleDir, damaged]));
+    await run(ssh, [shellCommand(['rm', '-rf', '--', damaged])], 'remove a damaged agent bundle');
+  }
   const renamed = await new Promise<boolean>((resolve) => sftp.rename(staging, bundleDir, (error) => resolve(!error)));
   if (!renamed) {
     if ((await installedHash(sftp, bundleDir)) !== bundle.sha256) throw new Error(`could not put the agent bundle in place at ${bundleDir}`);
@@ -190,6 +196,10 @@ async function startRemoteAgent(ssh: SshConnection, bundleDir: string, where: st
 async function run(ssh: SshConnection, commands: string[], what: string): Promise<void> {
   const result = await ssh.exec(commands.join(' && '));
   if (result.code !== 0) throw new Error(`could not ${what} on ${describeSshTarget(ssh.target)} (exit ${result.code}): ${result.stderr.trim().slice(-500)}`);
+}
+
+function exists(sftp: SFTPWrapper, path: string): Promise<boolean> {
+  return new Promise((resolve) => sftp.lstat(path, (error) => resolve(!error)));
 }
 
 function realpath(sftp: SFTPWrapper, path: string): Promise<string> {

@@ -37,11 +37,12 @@ describe('the scaling bench\'s simulated nodes', () => {
     cleanups.push(() => Promise.all(peers.map((p) => p.kill())).then(() => {}));
     peers.forEach((peer) => peer.send({ type: 'steps', elements: ELEMENTS, computeMs: 0, warmup: 0, steps: 2 }));
     const results = await Promise.all(peers.map((peer) => peer.next('stepped', 20_000)));
-    // Each rank sends (N−1)/N of the buffer twice (reduce-scatter, then all-gather): 4 MiB at 25 MB/s is 168 ms.
-    const boundMs = ((2 * (2 - 1)) / 2) * ELEMENTS * 4 / (RATE / 8) * 1000;
+    // Each rank sends (N−1)/N of the buffer twice (reduce-scatter, then all-gather): 4 MiB at 25 MB/s is 168 ms,
+    // less what a full bucket lets through at once on each of the path's two tbfs. Unshaped, it takes a few ms.
+    const boundMs = (((2 * (2 - 1)) / 2) * ELEMENTS * 4 - 2 * 98_304) / (RATE / 8) * 1000;
     for (const { steps, correct } of results) {
       expect(correct).toBe(true);
-      for (const step of steps) expect(step.exchangeMs).toBeGreaterThan(0.9 * boundMs);
+      for (const step of steps) expect(step.exchangeMs).toBeGreaterThan(0.85 * boundMs);
     }
     for (const node of cluster.nodes) {
       const [qdisc] = json('tc', ['-n', node.namespace, '-s', '-j', 'qdisc', 'show', 'dev', node.nodeLink]);

@@ -159,6 +159,20 @@ describe('a node over SSH (real sshd on loopback)', () => {
     } finally {
       await second.close();
     }
+
+    // A bundle whose manifest no longer matches (a disk problem, a hand edit) is replaced, not trusted.
+    writeFileSync(join(first.node.bundleDir, 'manifest.json'), '{"damaged":true}');
+    const third = await openSshPeer(options());
+    try {
+      expect(third.node).toMatchObject({ uploaded: true, reusedAgent: false, bundleDir: first.node.bundleDir });
+      expect(existsSync(sentinel)).toBe(false);
+      expect(readdirSync(join(sshd.home, '.hpc-studio', 'agent'))).toEqual([first.node.bundleDir.split('/').pop()]);
+      const agent = await connectAgent({ url: third.url, token: third.token, version: VERSION });
+      expect((await agent.client.api.getInfo({})).version).toBe(VERSION);
+      agent.close();
+    } finally {
+      await third.close();
+    }
   });
 
   it('treats two accounts as two nodes, each with its own agent; two apps connecting at once end with one bundle and one agent', async () => {
