@@ -104,7 +104,10 @@ export class TrainerSupervisor {
   /** Adds a peer to a data-parallel run while it trains; it joins at the next epoch boundary. */
   addPeer(runId: string, address: PeerAddress): void {
     const run = this.running(runId);
-    if (!run.distributed) throw new ApiError({ code: 'invalid', message: `runId: run ${runId} trains on one trainer; only a run started with peers takes more`, fields: [{ field: 'runId', message: 'not a data-parallel run' }] });
+    if (run.parallel !== 'data') {
+      const why = run.parallel === 'model' ? 'trains model-parallel: its stages are fixed when it starts; peers join only data-parallel runs' : 'trains on one trainer; only a run started with peers takes more';
+      throw new ApiError({ code: 'invalid', message: `runId: run ${runId} ${why}`, fields: [{ field: 'runId', message: 'not a data-parallel run' }] });
+    }
     run.send({ type: 'add-peer', address });
   }
 
@@ -154,7 +157,7 @@ export class TrainerSupervisor {
       throw error;
     }
     const child = this.deps.spawnTrainer({ ...process.env, ...this.deps.env });
-    const run = new SupervisedRun(runId, child, log, this.now, config.distribution !== undefined, (record) => {
+    const run = new SupervisedRun(runId, child, log, this.now, config.distribution?.parallel ?? null, (record) => {
       if (record.type === 'ready') this.backend = record.backend;
       for (const l of this.recordListeners) l(runId, record);
       if (record.type === 'status') for (const l of this.statusListeners) l();
@@ -195,7 +198,8 @@ class SupervisedRun {
     private readonly child: TrainerProcess,
     private readonly log: RunLogWriter,
     private readonly now: () => number,
-    readonly distributed: boolean,
+    /** How the run's peers split the work; null for a run on one trainer. */
+    readonly parallel: 'data' | 'model' | null,
     private readonly emit: (record: RunRecord) => void,
   ) {
     this.startedPromise = new Promise<void>((resolve, reject) => {

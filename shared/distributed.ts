@@ -43,9 +43,17 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
-/** A run trained by several peers: each trains on its shard of every batch, and their gradients are averaged. */
+/** How many micro-batches a pipeline splits each batch into, unless the run says; and the most it may. */
+export const DEFAULT_MICRO_BATCHES = 4;
+export const MAX_MICRO_BATCHES = 64;
+
+/**
+ * A run trained by several peers. `data`: each trains on its shard of every batch, and their
+ * gradients are averaged. `model`: each holds a contiguous run of the model's layers (a pipeline
+ * stage, in the peers' order) and every batch flows through them in micro-batches.
+ */
 export const Distribution = z.object({
-  parallel: z.literal('data', { error: 'must be `data`' }),
+  parallel: z.enum(['data', 'model'], { error: 'must be `data` or `model`' }),
   peers: z
     .array(PeerAddress)
     .min(2, { error: `give 2–${MAX_PEERS} peers (one peer is a plain run)` })
@@ -63,7 +71,15 @@ export const Distribution = z.object({
   batchOnChange: z.enum(['keep', 'rescale'], { error: 'must be keep or rescale' }).optional(),
   /** Fewer peers left than this after losses, and the run pauses (saying why) until peers are added; default 1. */
   minPeers: integerIn(1, MAX_PEERS).optional(),
+  /** How many micro-batches a model-parallel step splits the batch into: more keep the stages busier. */
+  microBatches: integerIn(1, MAX_MICRO_BATCHES).optional(),
 }).superRefine((d, ctx) => {
+  for (const field of d.parallel === 'model' ? (['minPeers', 'batchOnChange'] as const) : (['microBatches'] as const)) {
+    if (d[field] !== undefined) {
+      const only = d.parallel === 'model' ? 'data' : 'model';
+      ctx.addIssue({ code: 'custom', path: [field], message: `applies only to parallel ${only}` + (only === 'data' ? ': a pipeline cannot go on without one of its stages' : '') });
+    }
+  }
   const remote = d.peers.map((p) => peerHost(p)).filter((h): h is string => h !== null && !isLoopback(h));
   if (d.minPeers !== undefined && d.minPeers > d.peers.length) {
     ctx.addIssue({ code: 'custom', path: ['minPeers'], message: `must be at most the number of peers (${d.peers.length})` });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { DEFAULT_MICRO_BATCHES } from '../shared/distributed.js';
 import { EvaluationEvent } from '../shared/evaluation.js';
 import { describeBackend, STEP_BATCH_MS, TrainerCommand, TrainerEvent, type BackendChoice } from '../shared/trainer-protocol.js';
 import { chooseBackend } from './backend-chain.js';
@@ -8,10 +9,15 @@ import { loadDataset } from './data/load-dataset.js';
 import { InputError } from './input-error.js';
 import { checkSchedule } from './lr-schedule.js';
 import { createModel } from './models/create-model.js';
+import type { LayerRange } from './models/model.js';
 import { datasetFingerprint } from './data/dataset-fingerprint.js';
 import { joinPeers } from './distributed/join-peers.js';
 import { RingCommands } from './distributed/ring-commands.js';
-import { broadcastState, mostAdvancedPeer } from './distributed/state-broadcast.js';
+import { joinPipeline } from './distributed/join-pipeline.js';
+import type { PipelineStage } from './distributed/pipeline-stage.js';
+import { ownedBy, slotsToWhole, stagePart } from './distributed/stage-checkpoint.js';
+import { planStages } from './distributed/stage-plan.js';
+import { broadcastState, mostAdvancedPeer, StateHeader } from './distributed/state-broadcast.js';
 import { createOptimizer } from './optimizers/create-optimizer.js';
 import { connectToParent } from './parent-channel.js';
 import { StepBatcher } from './step-batcher.js';
@@ -89,6 +95,7 @@ backendLoading.then((backend) => emit({ type: 'ready', time: Date.now(), backend
 async function train(command: Extract<TrainerCommand, { type: 'start' }>, backend: BackendChoice): Promise<number> {
   const { config, runId, checkpointDir } = command;
   const role = command.peer;
+  const pipelined = role !== undefined && config.distribution?.parallel === 'model';
   // Only the leader reads checkpoints; the other peers are sent its state once the ring forms.
   const leads = !role || role.rank === 0;
   const checkpoint = command.resume && leads ? readCheckpoint(checkpointDir) : null;
@@ -101,15 +108,35 @@ async function train(command: Extract<TrainerCommand, { type: 'start' }>, backen
     (done, total) => emit({ type: 'progress', time: Date.now(), phase: 'load-data', done, total }),
     (message) => log('warn', message),
   );
-  const model = createModel(config.model, dataset.info, config.seed);
+  const stages = pipelined ? pipelineStages(command, dataset.info) : undefined;
+  const model = createModel(config.model, dataset.info, config.seed, stages?.[role!.rank]);
+  if (stages && leads) {
+    const described = stages.map(({ from, to }, i) => {
+      const held = model.layers.slice(from, to);
+      return `stage ${i + 1}: ${held.map((l) => l.name).join(', ')} (${held.reduce((sum, l) => sum + l.forwardMacs, 0).toLocaleString('en')} multiply-adds per sample)`;
+    });
+    log('info', `pipeline over ${stages.length} peers, ${config.distribution?.microBatches ?? DEFAULT_MICRO_BATCHES} micro-batches per step; ${described.join('; ')}`);
+  }
   const optimizer = createOptimizer(config.optimizer, model.variables, config.lr);
   let position = freshPosition(config);
-  if (checkpoint) {
+  if (checkpoint && !pipelined) {
     restore(model, optimizer, checkpoint);
     position = checkpoint.position;
   }
-  const peers = role
-    ? await joinPeers(role, runId, (port) => emit({ type: 'data-port', time: Date.now(), port, datasetFingerprint: datasetFingerprint(dataset) }), rings, {
+  const announce = (port: number) => emit({ type: 'data-port', time: Date.now(), port, datasetFingerprint: datasetFingerprint(dataset) });
+  let pipeline: PipelineStage | undefined;
+  if (pipelined) {
+    pipeline = await joinPipeline(role!, runId, model, announce, rings);
+    if (command.resume) {
+      // The leader read the whole checkpoint; each stage keeps its layers' part and passes the rest on.
+      const part = await pipeline.scatter(checkpoint && { header: { position: checkpoint.position, optimizerUpdates: checkpoint.optimizerUpdates }, tensors: checkpoint.tensors }, (name) => ownedBy(name, model));
+      const header = StateHeader.parse(part.header);
+      restore(model, optimizer, { runId, config, ...header, tensors: stagePart(part.tensors, model) });
+      position = header.position;
+    }
+  }
+  const peers = role && !pipelined
+    ? await joinPeers(role, runId, announce, rings, {
         broken: (error, generation) => emit({ type: 'ring-broken', time: Date.now(), generation, lostRank: error.rank, message: error.message }),
         awaiting: (generation) => emit({ type: 'awaiting-ring', time: Date.now(), generation }),
         synced: (generation) => emit({ type: 'synced', time: Date.now(), step: loop.position.step, generation, checksum: parameterChecksum(model) }),
@@ -123,13 +150,20 @@ async function train(command: Extract<TrainerCommand, { type: 'start' }>, backen
     control,
     emit,
     position,
-    resumedFromStep: checkpoint ? checkpoint.position.step : undefined,
+    resumedFromStep: command.resume && (checkpoint || pipelined) ? position.step : undefined,
     peers,
-    saveCheckpoint: async (at, which) =>
+    pipeline,
+    saveCheckpoint: async (at, which) => {
+      const file = which === 'best' ? BEST_CHECKPOINT_FILE : CHECKPOINT_FILE;
+      const own = await snapshot(runId, config, model, optimizer, at);
+      if (pipeline) {
+        // Each stage holds part of the model: the leader writes the whole of it, as one run's checkpoint.
+        const whole = await pipeline.gather(slotsToWhole(own.tensors, model));
+        return whole ? writeCheckpoint(checkpointDir, { ...own, tensors: whole }, file) : '';
+      }
       // Every peer holds the same weights; the leader alone keeps the run's checkpoints.
-      leads
-        ? writeCheckpoint(checkpointDir, await snapshot(runId, config, model, optimizer, at), which === 'best' ? BEST_CHECKPOINT_FILE : CHECKPOINT_FILE)
-        : '',
+      return leads ? writeCheckpoint(checkpointDir, own, file) : '';
+    },
   });
   if (peers) {
     // On every ring, the first included: the peer furthest along (the leader, at the start) sends
@@ -143,9 +177,22 @@ async function train(command: Extract<TrainerCommand, { type: 'start' }>, backen
   try {
     await loop.run();
   } finally {
-    await peers?.close();
+    await (peers ?? pipeline)?.close();
   }
   return EXIT.ok;
+}
+
+/** The layers each stage of a model-parallel run holds: the model cut where its stages' work is most even. */
+function pipelineStages(command: Extract<TrainerCommand, { type: 'start' }>, info: Parameters<typeof createModel>[1]): LayerRange[] {
+  const { config, peer } = command;
+  const layers = createModel(config.model, info, config.seed, { from: 0, to: 0 }).layers;
+  if (layers.length < peer!.worldSize) {
+    throw new InputError(
+      'distribution.peers',
+      `distribution.peers: the ${config.model} model has ${layers.length} layer${layers.length === 1 ? '' : 's'}, so a pipeline over it takes at most ${layers.length} peers (got ${peer!.worldSize})`,
+    );
+  }
+  return planStages(layers, peer!.worldSize);
 }
 
 /** The first 16 hex digits of the SHA-256 of every parameter's bytes: peers that hold the same state say the same. */

@@ -8,9 +8,11 @@ import type { Model } from './models/model.js';
 import { configuredLr, scheduledLr, type SchedulePoint } from './lr-schedule.js';
 import type { Optimizer } from './optimizers/optimizer.js';
 import { epochOrder } from '../shared/seeded-random.js';
-import { shardOf } from '../shared/distributed.js';
+import { DEFAULT_MICRO_BATCHES, shardOf } from '../shared/distributed.js';
 import type { HyperparamChange, TrainerEventOf } from '../shared/trainer-protocol.js';
-import { GradientBucket, type LeaderDecision } from './distributed/gradient-bucket.js';
+import { GradientBucket } from './distributed/gradient-bucket.js';
+import { DECISION_LENGTH, readDecision, writeDecision, type LeaderDecision } from './distributed/leader-decision.js';
+import type { PipelineStage } from './distributed/pipeline-stage.js';
 import { RingReformed } from './distributed/ring-reformed.js';
 import type { PeerGroup } from './distributed/peer-group.js';
 import type { TrainingControl } from './training-control.js';
@@ -42,6 +44,11 @@ export interface TrainingLoopOptions {
    * reach it, and it writes the checkpoints).
    */
   peers?: PeerGroup;
+  /**
+   * Set when this loop is one stage of a model-parallel run: it holds some of the model's layers,
+   * every stage walks the same batches through the pipeline, and rank 0 leads as above.
+   */
+  pipeline?: PipelineStage;
 }
 
 interface StepResult {
@@ -77,6 +84,7 @@ export class TrainingLoop {
   private bucket: GradientBucket | null = null;
   /** The leader's decision that came with the last step's exchange, applied before the next. */
   private agreed: LeaderDecision | null = null;
+  private lastCheckpointAt = 0;
 
   constructor(private readonly o: TrainingLoopOptions) {
     this.pos = { ...o.position };
@@ -129,7 +137,7 @@ export class TrainingLoop {
   private async trainFromPosition(): Promise<'done' | 'stopped'> {
     const { config, dataset, emit } = this.o;
     const train = dataset.train;
-    let lastCheckpoint = this.now();
+    this.lastCheckpointAt = this.now();
     while (this.pos.epoch <= config.epochs) {
       const order = epochOrder(train.count, config.seed, this.pos.epoch);
       while (this.pos.epochOffset < train.count) {
@@ -139,7 +147,9 @@ export class TrainingLoop {
         const size = Math.min(this.pos.batchSize, train.count - this.pos.epochOffset);
         const { loss, correct, exchange } = this.o.peers
           ? await this.peerStep(this.o.peers, order, this.pos.epochOffset, size)
-          : await this.memory.step(() => this.trainStep(order, this.pos.epochOffset, size));
+          : this.o.pipeline
+            ? await this.pipelineStep(this.o.pipeline, order, this.pos.epochOffset, size)
+            : await this.memory.step(() => this.trainStep(order, this.pos.epochOffset, size));
         const took = Math.max(1, this.now() - started);
         this.advance(size, loss, correct, took);
         emit({
@@ -158,16 +168,13 @@ export class TrainingLoop {
           exchange,
         });
         this.memory.afterStep(this.pos.step, this.remainingSamples() === 0);
-        if (this.now() - lastCheckpoint > (this.o.checkpointEveryMs ?? 30_000)) {
-          await this.checkpoint();
-          lastCheckpoint = this.now();
-        }
+        // Peers checkpoint at the step their leader says, so every stage of a pipeline takes part.
+        if (this.group ? this.agreed?.checkpoint : this.checkpointDue()) await this.checkpoint();
         // Let commands (pause, stop, a new LR) arrive between steps.
         await new Promise((resolve) => setImmediate(resolve));
       }
       const stopEarly = await this.endEpoch();
       await this.checkpoint();
-      lastCheckpoint = this.now();
       if (stopEarly) break;
     }
     await this.finish();
@@ -176,7 +183,7 @@ export class TrainingLoop {
 
   /** Applies pending commands; true when the run should stop now. */
   private async betweenSteps(): Promise<boolean> {
-    if (this.o.peers) return this.applyLeaderDecision(this.o.peers);
+    if (this.group) return this.applyLeaderDecision(this.group);
     const { control } = this.o;
     if (control.pauseRequested) {
       this.emitPause('paused');
@@ -276,7 +283,46 @@ export class TrainingLoop {
 
   private takeLeaderDecision(epochEnds: boolean): LeaderDecision {
     const { control } = this.o;
-    return { stop: control.stopRequested, pause: control.pauseRequested, change: control.takeChange(), regroup: epochEnds && control.takeRegroup() };
+    return {
+      stop: control.stopRequested,
+      pause: control.pauseRequested,
+      change: control.takeChange(),
+      regroup: epochEnds && control.takeRegroup(),
+      checkpoint: this.checkpointDue(),
+    };
+  }
+
+  /**
+   * One model-parallel step: the batch through the pipeline in micro-batches, then this stage's
+   * update from its summed gradients; the loss (known on the last stage) and the leader's decision
+   * reach every stage in one small exchange.
+   */
+  private async pipelineStep(pipeline: PipelineStage, order: Uint32Array, offset: number, size: number): Promise<StepResult> {
+    const decision = pipeline.rank === 0 ? this.takeLeaderDecision(false) : null;
+    const started = performance.now();
+    const micros = this.o.config.distribution?.microBatches ?? DEFAULT_MICRO_BATCHES;
+    const step = await pipeline.trainStep(size, micros, (start, n) => this.batch(this.o.dataset.train, order, offset + start, n), (output, y) => this.lossAndHits(output, y));
+    const updateStarted = performance.now();
+    tf.tidy(() => this.o.optimizer.apply(step.grads));
+    tf.dispose(step.grads);
+    const busyMs = step.busyMs + performance.now() - updateStarted;
+    const tail = new Float32Array(2 + DECISION_LENGTH);
+    tail[0] = step.loss;
+    tail[1] = step.hits;
+    if (decision) writeDecision(tail, 2, decision);
+    await pipeline.allReduceSum(tail);
+    this.agreed = readDecision(tail, 2);
+    const wallMs = performance.now() - started;
+    return { loss: tail[0]! * this.lossScale, correct: tail[1]!, exchange: { samples: size, computeMs: busyMs, commMs: Math.max(0, wallMs - busyMs) } };
+  }
+
+  /** The peers this loop trains with, whichever way they split the work. */
+  private get group(): PeerGroup | undefined {
+    return this.o.peers ?? this.o.pipeline;
+  }
+
+  private checkpointDue(): boolean {
+    return this.now() - this.lastCheckpointAt > (this.o.checkpointEveryMs ?? 30_000);
   }
 
   /** The batch's loss and its gradient per parameter; `hits` is kept out of every tidy, so the caller disposes it. */
@@ -321,6 +367,7 @@ export class TrainingLoop {
    * evaluate their shard of the split and sum their totals.
    */
   private async evaluate(split: Split, onProgress?: (done: number) => void): Promise<{ loss: number; accuracy?: number }> {
+    if (this.o.pipeline) return this.evaluateThroughPipeline(this.o.pipeline, split, onProgress);
     const peers = this.o.peers;
     const part = peers ? shardOf(split.count, peers.rank, peers.worldSize) : { start: 0, size: split.count };
     let lossSum = 0;
@@ -341,6 +388,23 @@ export class TrainingLoop {
       await peers.allReduceSum(totals);
       [lossSum, correct] = [totals[0]!, totals[1]!];
     }
+    return this.totalsOf(split, lossSum, correct);
+  }
+
+  /** Every batch of the split through the stages; the last stage's totals reach every stage. */
+  private async evaluateThroughPipeline(pipeline: PipelineStage, split: Split, onProgress?: (done: number) => void): Promise<{ loss: number; accuracy?: number }> {
+    const batches = [];
+    for (let offset = 0; offset < split.count; offset += EVAL_BATCH) {
+      const size = Math.min(EVAL_BATCH, split.count - offset);
+      batches.push({ size, read: () => this.batch(split, null, offset, size) });
+    }
+    const { lossSum, hits } = await pipeline.evaluate(batches, (output, y) => this.lossAndHits(output, y), onProgress);
+    const totals = new Float32Array([lossSum, hits]);
+    await pipeline.allReduceSum(totals);
+    return this.totalsOf(split, totals[0]!, totals[1]!);
+  }
+
+  private totalsOf(split: Split, lossSum: number, correct: number): { loss: number; accuracy?: number } {
     return {
       loss: (lossSum / split.count) * this.lossScale,
       accuracy: this.classification ? correct / split.count : undefined,
@@ -426,6 +490,7 @@ export class TrainingLoop {
   }
 
   private async checkpoint(): Promise<string> {
+    this.lastCheckpointAt = this.now();
     const file = await this.o.saveCheckpoint(this.position);
     this.o.emit({ type: 'checkpoint', time: this.now(), step: this.pos.step, epoch: this.pos.epoch, file });
     return file;

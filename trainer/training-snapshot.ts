@@ -4,7 +4,8 @@ import type { Checkpoint, TrainingPosition } from './checkpoint.js';
 import type { Model } from './models/model.js';
 import type { Optimizer } from './optimizers/optimizer.js';
 
-const SLOT_NAME = /^slot:(\w+)\/(\d+)$/;
+/** An optimizer slot's tensor name: `slot:<slot>/<index of its parameter>`. */
+export const SLOT_NAME = /^slot:(\w+)\/(\d+)$/;
 
 /** Everything needed to continue a run exactly: parameters, optimizer slots and the position. */
 export async function snapshot(runId: string, config: RunConfig, model: Model, optimizer: Optimizer, position: TrainingPosition): Promise<Checkpoint> {

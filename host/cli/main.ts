@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { SAMPLE_INTERVAL_MS } from '../../shared/hardware-sample.js';
-import { MAX_PEERS } from '../../shared/distributed.js';
+import { DEFAULT_MICRO_BATCHES, MAX_MICRO_BATCHES, MAX_PEERS } from '../../shared/distributed.js';
 import { DEFAULT_FASHION_MNIST_DIR, DEFAULT_IMAGE_SPLIT, LIMITS, MODEL_KINDS, OPTIMIZER_KINDS } from '../../shared/run-config.js';
 import { addAgentCommand } from '../agent/agent-cli.js';
 import { defaultDataDir } from '../data-dir.js';
@@ -54,8 +54,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--split-folders', 'images: DIR holds train/, val/ and test/, each with one subfolder per class')
     .option('--image-size <n>', `images: side to resize to, ${LIMITS.imageSize.min}–${LIMITS.imageSize.max} (default 28 grey, 32 RGB)`)
     .option('--channels <c>', 'images: auto | 1 | 3 (default auto: RGB if any image has colour)')
-    .option('--peers <list>', `train data-parallel over these peers, comma-separated, the first local: local (a trainer process here), ws://HOST:PORT (a node's \`hpc-studio agent\`) or ssh://USER@HOST[:PORT] (a node over SSH), 2–${MAX_PEERS} of them`)
-    .option('--parallel <kind>', 'how the peers split the work: data (each trains on its shard of every batch; the default)')
+    .option('--peers <list>', `train over these peers, comma-separated, the first local: local (a trainer process here), ws://HOST:PORT (a node's \`hpc-studio agent\`) or ssh://USER@HOST[:PORT] (a node over SSH), 2–${MAX_PEERS} of them`)
+    .option('--parallel <kind>', 'how the peers split the work: data (each trains on its shard of every batch; the default) or model (each holds a stage of the model\'s layers, in the peers\' order, and batches flow through them in micro-batches)')
+    .option('--micro-batches <n>', `with --parallel model: micro-batches per step, 1–${MAX_MICRO_BATCHES} (default ${DEFAULT_MICRO_BATCHES}); more keep the stages busier`)
     .option('--min-peers <n>', 'pause the run, saying why, when fewer peers than this are left (default 1)')
     .option('--batch-on-change <how>', 'when peers leave or join: keep the global batch, or rescale it with the number of peers (default keep)')
     .option('--interface <address>', "this machine's address the other peers reach its trainers on (needed with peers on other machines)")

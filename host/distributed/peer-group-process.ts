@@ -54,6 +54,8 @@ class PeerGroupProcess implements TrainerProcess {
   private reformTimer: NodeJS.Timeout | null = null;
   private minPeers = 1;
   private rescaleBatch = false;
+  /** A model-parallel run: every peer holds a stage of the model, so none can be dropped or added. */
+  private pipeline = false;
   /** The leader's batch size at its last step: the global batch. */
   private lastBatchSize = 0;
   /** The run was paused because fewer peers were left than its minimum. */
@@ -95,6 +97,7 @@ class PeerGroupProcess implements TrainerProcess {
     this.members = distribution.peers.map((_, i) => i);
     this.minPeers = distribution.minPeers ?? 1;
     this.rescaleBatch = distribution.batchOnChange === 'rescale';
+    this.pipeline = distribution.parallel === 'model';
     this.ports = new Array<number | undefined>(worldSize).fill(undefined);
     this.stats = new PeerStatsTally();
     this.hosts = distribution.peers.map((p) => peerHost(p) ?? local);
@@ -234,6 +237,14 @@ class PeerGroupProcess implements TrainerProcess {
     if (this.exited || this.finished || this.lost.has(peer)) return;
     if (peer === 0) {
       this.relay({ type: 'error', time: Date.now(), message: `the other peers lost the leader (peer 0): ${reason}` });
+      return this.leader.kill('SIGTERM');
+    }
+    if (this.pipeline) {
+      this.relay({
+        type: 'error',
+        time: Date.now(),
+        message: `stage ${peer + 1} (peer ${peer}, ${this.addresses[peer]}) was lost: ${reason}; a model-parallel run cannot go on without one of its stages (resume it from its last checkpoint)`,
+      });
       return this.leader.kill('SIGTERM');
     }
     this.lost.add(peer);

@@ -215,8 +215,7 @@ describe('the tensor-leak watch and memory readings in the loop', () => {
 
   /** The app's mlp, but each forward pass keeps one tensor alive: the classic forgotten tf.keep. */
   const leakOnePerStep = (model: Model): Model => ({
-    names: model.names,
-    variables: model.variables,
+    ...model,
     apply: (x) => {
       tf.keep(tf.zeros([4]));
       return model.apply(x);

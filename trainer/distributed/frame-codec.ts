@@ -24,6 +24,8 @@ export const FrameKind = {
    * all-reduce, so a neighbour that waits on a starved rank can tell it from a dead one.
    */
   heartbeat: 6,
+  /** Between adjacent pipeline stages: a u32 BE tag saying what follows, then its bytes (activations, gradients, state). */
+  stage: 7,
 } as const;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 

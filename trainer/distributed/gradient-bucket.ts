@@ -1,17 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { HyperparamChange } from '../../shared/trainer-protocol.js';
+import { DECISION_LENGTH, readDecision, writeDecision, type LeaderDecision } from './leader-decision.js';
 
-/** What the leader (rank 0) decided between two steps; every peer applies it at the same step. */
-export interface LeaderDecision {
-  stop: boolean;
-  pause: boolean;
-  /** Every peer leaves this ring for a new one that takes in a joining peer. */
-  regroup: boolean;
-  change: HyperparamChange | null;
-}
-
-const TAIL = { loss: 0, hits: 1, stop: 2, pause: 3, lr: 4, batchSize: 5, regroup: 6 } as const;
-const TAIL_LENGTH = 7;
+const TAIL = { loss: 0, hits: 1, decision: 2 } as const;
+const TAIL_LENGTH = 2 + DECISION_LENGTH;
 
 /**
  * One step's exchange as one flat buffer, summed across peers by one all-reduce: every
@@ -68,22 +59,13 @@ export class GradientBucket {
   }
 
   get decision(): LeaderDecision {
-    const t = this.tail;
-    const lr = this.data[t + TAIL.lr]!;
-    const batchSize = this.data[t + TAIL.batchSize]!;
-    const change: HyperparamChange | null =
-      lr > 0 || batchSize > 0 ? { ...(lr > 0 ? { lr } : {}), ...(batchSize > 0 ? { batchSize: Math.round(batchSize) } : {}) } : null;
-    return { stop: this.data[t + TAIL.stop]! > 0, pause: this.data[t + TAIL.pause]! > 0, regroup: this.data[t + TAIL.regroup]! > 0, change };
+    return readDecision(this.data, this.tail + TAIL.decision);
   }
 
   private packTail(loss: number, hits: number, decision: LeaderDecision | null): void {
     const t = this.tail;
     this.data[t + TAIL.loss] = loss;
     this.data[t + TAIL.hits] = hits;
-    this.data[t + TAIL.stop] = decision?.stop ? 1 : 0;
-    this.data[t + TAIL.pause] = decision?.pause ? 1 : 0;
-    this.data[t + TAIL.regroup] = decision?.regroup ? 1 : 0;
-    this.data[t + TAIL.lr] = decision?.change?.lr ?? 0;
-    this.data[t + TAIL.batchSize] = decision?.change?.batchSize ?? 0;
+    writeDecision(this.data, t + TAIL.decision, decision);
   }
 }

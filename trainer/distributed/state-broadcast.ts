@@ -9,7 +9,8 @@ import type { PeerGroup } from './peer-group.js';
 /** Room for the position and update count as JSON, one byte per float (exact in float32). */
 const HEADER_BYTES = 8192;
 
-const Header = z.object({ position: TrainingPosition, optimizerUpdates: z.number().int() });
+/** Where a run is, beside the tensors of its state, as one peer sends it to another. */
+export const StateHeader = z.object({ position: TrainingPosition, optimizerUpdates: z.number().int() });
 
 /**
  * Gives every peer the parameters, optimizer state and position of peer `from`, so peers that
@@ -44,7 +45,7 @@ export async function broadcastState(
   if (leader) return position;
   const bytes = Uint8Array.from(buffer.subarray(0, HEADER_BYTES));
   const end = bytes.indexOf(0);
-  const header = Header.parse(JSON.parse(new TextDecoder().decode(bytes.subarray(0, end < 0 ? HEADER_BYTES : end))));
+  const header = StateHeader.parse(JSON.parse(new TextDecoder().decode(bytes.subarray(0, end < 0 ? HEADER_BYTES : end))));
   let at = HEADER_BYTES;
   const tensors = own.tensors.map((t) => {
     const values = buffer.slice(at, at + t.values.length);

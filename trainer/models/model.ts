@@ -1,10 +1,34 @@
 import type * as tf from '@tensorflow/tfjs-core';
 
-/** A trainable network: named parameters and a forward pass from flat rows. */
+/** One layer of an architecture, described whether or not this process holds its parameters. */
+export interface ModelLayer {
+  readonly name: string;
+  /** Per-sample shapes in and out: a pipeline stage reshapes the activations it receives to `input`. */
+  readonly input: readonly number[];
+  readonly output: readonly number[];
+  /** Multiply-adds per sample, forward: what a pipeline balances its stages by. */
+  readonly forwardMacs: number;
+}
+
+/** A contiguous run of an architecture's layers, `[from, to)`. */
+export interface LayerRange {
+  from: number;
+  to: number;
+}
+
+/** A trainable network, or the part of one a pipeline stage holds: named parameters and a forward pass. */
 export interface Model {
   /** Parameter names, in the order of `variables`; checkpoints key tensors by them. */
   readonly names: readonly string[];
   readonly variables: readonly tf.Variable[];
-  /** `x` is `[batch, features]`; returns logits `[batch, classes]` or predictions `[batch, 1]`. */
+  /** Every layer of the architecture, held here or not. */
+  readonly layers: readonly ModelLayer[];
+  /** The layers whose parameters this model holds: all of them unless it is a pipeline stage. */
+  readonly held: LayerRange;
+  /** Each of `variables`' place among the whole architecture's parameters. */
+  readonly paramIndex: readonly number[];
+  /** The held layers on `[batch, ...layers[held.from].input]`. */
+  forward(x: tf.Tensor): tf.Tensor;
+  /** The whole model (every layer held): `x` is `[batch, features]`; returns logits `[batch, classes]` or predictions `[batch, 1]`. */
   apply(x: tf.Tensor2D): tf.Tensor2D;
 }

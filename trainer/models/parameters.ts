@@ -23,4 +23,10 @@ export class ParameterSet {
     this.variables.push(v);
     return v;
   }
+
+  /** Passes over a parameter another process holds, so the ones after it keep their seeds. */
+  skip(): null {
+    this.next++;
+    return null;
+  }
 }

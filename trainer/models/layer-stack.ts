@@ -1,0 +1,67 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayerRange, Model, ModelLayer } from './model.js';
+import { ParameterSet } from './parameters.js';
+
+export interface ParameterSpec {
+  name: string;
+  shape: number[];
+  fanIn: number;
+}
+
+type Forward = (x: tf.Tensor) => tf.Tensor;
+
+/**
+ * Builds a model layer by layer, holding the parameters of `hold` only (all layers by default):
+ * a pipeline stage builds the same architecture but allocates just its own layers (an empty
+ * range describes the layers and allocates nothing), and each parameter's seed is its place in the architecture, so a stage's weights start as the same
+ * weights of the whole model do.
+ */
+export class LayerStack {
+  private readonly params: ParameterSet;
+  private readonly layers: ModelLayer[] = [];
+  private readonly forwards: Forward[] = [];
+  private readonly paramIndex: number[] = [];
+  private paramCount = 0;
+
+  constructor(
+    seed: number,
+    private readonly hold?: LayerRange,
+  ) {
+    this.params = new ParameterSet(seed);
+  }
+
+  /** The next layer: its description, its parameters, and its forward pass given them (built only when held). */
+  add(layer: ModelLayer, specs: readonly ParameterSpec[], forward: (variables: tf.Variable[]) => Forward): void {
+    const index = this.layers.length;
+    this.layers.push(layer);
+    const held = !this.hold || (index >= this.hold.from && index < this.hold.to);
+    const variables = specs.map((spec) => {
+      const at = this.paramCount++;
+      if (!held) return this.params.skip();
+      this.paramIndex.push(at);
+      return this.params.fanInUniform(spec.name, spec.shape, spec.fanIn);
+    });
+    if (held) this.forwards.push(forward(variables as tf.Variable[]));
+  }
+
+  build(): Model {
+    const held = this.hold ?? { from: 0, to: this.layers.length };
+    if (held.from < 0 || held.to > this.layers.length || held.from > held.to) {
+      throw new RangeError(`layers ${held.from}–${held.to} are not a range of this model's ${this.layers.length} layers`);
+    }
+    const forwards = this.forwards;
+    const forward: Forward = (x) => forwards.reduce((h, f) => f(h), x);
+    return {
+      names: this.params.names,
+      variables: this.params.variables,
+      layers: this.layers,
+      held,
+      paramIndex: this.paramIndex,
+      forward,
+      apply: (x) => {
+        if (held.from !== 0 || held.to !== this.layers.length) throw new Error('apply needs the whole model; this holds only some of its layers');
+        return forward(x) as tf.Tensor2D;
+      },
+    };
+  }
+}
