@@ -21,8 +21,13 @@ export const PeerThroughputMetric = z.templateLiteral(['peer', z.number().int().
 export type PeerThroughputMetric = z.infer<typeof PeerThroughputMetric>;
 export const peerThroughputMetric = (rank: number): PeerThroughputMetric => `peer${rank}SamplesPerSec`;
 
-const METRIC_NAMES = `one of: ${SERIES_METRICS.join(', ')}, or peerNSamplesPerSec (N 0–${MAX_PEERS - 1})`;
-export const SeriesMetric = z.union([z.enum(SERIES_METRICS), PeerThroughputMetric], { error: `must be ${METRIC_NAMES}` });
+/** Peer `rank`'s share of each step spent computing, in percent (a pipeline stage's idle rest is its bubble), e.g. `peer1BusyPercent`. */
+export const PeerBusyMetric = z.templateLiteral(['peer', z.number().int().min(0).max(MAX_PEERS - 1), 'BusyPercent']);
+export type PeerBusyMetric = z.infer<typeof PeerBusyMetric>;
+export const peerBusyMetric = (rank: number): PeerBusyMetric => `peer${rank}BusyPercent`;
+
+const METRIC_NAMES = `one of: ${SERIES_METRICS.join(', ')}, peerNSamplesPerSec or peerNBusyPercent (N 0–${MAX_PEERS - 1})`;
+export const SeriesMetric = z.union([z.enum(SERIES_METRICS), PeerThroughputMetric, PeerBusyMetric], { error: `must be ${METRIC_NAMES}` });
 export type SeriesMetric = z.infer<typeof SeriesMetric>;
 
 /** `wall`: clock time (ms since the epoch); `relative`: seconds since the run began; `samples`: training examples seen. */

@@ -189,7 +189,7 @@ function pipelineStages(command: Extract<TrainerCommand, { type: 'start' }>, inf
   if (layers.length < peer!.worldSize) {
     throw new InputError(
       'distribution.peers',
-      `distribution.peers: the ${config.model} model has ${layers.length} layer${layers.length === 1 ? '' : 's'}, so a pipeline over it takes at most ${layers.length} peers (got ${peer!.worldSize})`,
+      `distribution.peers: the ${config.model} model has ${layers.length} layer${layers.length === 1 ? '' : 's'}, so a pipeline over it takes at most ${layers.length} peer${layers.length === 1 ? '' : 's'} (got ${peer!.worldSize})`,
     );
   }
   return planStages(layers, peer!.worldSize);

@@ -1,6 +1,6 @@
 import type { RunRecord } from '../../shared/run-record.js';
 import { MAX_PEERS } from '../../shared/distributed.js';
-import { peerThroughputMetric, type SeriesAxis, type SeriesLine, type SeriesMetric, type SeriesWindow, type SeriesWindowQuery } from '../../shared/series-window.js';
+import { peerBusyMetric, peerThroughputMetric, type SeriesAxis, type SeriesLine, type SeriesMetric, type SeriesWindow, type SeriesWindowQuery } from '../../shared/series-window.js';
 import { debiasedEma } from './debiased-ema.js';
 import { GrowableColumn } from './growable-column.js';
 import { m4Downsample } from './m4-downsample.js';
@@ -17,7 +17,7 @@ type PeerGroupName = `peer${number}`;
 const peerGroup = (rank: number): PeerGroupName => `peer${rank}`;
 const GROUP_METRICS: Record<keyof typeof RECORD_GROUPS | PeerGroupName, readonly SeriesMetric[]> = {
   ...RECORD_GROUPS,
-  ...Object.fromEntries(Array.from({ length: MAX_PEERS }, (_, rank) => [peerGroup(rank), [peerThroughputMetric(rank)]])),
+  ...Object.fromEntries(Array.from({ length: MAX_PEERS }, (_, rank) => [peerGroup(rank), [peerThroughputMetric(rank), peerBusyMetric(rank)]])),
 };
 export type SeriesGroupName = keyof typeof GROUP_METRICS;
 export const SERIES_GROUPS = Object.keys(GROUP_METRICS) as SeriesGroupName[];
@@ -114,7 +114,7 @@ export class RunColumns {
         if (record.exchange) this.groups.exchange.push(record.step, record.time, record.samplesSeen, [record.exchange.computeMs, record.exchange.commMs]);
         break;
       case 'peer-stats':
-        this.groups[peerGroup(record.rank)]?.push(record.step, record.time, this.samplesSeen, [record.samplesPerSec]);
+        this.groups[peerGroup(record.rank)]?.push(record.step, record.time, this.samplesSeen, [record.samplesPerSec, busyPercent(record.computeMs, record.commMs)]);
         break;
       case 'epoch':
         this.groups.val.push(record.step, record.time, this.samplesSeen, [record.valLoss, record.valAccuracy ?? NaN]);
@@ -182,4 +182,9 @@ export class RunColumns {
     if (cached?.key !== key) this.smoothedCache.set(metric, (cached = { key, values: debiasedEma(values, weight) }));
     return cached.values;
   }
+}
+
+function busyPercent(computeMs: number, commMs: number): number {
+  const step = computeMs + commMs;
+  return step > 0 ? (100 * computeMs) / step : NaN;
 }

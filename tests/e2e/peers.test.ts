@@ -57,6 +57,22 @@ describe('peers in the browser', () => {
     await expect.poll(() => page.locator('dl.kv').last().textContent()).toContain(`data-parallel over 2: local, ${agent.listening.url}`);
     await page.screenshot({ path: join(SHOTS, 'data-parallel-run.png'), fullPage: true });
 
+    // The same peer as the second stage of a pipeline: each stage's busy share is drawn, the rest its bubble.
+    await page.getByTestId('new-run-button').click();
+    await page.getByTestId('field-model').selectOption('mlp');
+    await page.getByTestId('field-epochs').fill('1');
+    await page.getByTestId('field-limit').fill('3000');
+    await page.getByTestId(`run-peer-${agent.listening.url}`).check();
+    await page.getByTestId('run-parallel-model').check();
+    await page.getByTestId('run-micro-batches').fill('8');
+    await page.getByTestId('start-button').click();
+    await expect.poll(() => page.getByTestId('peer-busy-chart').getAttribute('data-points'), { timeout: 60_000 }).not.toBe('0');
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 60_000 }).toMatch(/done/i);
+    await expect.poll(() => page.locator('dl.kv').last().textContent()).toContain(`model-parallel over 2: local, ${agent.listening.url}`);
+    await expect.poll(() => page.getByTestId('peer-busy-chart').textContent()).toContain('each stage busy');
+    expect(await page.getByTestId('peer-busy-chart').getAttribute('data-lines')).toBe('2');
+    await page.screenshot({ path: join(SHOTS, 'model-parallel-run.png'), fullPage: true });
+
     await page.getByTestId('peer-remove').click();
     await expect.poll(() => page.getByTestId('peer').count()).toBe(0);
     expect(errors).toEqual([]);

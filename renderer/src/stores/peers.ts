@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import { isLoopback, peerHost, type Distribution } from '../../../shared/distributed.js';
+import { DEFAULT_MICRO_BATCHES, isLoopback, peerHost, type Distribution } from '../../../shared/distributed.js';
 import type { AddSshPeerResult, PeerStatus } from '../../../shared/peer-status.js';
 import { ApiError } from '../../../shared/rpc-protocol.js';
 import { useConnectionStore } from './connection.js';
@@ -21,6 +21,9 @@ export const usePeersStore = defineStore('peers', () => {
   const chosen = ref<string[]>([]);
   /** This machine's address that peers on other machines reach its trainer on. */
   const iface = ref('');
+  /** How the next run's peers split the work: each its share of every batch, or each a stage of the model. */
+  const parallel = ref<Distribution['parallel']>('data');
+  const microBatches = ref(DEFAULT_MICRO_BATCHES);
 
   connection.onConnected((client) => {
     void client.api.listPeers({}).then((list) => (peers.value = list), () => {});
@@ -79,8 +82,13 @@ export const usePeersStore = defineStore('peers', () => {
   const distribution = computed<Distribution | undefined>(() =>
     chosen.value.length === 0
       ? undefined
-      : { parallel: 'data', peers: ['local', ...chosen.value], ...(iface.value.trim() ? { interface: iface.value.trim() } : {}) },
+      : {
+          parallel: parallel.value,
+          peers: ['local', ...chosen.value],
+          ...(iface.value.trim() ? { interface: iface.value.trim() } : {}),
+          ...(parallel.value === 'model' ? { microBatches: microBatches.value } : {}),
+        },
   );
 
-  return { peers, adding, addErrors, unknownHost, chosen, iface, needsInterface, distribution, add, addSsh, remove, toggle };
+  return { peers, adding, addErrors, unknownHost, chosen, iface, parallel, microBatches, needsInterface, distribution, add, addSsh, remove, toggle };
 });
