@@ -101,8 +101,8 @@ export class PipelineStage implements PeerGroup {
               const result = lossOf(output as tf.Tensor2D, batch.y);
               return { value: tf.mul(result.loss, weight) as tf.Scalar, hits: result.hits };
             });
-            const [l, h] = tf.stack([value, got!]).dataSync();
-            tf.dispose([value, got!, batch.x, batch.y]);
+            const [l, h] = tf.tidy(() => tf.stack([value!, got!]).dataSync());
+            tf.dispose([value!, got!, batch.x, batch.y]);
             accumulate(grads.slice(1));
             return { dInput: grads[0]!, loss: l!, hits: h! };
           });
@@ -154,7 +154,7 @@ export class PipelineStage implements PeerGroup {
     input: tf.Tensor,
     dy: tf.Tensor | null,
     head?: (output: tf.Tensor) => { value: tf.Scalar; hits: tf.Scalar },
-  ): { value: tf.Scalar; grads: tf.Tensor[]; hits?: tf.Scalar } {
+  ): { grads: tf.Tensor[]; value?: tf.Scalar; hits?: tf.Scalar } {
     const variables = this.model.variables as tf.Variable[];
     const xs = this.rank === 0 ? variables : [input, ...variables];
     let hits: tf.Scalar | undefined;
@@ -171,7 +171,7 @@ export class PipelineStage implements PeerGroup {
     );
     if (head) return { value: value as tf.Scalar, grads, hits };
     value.dispose();
-    return { value: tf.scalar(0), grads };
+    return { grads };
   }
 
   /**
