@@ -43,6 +43,8 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
+export const PEER_DATASET_SOURCES = ['node', 'upload'] as const;
+
 /** A run trained by several peers: each trains on its shard of every batch, and their gradients are averaged. */
 export const Distribution = z.object({
   parallel: z.literal('data', { error: 'must be `data`' }),
@@ -63,6 +65,11 @@ export const Distribution = z.object({
   batchOnChange: z.enum(['keep', 'rescale'], { error: 'must be keep or rescale' }).optional(),
   /** Fewer peers left than this after losses, and the run pauses (saying why) until peers are added; default 1. */
   minPeers: integerIn(1, MAX_PEERS).optional(),
+  /**
+   * Where other nodes' trainers read the dataset: `node` (the default), at the config's path there or
+   * the agent's --dataset-dir; `upload`, sent by this app to each node that lacks it, checked by hash.
+   */
+  dataset: z.enum(PEER_DATASET_SOURCES, { error: 'must be node or upload' }).optional(),
 }).superRefine((d, ctx) => {
   const remote = d.peers.map((p) => peerHost(p)).filter((h): h is string => h !== null && !isLoopback(h));
   if (d.minPeers !== undefined && d.minPeers > d.peers.length) {
