@@ -21,6 +21,8 @@ export const usePeersStore = defineStore('peers', () => {
   const chosen = ref<string[]>([]);
   /** This machine's address that peers on other machines reach its trainer on. */
   const iface = ref('');
+  /** Send the run's dataset from here to the nodes that lack it, instead of each node reading its own. */
+  const sendDataset = ref(false);
 
   connection.onConnected((client) => {
     void client.api.listPeers({}).then((list) => (peers.value = list), () => {});
@@ -79,8 +81,13 @@ export const usePeersStore = defineStore('peers', () => {
   const distribution = computed<Distribution | undefined>(() =>
     chosen.value.length === 0
       ? undefined
-      : { parallel: 'data', peers: ['local', ...chosen.value], ...(iface.value.trim() ? { interface: iface.value.trim() } : {}) },
+      : {
+          parallel: 'data',
+          peers: ['local', ...chosen.value],
+          ...(iface.value.trim() ? { interface: iface.value.trim() } : {}),
+          ...(sendDataset.value ? { dataset: 'upload' as const } : {}),
+        },
   );
 
-  return { peers, adding, addErrors, unknownHost, chosen, iface, needsInterface, distribution, add, addSsh, remove, toggle };
+  return { peers, adding, addErrors, unknownHost, chosen, iface, sendDataset, needsInterface, distribution, add, addSsh, remove, toggle };
 });
