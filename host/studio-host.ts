@@ -37,6 +37,8 @@ export interface StudioHostOptions {
   secrets?: SecretStore;
   /** The most bytes one dataset sent to this host may bring (the agent's --dataset-upload-limit). */
   datasetUploadLimit?: number;
+  /** The agent bundle made when the app was packaged, for SSH peers (the installed app passes its resources' folder). */
+  agentBundleDir?: string;
 }
 
 export interface StudioHost {
@@ -60,7 +62,14 @@ export function createStudioHost(options: StudioHostOptions): StudioHost {
     secrets: options.secrets ?? new FileSecretStore(join(options.dataDir, 'secrets.json'), new SecretRedactor()),
     connect: (url, token) => connectAgent({ url, token, version: options.version }),
     connectSsh: (url, identityFile, confirm) =>
-      connectAgentOverSsh({ target: url, identityFile, confirmUnknownHost: confirm, version: options.version, bundleCacheDir: join(options.dataDir, 'agent-bundles') }),
+      connectAgentOverSsh({
+        target: url,
+        identityFile,
+        confirmUnknownHost: confirm,
+        version: options.version,
+        bundleCacheDir: join(options.dataDir, 'agent-bundles'),
+        prebuiltBundleDir: options.agentBundleDir,
+      }),
     measureLatency: (connection) => measureLatency(connection.client),
     onChange: (list) => service.peersChanged(list),
   });
