@@ -13,8 +13,13 @@ export interface DatasetSent {
   sentBytes: number;
 }
 
-/** Makes sure the node behind `api` holds the dataset of `spec`, sending it if it lacks it. */
-export type SendDataset = (api: StudioClientApi, spec: DatasetSpec, onProgress: (sentBytes: number, totalBytes: number) => void) => Promise<DatasetSent>;
+/** Makes sure the node behind `api` holds the dataset of `spec`, sending it if it lacks it; `signal` stops the sending. */
+export type SendDataset = (
+  api: StudioClientApi,
+  spec: DatasetSpec,
+  onProgress: (sentBytes: number, totalBytes: number) => void,
+  signal: AbortSignal,
+) => Promise<DatasetSent>;
 
 /**
  * The app's side of `distribution.dataset: 'upload'`: the dataset's files hashed (remembered by
@@ -22,7 +27,7 @@ export type SendDataset = (api: StudioClientApi, spec: DatasetSpec, onProgress: 
  * chunk by chunk in path order, then asked to check and keep them.
  */
 export function datasetSender(index: DatasetHashIndex): SendDataset {
-  return async (api, spec, onProgress) => {
+  return async (api, spec, onProgress, signal) => {
     const dataset = await datasetFiles(spec);
     const sha256 = await index.hash(dataset);
     const bytes = dataset.files.reduce((sum, f) => sum + f.size, 0);
@@ -35,6 +40,7 @@ export function datasetSender(index: DatasetHashIndex): SendDataset {
       const handle = await open(file.source, 'r');
       try {
         for (let offset = 0; offset < file.size; ) {
+          signal.throwIfAborted();
           const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, file.size - offset), offset);
           if (bytesRead === 0) throw new Error(`${file.source} shrank while it was being sent`);
           await api.uploadDatasetChunk({ uploadId, path: file.path, offset, data: buffer.subarray(0, bytesRead).toString('base64') });

@@ -16,6 +16,8 @@ export function agentPeerTrainer(connecting: Promise<AgentConnection>, sendDatas
   const exitListeners: ((code: number | null, signal: string | null) => void)[] = [];
   let trainerId: Promise<string> | null = null;
   let exited = false;
+  /** Ends a dataset still being sent when the trainer is killed before it started. */
+  const sending = new AbortController();
   const line = (text: string) => lineListeners.forEach((l) => l(text));
   const exit = (code: number | null, signal: string | null) => {
     if (exited) return;
@@ -46,7 +48,7 @@ export function agentPeerTrainer(connecting: Promise<AgentConnection>, sendDatas
   const message = (event: TrainerMessage) => messageListeners.forEach((l) => l(event));
   const uploadTo = async (connection: AgentConnection, spec: DatasetSpec): Promise<string> => {
     if (!sendDataset) throw new Error(`this host cannot send the dataset to ${connection.url}; give the run distribution.dataset "node"`);
-    const sent = await sendDataset(connection.client.api, spec, (done, total) => message({ type: 'progress', time: Date.now(), phase: 'upload-data', done, total }));
+    const sent = await sendDataset(connection.client.api, spec, (done, total) => message({ type: 'progress', time: Date.now(), phase: 'upload-data', done, total }), sending.signal);
     message({ type: 'peer-dataset', time: Date.now(), peer: 0, address: connection.url, ...sent });
     return sent.sha256;
   };
@@ -68,6 +70,7 @@ export function agentPeerTrainer(connecting: Promise<AgentConnection>, sendDatas
         const peer = start.peer;
         trainerId = connecting.then(async (c) => {
           const datasetSha256 = start.config.distribution?.dataset === 'upload' ? await uploadTo(c, start.config.dataset) : undefined;
+          sending.signal.throwIfAborted();
           return (await c.client.api.startPeerTrainer({ command: { ...start, peer }, datasetSha256 })).trainerId;
         });
         trainerId.catch(failed);
@@ -78,6 +81,9 @@ export function agentPeerTrainer(connecting: Promise<AgentConnection>, sendDatas
     onMessage: (listener) => messageListeners.push(listener),
     onOutputLine: (listener) => lineListeners.push(listener),
     onExit: (listener) => exitListeners.push(listener),
-    kill: () => call((c, id) => c.client.api.killPeerTrainer({ trainerId: id })),
+    kill: () => {
+      sending.abort(new Error('the run ended before this peer started'));
+      call((c, id) => c.client.api.killPeerTrainer({ trainerId: id }));
+    },
   };
 }
