@@ -49,6 +49,7 @@ export function agentPeerTrainer(connecting: Promise<AgentConnection>, sendDatas
   const uploadTo = async (connection: AgentConnection, spec: DatasetSpec): Promise<string> => {
     if (!sendDataset) throw new Error(`this host cannot send the dataset to ${connection.url}; give the run distribution.dataset "node"`);
     const sent = await sendDataset(connection.client.api, spec, (done, total) => message({ type: 'progress', time: Date.now(), phase: 'upload-data', done, total }), sending.signal);
+    // The peer group knows this peer's number and address in the run, and puts them in.
     message({ type: 'peer-dataset', time: Date.now(), peer: 0, address: connection.url, ...sent });
     return sent.sha256;
   };
