@@ -68,6 +68,8 @@ function startApp(): void {
     dataDir,
     version: app.getVersion(),
     spawnTrainer: utilityProcessTrainer(join(here, 'trainer.js')),
+    // Made by `npm run dist` (packaging/prebuild-agent-bundle.ts): the package inside app.asar cannot be bundled.
+    agentBundleDir: app.isPackaged ? join(process.resourcesPath, 'agent-bundle') : undefined,
     // Agent tokens go to the OS keychain; where Linux has none, nowhere (the Peers panel asks again).
     secrets: new KeychainSecretStore(join(app.getPath('userData'), 'secrets.json'), safeStorage, redactor),
   });

@@ -3,6 +3,10 @@ import { join } from 'node:path';
 import { connectAgent, measureLatency } from './agent/agent-client.js';
 import { SAMPLE_INTERVAL_MS } from '../shared/hardware-sample.js';
 import { BackendProbe } from './backend-probe.js';
+import { DEFAULT_DATASET_UPLOAD_LIMIT } from '../shared/dataset-upload.js';
+import { DatasetHashIndex } from './datasets/dataset-hash-index.js';
+import { datasetSender } from './datasets/dataset-sender.js';
+import { DatasetStore } from './datasets/dataset-store.js';
 import { connectAgentOverSsh } from './ssh/remote-agent.js';
 import { PeerDirectory } from './distributed/peer-directory.js';
 import { withPeers, type PeerConnector } from './distributed/peer-group-process.js';
@@ -31,6 +35,10 @@ export interface StudioHostOptions {
   connectPeer?: PeerConnector;
   /** Where agent tokens are kept: the OS keychain in the app; by default a 0600 `secrets.json` in the data directory. */
   secrets?: SecretStore;
+  /** The most bytes one dataset sent to this host may bring (the agent's --dataset-upload-limit). */
+  datasetUploadLimit?: number;
+  /** The agent bundle made when the app was packaged, for SSH peers (the installed app passes its resources' folder). */
+  agentBundleDir?: string;
 }
 
 export interface StudioHost {
@@ -54,12 +62,19 @@ export function createStudioHost(options: StudioHostOptions): StudioHost {
     secrets: options.secrets ?? new FileSecretStore(join(options.dataDir, 'secrets.json'), new SecretRedactor()),
     connect: (url, token) => connectAgent({ url, token, version: options.version }),
     connectSsh: (url, identityFile, confirm) =>
-      connectAgentOverSsh({ target: url, identityFile, confirmUnknownHost: confirm, version: options.version, bundleCacheDir: join(options.dataDir, 'agent-bundles') }),
+      connectAgentOverSsh({
+        target: url,
+        identityFile,
+        confirmUnknownHost: confirm,
+        version: options.version,
+        bundleCacheDir: join(options.dataDir, 'agent-bundles'),
+        prebuiltBundleDir: options.agentBundleDir,
+      }),
     measureLatency: (connection) => measureLatency(connection.client),
     onChange: (list) => service.peersChanged(list),
   });
   const supervisor = new TrainerSupervisor({
-    spawnTrainer: withPeers(options.spawnTrainer, options.connectPeer ?? peers.connector),
+    spawnTrainer: withPeers(options.spawnTrainer, options.connectPeer ?? peers.connector, undefined, datasetSender(new DatasetHashIndex(join(options.dataDir, 'dataset-hashes.json')))),
     store,
     lock,
     env: options.env,
@@ -90,6 +105,7 @@ export function createStudioHost(options: StudioHostOptions): StudioHost {
     spawnTrainer: options.spawnTrainer,
     env: options.env,
     peers,
+    datasets: new DatasetStore({ dir: join(options.dataDir, 'datasets'), limitBytes: options.datasetUploadLimit ?? DEFAULT_DATASET_UPLOAD_LIMIT }),
   });
   return { service, supervisor, store, sweeps, monitor, peers };
 }

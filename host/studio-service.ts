@@ -4,6 +4,7 @@ import type { ApiEventName, ApiEventPayload, StudioApi } from '../shared/api-con
 import { DEFAULT_FASHION_MNIST_DIR } from '../shared/run-config.js';
 import { ApiError } from '../shared/rpc-protocol.js';
 import type { BackendProbe } from './backend-probe.js';
+import type { DatasetStore } from './datasets/dataset-store.js';
 import type { PeerDirectory } from './distributed/peer-directory.js';
 import { PeerTrainers } from './distributed/peer-trainers.js';
 import type { PeerStatus } from '../shared/peer-status.js';
@@ -34,6 +35,8 @@ export interface StudioServiceDeps {
   spawnTrainer: SpawnTrainer;
   env?: NodeJS.ProcessEnv;
   peers: PeerDirectory;
+  /** Datasets other hosts sent this one for the peer trainers it runs. */
+  datasets: DatasetStore;
 }
 
 /** The API's implementation: every transport (IPC, WebSocket, in-process CLI) calls this. */
@@ -173,7 +176,11 @@ export class StudioService implements StudioApi {
 
   describePeer: StudioApi['describePeer'] = () => this.peer.describe();
 
-  startPeerTrainer: StudioApi['startPeerTrainer'] = async ({ command }) => ({ trainerId: this.peerTrainers.start(command) });
+  startPeerTrainer: StudioApi['startPeerTrainer'] = async ({ command, datasetSha256 }) => {
+    const folder = datasetSha256 === undefined ? undefined : this.deps.datasets.folder(datasetSha256);
+    if (folder === null) throw new ApiError({ code: 'not-found', message: `datasetSha256: no dataset ${datasetSha256} on this node; send it first (beginDatasetUpload)` });
+    return { trainerId: this.peerTrainers.start(command, folder) };
+  };
 
   commandPeerTrainer: StudioApi['commandPeerTrainer'] = async ({ trainerId, command }) => {
     this.peerTrainers.command(trainerId, command);
@@ -195,6 +202,17 @@ export class StudioService implements StudioApi {
     this.deps.peers.remove(url);
     return {};
   };
+
+  datasetStatus: StudioApi['datasetStatus'] = async ({ sha256 }) => ({ state: this.deps.datasets.folder(sha256) === null ? 'absent' : 'present' });
+
+  beginDatasetUpload: StudioApi['beginDatasetUpload'] = async (manifest) => ({ uploadId: this.deps.datasets.begin(manifest) });
+
+  uploadDatasetChunk: StudioApi['uploadDatasetChunk'] = async (chunk) => {
+    this.deps.datasets.chunk(chunk);
+    return {};
+  };
+
+  finishDatasetUpload: StudioApi['finishDatasetUpload'] = ({ uploadId }) => this.deps.datasets.finish(uploadId);
 
   /** The peer directory's news, for every client's Peers panel. */
   peersChanged(peers: PeerStatus[]): void {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EvaluationProgress, RunEvaluation } from './evaluation.js';
 import { DatasetPreview, PreviewDatasetParams } from './dataset-preview.js';
+import { DatasetChunk, DatasetManifest, DatasetStatusResult, FinishedUpload, Sha256, UploadId } from './dataset-upload.js';
 import { HardwareSample, SAMPLE_INTERVAL_MS } from './hardware-sample.js';
 import { PeerDescription } from './peer-description.js';
 import { AddPeerParams, AddSshPeerParams, AddSshPeerResult, AgentUrl, PeerStatus, SshUrl } from './peer-status.js';
@@ -86,7 +87,11 @@ export const apiMethods = {
    * On an agent: starts a trainer here as one peer of a data-parallel run another host
    * coordinates; its messages come back as `peer-trainer` events, its end as `peer-trainer-exit`.
    */
-  startPeerTrainer: { params: z.object({ command: PeerStartCommand }), result: z.object({ trainerId: TrainerId }) },
+  startPeerTrainer: {
+    /** `datasetSha256`: train on the dataset uploaded here under that hash (uploadDatasetChunk) instead of the path in the config. */
+    params: z.object({ command: PeerStartCommand, datasetSha256: Sha256.optional() }),
+    result: z.object({ trainerId: TrainerId }),
+  },
   /** Passes the coordinator's next command (the ring, stop) to a peer trainer this host started. */
   commandPeerTrainer: { params: z.object({ trainerId: TrainerId, command: TrainerCommand }), result: z.object({}) },
   /** Ends a peer trainer at once (the run failed or was abandoned elsewhere). */
@@ -100,6 +105,14 @@ export const apiMethods = {
   removePeer: { params: z.object({ url: z.union([AgentUrl, SshUrl]) }), result: z.object({}) },
   /** Adds a peer to a data-parallel run while it trains: it joins at the next epoch boundary, sent the others' state. */
   addRunPeer: { params: RunRef.extend({ address: PeerAddress }), result: z.object({}) },
+  /** On an agent: whether a dataset uploaded under this hash is here (verified when it arrived). */
+  datasetStatus: { params: z.object({ sha256: Sha256 }), result: DatasetStatusResult },
+  /** On an agent: opens an upload of these files (refused over its upload limit); their bytes follow in chunks. */
+  beginDatasetUpload: { params: DatasetManifest, result: z.object({ uploadId: UploadId }) },
+  /** The next bytes of one file of an upload, in order. */
+  uploadDatasetChunk: { params: DatasetChunk, result: z.object({}) },
+  /** The agent hashes what it received and keeps it under the announced hash only if it matches; else it drops it and refuses. */
+  finishDatasetUpload: { params: z.object({ uploadId: UploadId }), result: FinishedUpload },
 } as const;
 
 /** Params nested under one key, whose name a form's field errors leave out. */

@@ -47,6 +47,8 @@ export function isLoopback(host: string): boolean {
 export const DEFAULT_MICRO_BATCHES = 4;
 export const MAX_MICRO_BATCHES = 64;
 
+export const PEER_DATASET_SOURCES = ['node', 'upload'] as const;
+
 /**
  * A run trained by several peers. `data`: each trains on its shard of every batch, and their
  * gradients are averaged. `model`: each holds a contiguous run of the model's layers (a pipeline
@@ -73,6 +75,11 @@ export const Distribution = z.object({
   minPeers: integerIn(1, MAX_PEERS).optional(),
   /** How many micro-batches a model-parallel step splits the batch into: more keep the stages busier. */
   microBatches: integerIn(1, MAX_MICRO_BATCHES).optional(),
+  /**
+   * Where other nodes' trainers read the dataset: `node` (the default), at the config's path there or
+   * the agent's --dataset-dir; `upload`, sent by this app to each node that lacks it, checked by hash.
+   */
+  dataset: z.enum(PEER_DATASET_SOURCES, { error: 'must be node or upload' }).optional(),
 }).superRefine((d, ctx) => {
   for (const field of d.parallel === 'model' ? (['minPeers', 'batchOnChange'] as const) : (['microBatches'] as const)) {
     if (d[field] !== undefined) {

@@ -55,3 +55,13 @@ export const SshNodeReport = z.object({
   peer: PeerDescription,
 });
 export type SshNodeReport = z.infer<typeof SshNodeReport>;
+
+/**
+ * `agent-bundle.json` beside `agent-bundle.tar.gz` in the installed app's resources: the bundle made
+ * when the app was packaged (inside app.asar the package's files cannot be bundled at run time).
+ */
+export const PrebuiltAgentBundle = AgentBundleManifest.extend({
+  /** The tarball's own size: a truncated copy is refused rather than uploaded. */
+  tarballBytes: z.number().int().min(1),
+});
+export type PrebuiltAgentBundle = z.infer<typeof PrebuiltAgentBundle>;

@@ -147,11 +147,11 @@ export const MemoryEvent = z.object({
 
 export const TrainerEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), time, backend: BackendChoice, pid: z.number().int() }),
-  /** Progress of long preparation work (loading data, evaluating). */
+  /** Progress of long preparation work (sending the dataset to peers' nodes, in bytes; loading data, evaluating). */
   z.object({
     type: z.literal('progress'),
     time,
-    phase: z.enum(['load-data', 'evaluate']),
+    phase: z.enum(['load-data', 'evaluate', 'upload-data']),
     done: z.number(),
     total: z.number(),
   }),
@@ -252,6 +252,20 @@ export const TrainerEvent = z.discriminatedUnion('type', [
     samplesPerSec: z.number(),
     computeMs: z.number(),
     commMs: z.number(),
+  }),
+  /**
+   * Written by the host: a peer's node holds the run's dataset under `sha256`, sent `sentBytes` of
+   * `bytes` now (0: it had it from an earlier run), before its trainer started on it.
+   */
+  z.object({
+    type: z.literal('peer-dataset'),
+    time,
+    peer: z.number().int(),
+    address: z.string(),
+    sha256: z.string().max(64),
+    files: z.number().int(),
+    bytes: z.number().int(),
+    sentBytes: z.number().int(),
   }),
   MemoryEvent,
   HintEvent,

@@ -4,7 +4,8 @@ import { createCliHost } from '../cli/cli-host.js';
 import { EXIT } from '../cli/exit-codes.js';
 import { packageVersion } from '../package-root.js';
 import { SecretRedactor } from '../secrets/secret-redactor.js';
-import { parseAgentAddress } from './agent-flags.js';
+import { DEFAULT_DATASET_UPLOAD_LIMIT } from '../../shared/dataset-upload.js';
+import { parseAgentAddress, parseUploadLimit } from './agent-flags.js';
 import { startAgentServer } from './agent-server.js';
 import { AgentTokenFile } from './agent-token.js';
 
@@ -16,6 +17,8 @@ export interface AgentOptions {
   json: boolean;
   /** Where Fashion-MNIST is on this node, for the peer trainers it runs (default: Debian's). */
   datasetDir?: string;
+  /** The largest dataset an app may send this node, as typed (default DEFAULT_DATASET_UPLOAD_LIMIT). */
+  datasetUploadLimit?: string;
 }
 
 /** `hpc-studio agent`: this node's API for the app, in the foreground until SIGINT/SIGTERM. */
@@ -43,13 +46,15 @@ export async function agentCommand(options: AgentOptions): Promise<number> {
   }
 
   const parsed = parseAgentAddress(options);
-  if ('errors' in parsed) {
-    for (const e of parsed.errors) complain(e.field, e.message);
+  const limit = options.datasetUploadLimit === undefined ? { bytes: DEFAULT_DATASET_UPLOAD_LIMIT } : parseUploadLimit(options.datasetUploadLimit);
+  const errors = [...('errors' in parsed ? parsed.errors : []), ...('error' in limit ? [limit.error] : [])];
+  if ('errors' in parsed || 'error' in limit) {
+    for (const e of errors) complain(e.field, e.message);
     return EXIT.badInput;
   }
   const log = (line: string) => process.stderr.write(`${redactor.redact(line)}\n`);
   const version = packageVersion();
-  const host = createCliHost(options.dataDir, undefined, options.datasetDir);
+  const host = createCliHost(options.dataDir, undefined, options.datasetDir, limit.bytes);
   let server;
   try {
     server = await startAgentServer({

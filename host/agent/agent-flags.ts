@@ -33,3 +33,18 @@ export function parseAgentAddress(flags: { port?: string; listen?: string }): { 
   }
   return errors.length > 0 ? { errors } : { address: { host, port } };
 }
+
+const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+
+/** `--dataset-upload-limit`: bytes, or a number with K, M, G or T (powers of 1024). */
+export function parseUploadLimit(text: string): { bytes: number } | { error: FieldError } {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(text);
+  const bytes = match ? Math.floor(Number(match[1]) * SIZE_UNITS[match[2]!.toLowerCase()]!) : NaN;
+  if (bytes >= 1 && bytes <= SIZE_UNITS.t!) return { bytes };
+  return {
+    error: {
+      field: '--dataset-upload-limit',
+      message: `--dataset-upload-limit: must be a size from 1 byte to 1T, in bytes or with K, M, G or T (powers of 1024), e.g. 500M or 2G; got ${JSON.stringify(text)}`,
+    },
+  };
+}

@@ -5,7 +5,7 @@ import { createStudioHost, type StudioHost } from '../studio-host.js';
 import { forkTrainer } from '../trainer-process.js';
 
 /** The host services as the CLI runs them: in this process, the trainer forked beside it. */
-export function createCliHost(dataDir: string, connectPeer?: PeerConnector, defaultDatasetDir?: string): StudioHost {
+export function createCliHost(dataDir: string, connectPeer?: PeerConnector, defaultDatasetDir?: string, datasetUploadLimit?: number): StudioHost {
   const root = packageRoot();
   return createStudioHost({
     dataDir,
@@ -13,5 +13,6 @@ export function createCliHost(dataDir: string, connectPeer?: PeerConnector, defa
     spawnTrainer: forkTrainer(join(root, 'dist', 'trainer', 'main.js')),
     connectPeer,
     defaultDatasetDir,
+    datasetUploadLimit,
   });
 }

@@ -27,6 +27,7 @@ export interface TrainFlags {
   minPeers?: string;
   batchOnChange?: string;
   microBatches?: string;
+  peerDataset?: string;
 }
 
 const IMAGE_FLAGS = ['valSplit', 'testSplit', 'splitFolders', 'imageSize', 'channels'] as const;
@@ -67,6 +68,7 @@ const FLAG_OF: Record<string, keyof TrainFlags> = {
   'distribution.minPeers': 'minPeers',
   'distribution.batchOnChange': 'batchOnChange',
   'distribution.microBatches': 'microBatches',
+  'distribution.dataset': 'peerDataset',
 };
 
 export type ConfigResult = { ok: true; config: RunConfig } | { ok: false; errors: FieldError[] };
@@ -88,7 +90,7 @@ export function configFromFlags(flags: TrainFlags): ConfigResult {
   if (!schedule.ok) missing.push({ field: 'schedule', message: `--schedule: ${schedule.message} (got ${JSON.stringify(flags.schedule)})` });
   const earlyStop = flags.earlyStop === undefined ? { ok: true as const, value: undefined } : parseEarlyStopFlag(flags.earlyStop);
   if (!earlyStop.ok) missing.push({ field: 'earlyStop', message: `--early-stop: ${earlyStop.message} (got ${JSON.stringify(flags.earlyStop)})` });
-  for (const flag of ['parallel', 'interface', 'minPeers', 'batchOnChange', 'microBatches'] as const) {
+  for (const flag of ['parallel', 'interface', 'minPeers', 'batchOnChange', 'microBatches', 'peerDataset'] as const) {
     if (flags[flag] !== undefined && flags.peers === undefined) missing.push({ field: flag, message: `--${kebab(flag)}: needs --peers (the peers to train on)` });
   }
   if (missing.length > 0 || !schedule.ok || !earlyStop.ok) return { ok: false, errors: missing };
@@ -114,6 +116,7 @@ export function configFromFlags(flags: TrainFlags): ConfigResult {
             ...(flags.minPeers !== undefined ? { minPeers: number(flags.minPeers, NaN) } : {}),
             ...(flags.batchOnChange !== undefined ? { batchOnChange: flags.batchOnChange } : {}),
             ...(flags.microBatches !== undefined ? { microBatches: number(flags.microBatches, NaN) } : {}),
+            ...(flags.peerDataset !== undefined ? { dataset: flags.peerDataset } : {}),
           },
   };
   const parsed = RunConfig.safeParse(candidate);

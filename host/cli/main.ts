@@ -59,6 +59,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--micro-batches <n>', `with --parallel model: micro-batches per step, 1–${MAX_MICRO_BATCHES} (default ${DEFAULT_MICRO_BATCHES}); more keep the stages busier`)
     .option('--min-peers <n>', 'pause the run, saying why, when fewer peers than this are left (default 1)')
     .option('--batch-on-change <how>', 'when peers leave or join: keep the global batch, or rescale it with the number of peers (default keep)')
+    .option('--peer-dataset <source>', "where other nodes' trainers get the dataset: node (read there: the same path, or the agent's --dataset-dir; the default) or upload (sent from here to each node that lacks it, checked by SHA-256)")
     .option('--interface <address>', "this machine's address the other peers reach its trainers on (needed with peers on other machines)")
     .option('--token-file <file>', "the agents' tokens for ws:// peers: one token, or lines `ws://HOST:PORT TOKEN` (mode 600)")
     .option('--identity <file>', 'ssh:// peers: the private key to log in with (default: the keys of your ssh-agent)')

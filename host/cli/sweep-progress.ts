@@ -4,6 +4,7 @@ import type { RunRecord } from '../../shared/run-record.js';
 import { formatMetric, type SweepStatus } from '../../shared/sweep.js';
 import { formatDuration } from '../../shared/run-labels.js';
 import { trialLabel } from './sweep-report.js';
+import { describeProgress } from './train-progress.js';
 
 /**
  * A sweep's progress on stderr. On a terminal: two live bars, the sweep (trial i/N) and the
@@ -67,7 +68,7 @@ export class SweepProgress {
         break;
       case 'progress':
         value = record.phase === 'evaluate' ? this.totalSteps : 0;
-        detail = `${record.phase === 'load-data' ? 'loading data' : 'evaluating'} ${record.done}/${record.total}`;
+        detail = Object.values(describeProgress(record)).join(' ');
         break;
       default:
         return;

@@ -1,6 +1,6 @@
 import { stderrBar } from './stderr-bar.js';
 import type { RunRecord } from '../../shared/run-record.js';
-import { formatDuration } from '../../shared/run-labels.js';
+import { formatBytes, formatDuration } from '../../shared/run-labels.js';
 import { describeBackend } from '../../shared/trainer-protocol.js';
 
 /**
@@ -30,8 +30,17 @@ export class TrainProgress {
         this.log(`backend: ${describeBackend(record.backend)}${skipped ? ` (skipped ${skipped})` : ''}`);
         break;
       }
-      case 'progress':
-        this.render(record.phase === 'load-data' ? 'loading data' : 'evaluating', record.done, record.total, `${record.done}/${record.total}`);
+      case 'progress': {
+        const { phase, detail } = describeProgress(record);
+        this.render(phase, record.done, record.total, detail);
+        break;
+      }
+      case 'peer-dataset':
+        this.log(
+          record.sentBytes === 0
+            ? `peer ${record.peer} (${record.address}) has the dataset already (sha256 ${record.sha256}, ${record.files} files, ${formatBytes(record.bytes)}): nothing sent`
+            : `peer ${record.peer} (${record.address}) was sent the dataset (sha256 ${record.sha256}, ${record.files} files, ${formatBytes(record.sentBytes)}), checked there`,
+        );
         break;
       case 'started':
         this.totalSteps = Math.max(1, record.totalSteps);
@@ -96,6 +105,12 @@ export class TrainProgress {
       process.stderr.write(`${phase} ${Math.round((100 * value) / Math.max(1, total))}% | ${detail}\n`);
     }
   }
+}
+
+/** A preparation phase's name and how far it is, in its own units (bytes for a dataset being sent). */
+export function describeProgress(record: Extract<RunRecord, { type: 'progress' }>): { phase: string; detail: string } {
+  if (record.phase === 'upload-data') return { phase: 'sending dataset', detail: `${formatBytes(record.done)}/${formatBytes(record.total)} to peers' nodes` };
+  return { phase: record.phase === 'load-data' ? 'loading data' : 'evaluating', detail: `${record.done}/${record.total}` };
 }
 
 /** ` | 23 % exchanging` for a data-parallel peer: the share of its step spent exchanging gradients. */

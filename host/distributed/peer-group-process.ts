@@ -4,6 +4,7 @@ import { isLoopback, peerHost, type PeerAddress } from '../../shared/distributed
 import type { RingEndpoint } from '../../shared/ring-membership.js';
 import { describeBackend, eventsOf, TrainerCommand, TrainerMessage, type TrainerEvent } from '../../shared/trainer-protocol.js';
 import type { AgentConnection } from '../agent/agent-client.js';
+import type { SendDataset } from '../datasets/dataset-sender.js';
 import type { SpawnTrainer, TrainerProcess } from '../trainer-process.js';
 import { agentPeerTrainer } from './agent-peer-trainer.js';
 import { PeerStatsTally } from './peer-stats-tally.js';
@@ -29,8 +30,8 @@ export type PeerConnector = (url: string) => Promise<AgentConnection>;
  * ring formed again; peers added join at an epoch boundary; one that fails before training, or a
  * lost leader, ends the run, naming it.
  */
-export function withPeers(spawn: SpawnTrainer, connect?: PeerConnector, cores = availableParallelism()): SpawnTrainer {
-  return (env) => new PeerGroupProcess(spawn, connect, env, cores);
+export function withPeers(spawn: SpawnTrainer, connect?: PeerConnector, cores = availableParallelism(), sendDataset?: SendDataset): SpawnTrainer {
+  return (env) => new PeerGroupProcess(spawn, connect, env, cores, sendDataset);
 }
 
 class PeerGroupProcess implements TrainerProcess {
@@ -69,12 +70,15 @@ class PeerGroupProcess implements TrainerProcess {
   /** The current ring's checksums by peer, and the peers already checked against the leader's. */
   private readonly checksums = new Map<number, string>();
   private readonly checked = new Set<number>();
+  /** Bytes of the dataset sent to each peer's node so far, and to be sent: shown as one transfer. */
+  private readonly uploads = new Map<number, { done: number; total: number }>();
 
   constructor(
     private readonly spawn: SpawnTrainer,
     private readonly connect: PeerConnector | undefined,
     private readonly env: NodeJS.ProcessEnv,
     private readonly cores: number,
+    private readonly sendDataset: SendDataset | undefined,
   ) {
     this.leader = spawn(env);
     this.adopt(this.leader, 0);
@@ -112,7 +116,7 @@ class PeerGroupProcess implements TrainerProcess {
       address === 'local'
         ? // The peers here share this machine's cores: each gets its part, not one thread per core.
           this.spawn({ ...this.env, HPC_STUDIO_THREADS: this.env.HPC_STUDIO_THREADS ?? String(Math.max(1, Math.floor(this.cores / localPeers))) })
-        : agentPeerTrainer(this.connect ? this.connect(address) : Promise.reject(new Error(`no token for the agent at ${address} (the CLI takes --token-file FILE)`)));
+        : agentPeerTrainer(this.connect ? this.connect(address) : Promise.reject(new Error(`no token for the agent at ${address} (the CLI takes --token-file FILE)`)), this.sendDataset);
     this.adopt(trainer, index);
     return trainer;
   }
@@ -221,6 +225,12 @@ class PeerGroupProcess implements TrainerProcess {
       case 'error':
         if (rank > 0) this.relay(event);
         return;
+      case 'progress':
+        if (rank > 0 && event.phase === 'upload-data') this.uploadProgress(rank, event.done, event.total);
+        return;
+      case 'peer-dataset':
+        if (rank > 0) this.relay({ ...event, peer: rank, address: this.addresses[rank]! });
+        return;
       case 'log':
         if (rank > 0 && event.level !== 'info') this.relay({ ...event, message: `peer ${rank}: ${event.message}` });
         return;
@@ -308,6 +318,12 @@ class PeerGroupProcess implements TrainerProcess {
       }
       if (generation > 0) this.relay({ type: 'peer-joined', time: Date.now(), step, peer: index, address: this.addresses[index]!, peers: this.members.length, checksum: sum });
     }
+  }
+
+  private uploadProgress(rank: number, done: number, total: number): void {
+    this.uploads.set(rank, { done, total });
+    const all = [...this.uploads.values()];
+    this.relay({ type: 'progress', time: Date.now(), phase: 'upload-data', done: all.reduce((s, u) => s + u.done, 0), total: all.reduce((s, u) => s + u.total, 0) });
   }
 
   private tally(rank: number, step: Extract<TrainerEvent, { type: 'step' }>): void {

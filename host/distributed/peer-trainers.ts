@@ -3,6 +3,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiError } from '../../shared/rpc-protocol.js';
 import { TrainerMessage, type PeerStartCommand, type TrainerCommand } from '../../shared/trainer-protocol.js';
+import { datasetIn } from '../datasets/dataset-files.js';
 import type { SpawnTrainer, TrainerProcess } from '../trainer-process.js';
 
 const STDERR_TAIL_LINES = 20;
@@ -34,7 +35,8 @@ export class PeerTrainers {
     },
   ) {}
 
-  start(command: PeerStartCommand): string {
+  /** `datasetFolder`: a dataset the coordinator sent this node (DatasetStore), read there instead of the config's path. */
+  start(command: PeerStartCommand, datasetFolder?: string): string {
     const busy = this.deps.activeRunId() ?? [...this.running.keys()][0];
     if (busy) throw new ApiError({ code: 'conflict', message: `this node is busy training (${busy}); try again when it is done` });
     const trainerId = `peer-${randomBytes(8).toString('hex')}`;
@@ -57,7 +59,12 @@ export class PeerTrainers {
       this.deps.events.exit(trainerId, code, signal, tail.slice());
     });
     const { dataset } = command.config;
-    const config = dataset.kind === 'fashion-mnist' && this.deps.datasetDir ? { ...command.config, dataset: { ...dataset, dir: this.deps.datasetDir } } : command.config;
+    const config =
+      datasetFolder !== undefined
+        ? { ...command.config, dataset: datasetIn(dataset, datasetFolder) }
+        : dataset.kind === 'fashion-mnist' && this.deps.datasetDir
+          ? { ...command.config, dataset: { ...dataset, dir: this.deps.datasetDir } }
+          : command.config;
     child.send({ ...command, config, checkpointDir } satisfies TrainerCommand);
     return trainerId;
   }

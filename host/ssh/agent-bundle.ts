@@ -67,7 +67,12 @@ async function makeAgentBundle(options: { root: string; cacheDir: string }): Pro
   }
   index.set(statKey, sha256);
   const bytes = files.reduce((sum, f) => sum + f.size, 0);
-  return { version, sha256, id: `${version}-${sha256.slice(0, 8)}`, tarball, files: files.length, bytes };
+  return { version, sha256, id: bundleId(version, sha256), tarball, files: files.length, bytes };
+}
+
+/** The bundle's folder name on a node. */
+export function bundleId(version: string, sha256: string): string {
+  return `${version}-${sha256.slice(0, 8)}`;
 }
 
 function tarballPath(cacheDir: string, version: string, sha256: string): string {

@@ -6,6 +6,7 @@ import { defaultDataDir } from '../data-dir.js';
 import { packageRoot } from '../package-root.js';
 import { buildAgentBundle, type AgentBundle } from './agent-bundle.js';
 import { forwardLocalPort, type ForwardedPort } from './forwarded-port.js';
+import { loadPrebuiltBundle } from './prebuilt-agent-bundle.js';
 import type { ConfirmUnknownHost } from './known-hosts.js';
 import { shellCommand } from './shell-quote.js';
 import { connectSsh, type SshAuth, type SshConnection } from './ssh-connection.js';
@@ -35,6 +36,11 @@ export interface SshPeerOptions extends SshAuth {
   bundleCacheDir?: string;
   /** The HPC Studio package to bundle; default this one. */
   root?: string;
+  /**
+   * A folder with the bundle made when the app was packaged (the installed app's
+   * `resources/agent-bundle`), used in place of bundling `root` where it holds one.
+   */
+  prebuiltBundleDir?: string;
   onProgress?: (progress: SshPeerProgress) => void;
 }
 
@@ -69,7 +75,8 @@ export async function openSshPeer(options: SshPeerOptions): Promise<SshPeer> {
   const where = describeSshTarget(target);
 
   progress({ step: 'bundle' });
-  const bundle = await buildAgentBundle({ root: options.root ?? packageRoot(), cacheDir: options.bundleCacheDir ?? join(defaultDataDir(), 'agent-bundles') });
+  const prebuilt = options.prebuiltBundleDir === undefined ? null : loadPrebuiltBundle(options.prebuiltBundleDir);
+  const bundle = prebuilt ?? (await buildAgentBundle({ root: options.root ?? packageRoot(), cacheDir: options.bundleCacheDir ?? join(defaultDataDir(), 'agent-bundles') }));
   if (bundle.version !== options.version) throw new Error(`this app is HPC Studio ${options.version} but its package is ${bundle.version}; reinstall it`);
 
   progress({ step: 'connect' });

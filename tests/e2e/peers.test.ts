@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type AgentProcess } from '../support/agent-process.js';
@@ -51,11 +51,14 @@ describe('peers in the browser', () => {
     await page.getByTestId('field-epochs').fill('1');
     await page.getByTestId('field-limit').fill('3000');
     await page.getByTestId(`run-peer-${agent.listening.url}`).check();
+    await page.getByTestId('run-peers-send-dataset').check();
     await page.getByTestId('start-button').click();
     await expect.poll(() => page.getByTestId('peer-throughput-chart').getAttribute('data-points'), { timeout: 60_000 }).not.toBe('0');
     await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 60_000 }).toMatch(/done/i);
     await expect.poll(() => page.locator('dl.kv').last().textContent()).toContain(`data-parallel over 2: local, ${agent.listening.url}`);
     await page.screenshot({ path: join(SHOTS, 'data-parallel-run.png'), fullPage: true });
+    // The node was sent the dataset and kept it under its hash.
+    expect(readdirSync(join(agent.dataDir, 'datasets'))).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/)]);
 
     // The same peer as the second stage of a pipeline: each stage's busy share is drawn, the rest its bubble.
     await page.getByTestId('new-run-button').click();

@@ -7,7 +7,10 @@ import { promisify } from 'node:util';
 import { listPackage, statFile } from '@electron/asar';
 import { FuseState, FuseV1Options, getCurrentFuseWire } from '@electron/fuses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AgentBundle } from '../../host/ssh/agent-bundle.js';
+import { loadPrebuiltBundle, writePrebuiltBundle } from '../../host/ssh/prebuilt-agent-bundle.js';
 import { packagedAppFuses } from '../../packaging/electron-fuses.js';
+import { PREBUILT_BUNDLE_DIR } from '../../packaging/prebuild-agent-bundle.js';
 import { bareImports, packageName } from '../support/bundle-imports.js';
 import { filesUnder } from '../support/electron-builder-packing.js';
 import { writeStandInElectron } from '../support/stand-in-electron.js';
@@ -25,12 +28,15 @@ const work = mkdtempSync(join(tmpdir(), 'hpc-pack-'));
 const app = join(work, 'release/linux-unpacked');
 const asar = join(app, 'resources/app.asar');
 let archived: Set<string>;
+let prebuilt: AgentBundle;
 
 beforeAll(async () => {
   for (const needed of ['out/main/index.js', 'out/main/trainer.js', 'dist/packaging/after-pack.js']) {
     if (!existsSync(join(ROOT, needed))) throw new Error(`${needed} is missing: run \`npm run build\` first`);
   }
   writeStandInElectron(join(work, 'electron-dist/electron'));
+  // What `npm run dist` does before electron-builder.
+  prebuilt = await writePrebuiltBundle({ root: ROOT, outDir: join(ROOT, PREBUILT_BUNDLE_DIR) });
   await promisify(execFile)(
     join(ROOT, 'node_modules/.bin/electron-builder'),
     ['--linux', 'dir', '--publish', 'never', `-c.electronDist=${join(work, 'electron-dist')}`, `-c.directories.output=${join(work, 'release')}`, '-c.npmRebuild=false'],
@@ -69,6 +75,12 @@ describe('the app electron-builder packs for Linux', () => {
 
   it('ships the sample CSV beside the archive', () => {
     expect(readFileSync(join(app, 'resources/linear-regression.csv'))).toEqual(readFileSync(join(ROOT, 'resources/linear-regression.csv')));
+  });
+
+  it('ships the agent bundle SSH peers are sent beside the archive, where the installed app looks for it', () => {
+    const shipped = loadPrebuiltBundle(join(app, 'resources/agent-bundle'));
+    expect(shipped).toEqual({ ...prebuilt, tarball: join(app, 'resources/agent-bundle/agent-bundle.tar.gz') });
+    expect(readFileSync(shipped!.tarball).equals(readFileSync(prebuilt.tarball)), 'the same tarball bytes').toBe(true);
   });
 
   it('has had its fuses flipped by the afterPack hook', async () => {

@@ -29,6 +29,8 @@ describe('train flags', () => {
     [{ minPeers: '2' }, 'minPeers', '--min-peers: needs --peers (the peers to train on)'],
     [{ peers: 'local,local', minPeers: '3' }, 'minPeers', '--min-peers: must be at most the number of peers (2) (got "3")'],
     [{ peers: 'local,local', batchOnChange: 'double' }, 'batchOnChange', '--batch-on-change: must be keep or rescale (got "double")'],
+    [{ peerDataset: 'upload' }, 'peerDataset', '--peer-dataset: needs --peers (the peers to train on)'],
+    [{ peers: 'local,local', peerDataset: 'copy' }, 'peerDataset', '--peer-dataset: must be node or upload (got "copy")'],
   ])('%j → error on %s', (patch, field, message) => {
     const r = configFromFlags({ ...base, ...patch });
     expect(r.ok).toBe(false);
@@ -40,6 +42,8 @@ describe('train flags', () => {
     expect(r.ok && r.config.distribution).toEqual({ parallel: 'data', peers: ['local', 'local', 'local'] });
     const remote = configFromFlags({ ...base, peers: 'local,ws://10.0.0.7:7077,ws://[fe80::1]:7077', interface: '10.0.0.2' });
     expect(remote.ok && remote.config.distribution).toEqual({ parallel: 'data', peers: ['local', 'ws://10.0.0.7:7077', 'ws://[fe80::1]:7077'], interface: '10.0.0.2' });
+    const upload = configFromFlags({ ...base, peers: 'local,local', peerDataset: 'upload' });
+    expect(upload.ok && upload.config.distribution).toEqual({ parallel: 'data', peers: ['local', 'local'], dataset: 'upload' });
   });
 
   it('requires a dataset and a model', () => {

@@ -8,7 +8,8 @@ export const FASHION_MNIST_CLASSES = [
   'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
 ];
 
-const FILES = {
+/** The four IDX files a Fashion-MNIST folder holds. */
+export const FASHION_MNIST_FILES = {
   trainImages: 'train-images-idx3-ubyte.gz',
   trainLabels: 'train-labels-idx1-ubyte.gz',
   testImages: 't10k-images-idx3-ubyte.gz',
@@ -17,7 +18,7 @@ const FILES = {
 
 /** Fashion-MNIST from its IDX files (Debian's `dataset-fashion-mnist`), pixels standardised by the training set's statistics. */
 export async function loadFashionMnist(dir: string, limit: number | undefined, progress: LoadProgress): Promise<Dataset> {
-  for (const file of Object.values(FILES)) {
+  for (const file of Object.values(FASHION_MNIST_FILES)) {
     const path = join(dir, file);
     try {
       await access(path);
@@ -31,10 +32,10 @@ export async function loadFashionMnist(dir: string, limit: number | undefined, p
   const total = 4;
   let done = 0;
   const step = <T>(value: T) => (progress(++done, total), value);
-  const trainImages = step(await readIdxFile(join(dir, FILES.trainImages)));
-  const trainLabels = step(await readIdxFile(join(dir, FILES.trainLabels)));
-  const testImages = step(await readIdxFile(join(dir, FILES.testImages)));
-  const testLabels = step(await readIdxFile(join(dir, FILES.testLabels)));
+  const trainImages = step(await readIdxFile(join(dir, FASHION_MNIST_FILES.trainImages)));
+  const trainLabels = step(await readIdxFile(join(dir, FASHION_MNIST_FILES.trainLabels)));
+  const testImages = step(await readIdxFile(join(dir, FASHION_MNIST_FILES.testImages)));
+  const testLabels = step(await readIdxFile(join(dir, FASHION_MNIST_FILES.testLabels)));
 
   for (const [images, labels, name] of [[trainImages, trainLabels, 'train'], [testImages, testLabels, 't10k']] as const) {
     if (images.dims.length !== 3 || images.dims[1] !== 28 || images.dims[2] !== 28 || labels.dims[0] !== images.dims[0]) {

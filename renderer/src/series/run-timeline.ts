@@ -12,10 +12,17 @@ export interface Marker {
 }
 
 export interface Progress {
-  phase: 'load-data' | 'evaluate';
+  phase: TrainerEventOf<'progress'>['phase'];
   done: number;
   total: number;
 }
+
+/** What the run is doing before (or after) its training steps, as the run page names it. */
+export const PHASE_LABELS: Record<Progress['phase'], string> = {
+  'upload-data': "sending the dataset to peers' nodes",
+  'load-data': 'loading data',
+  evaluate: 'evaluating test set',
+};
 
 /**
  * A run's state and the events marked on its curves, folded from its log records in order: the

@@ -24,6 +24,8 @@ export const usePeersStore = defineStore('peers', () => {
   /** How the next run's peers split the work: each its share of every batch, or each a stage of the model. */
   const parallel = ref<Distribution['parallel']>('data');
   const microBatches = ref(DEFAULT_MICRO_BATCHES);
+  /** Send the run's dataset from here to the nodes that lack it, instead of each node reading its own. */
+  const sendDataset = ref(false);
 
   connection.onConnected((client) => {
     void client.api.listPeers({}).then((list) => (peers.value = list), () => {});
@@ -87,8 +89,9 @@ export const usePeersStore = defineStore('peers', () => {
           peers: ['local', ...chosen.value],
           ...(iface.value.trim() ? { interface: iface.value.trim() } : {}),
           ...(parallel.value === 'model' ? { microBatches: microBatches.value } : {}),
+          ...(sendDataset.value ? { dataset: 'upload' as const } : {}),
         },
   );
 
-  return { peers, adding, addErrors, unknownHost, chosen, iface, parallel, microBatches, needsInterface, distribution, add, addSsh, remove, toggle };
+  return { peers, adding, addErrors, unknownHost, chosen, iface, parallel, microBatches, sendDataset, needsInterface, distribution, add, addSsh, remove, toggle };
 });
