@@ -6,6 +6,7 @@ import { PeerDescription } from './peer-description.js';
 import { AddPeerParams, AddSshPeerParams, AddSshPeerResult, AgentUrl, PeerStatus, SshUrl } from './peer-status.js';
 import { PeerAddress } from './distributed.js';
 import { RunConfig } from './run-config.js';
+import { ProbeTcpParams, TcpReach } from './ring-route.js';
 import { RunDetail, RunMeta, RunRecord, RunSummary } from './run-record.js';
 import { ExportRunParams, ExportRunResult, ImportRunParams, ImportRunResult } from './run-export.js';
 import { SeriesWindow, SeriesWindowQuery } from './series-window.js';
@@ -100,6 +101,8 @@ export const apiMethods = {
   removePeer: { params: z.object({ url: z.union([AgentUrl, SshUrl]) }), result: z.object({}) },
   /** Adds a peer to a data-parallel run while it trains: it joins at the next epoch boundary, sent the others' state. */
   addRunPeer: { params: RunRef.extend({ address: PeerAddress }), result: z.object({}) },
+  /** On an agent: whether this machine can connect to another peer's data port (`ringTransport: auto` relays the links that cannot). */
+  probeTcp: { params: ProbeTcpParams, result: TcpReach },
 } as const;
 
 /** Params nested under one key, whose name a form's field errors leave out. */

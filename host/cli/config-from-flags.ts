@@ -26,6 +26,7 @@ export interface TrainFlags {
   interface?: string;
   minPeers?: string;
   batchOnChange?: string;
+  ringOver?: string;
 }
 
 const IMAGE_FLAGS = ['valSplit', 'testSplit', 'splitFolders', 'imageSize', 'channels'] as const;
@@ -65,6 +66,7 @@ const FLAG_OF: Record<string, keyof TrainFlags> = {
   'distribution.interface': 'interface',
   'distribution.minPeers': 'minPeers',
   'distribution.batchOnChange': 'batchOnChange',
+  'distribution.ringTransport': 'ringOver',
 };
 
 export type ConfigResult = { ok: true; config: RunConfig } | { ok: false; errors: FieldError[] };
@@ -86,7 +88,7 @@ export function configFromFlags(flags: TrainFlags): ConfigResult {
   if (!schedule.ok) missing.push({ field: 'schedule', message: `--schedule: ${schedule.message} (got ${JSON.stringify(flags.schedule)})` });
   const earlyStop = flags.earlyStop === undefined ? { ok: true as const, value: undefined } : parseEarlyStopFlag(flags.earlyStop);
   if (!earlyStop.ok) missing.push({ field: 'earlyStop', message: `--early-stop: ${earlyStop.message} (got ${JSON.stringify(flags.earlyStop)})` });
-  for (const flag of ['parallel', 'interface', 'minPeers', 'batchOnChange'] as const) {
+  for (const flag of ['parallel', 'interface', 'minPeers', 'batchOnChange', 'ringOver'] as const) {
     if (flags[flag] !== undefined && flags.peers === undefined) missing.push({ field: flag, message: `--${kebab(flag)}: needs --peers (the peers to train on)` });
   }
   if (missing.length > 0 || !schedule.ok || !earlyStop.ok) return { ok: false, errors: missing };
@@ -111,6 +113,7 @@ export function configFromFlags(flags: TrainFlags): ConfigResult {
             ...(flags.interface ? { interface: flags.interface } : {}),
             ...(flags.minPeers !== undefined ? { minPeers: number(flags.minPeers, NaN) } : {}),
             ...(flags.batchOnChange !== undefined ? { batchOnChange: flags.batchOnChange } : {}),
+            ...(flags.ringOver !== undefined ? { ringTransport: flags.ringOver } : {}),
           },
   };
   const parsed = RunConfig.safeParse(candidate);

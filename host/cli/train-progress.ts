@@ -1,6 +1,6 @@
 import { stderrBar } from './stderr-bar.js';
 import type { RunRecord } from '../../shared/run-record.js';
-import { formatDuration } from '../../shared/run-labels.js';
+import { formatBytes, formatDuration } from '../../shared/run-labels.js';
 import { describeBackend } from '../../shared/trainer-protocol.js';
 
 /**
@@ -64,6 +64,11 @@ export class TrainProgress {
       case 'hint':
         this.log(`hint at step ${record.step}: ${record.message} (${record.evidence})`);
         break;
+      case 'ring-route': {
+        const relayed = record.links.filter((l) => l.via === 'ssh-relay').length;
+        this.log(`ring ${record.generation}: ${relayed} of ${record.links.length} links relayed over SSH via this machine, ${formatBytes(record.relayedBytes)} carried so far`);
+        break;
+      }
     }
   }
 
