@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonLines, startCli } from '../support/cli-process.js';
 import { NetworkNamespace } from '../support/network-namespace.js';
 import { startSshd, type TestSshd } from '../support/sshd-server.js';
+import { openPage, SHOTS, startServeSession } from '../support/serve-session.js';
 import { tempDir } from '../support/studio-fixture.js';
 
 // A simulated cluster node: a network namespace whose only door is a real sshd on its own
@@ -18,12 +19,14 @@ interface Listening {
   port: number;
 }
 
+// One data directory for every run (the agent bundle is built once), which the browser test then serves.
+const work = tempDir('ssh-relay');
+const runIds: { direct?: string; relayed?: string } = {};
+
 describe('a data-parallel ring carried over SSH relays', () => {
   let node: NetworkNamespace;
   let sshd: TestSshd;
   let uid: number;
-  // One data directory for every run: the agent bundle is built once.
-  const work = tempDir('ssh-relay');
   beforeAll(async () => {
     node = new NetworkNamespace();
     sshd = await startSshd({ namespace: node, remoteForwarding: true });
@@ -45,6 +48,7 @@ describe('a data-parallel ring carried over SSH relays', () => {
     expect(result.code, result.stderr).toBe(0);
     const events = jsonLines(result.stdout);
     return {
+      runId: events[0]!.runId as string,
       stderr: result.stderr,
       losses: events.filter((e) => e.type === 'step').map((e) => e.loss as number),
       done: events.find((e) => e.type === 'done')!,
@@ -57,8 +61,10 @@ describe('a data-parallel ring carried over SSH relays', () => {
     const direct = await train(['--ring-over', 'direct', '--interface', node.hostAddress]);
     expect(direct.routes).toEqual([]);
     expect(direct.losses).toHaveLength(6);
+    runIds.direct = direct.runId;
 
     const relayed = await train(['--ring-over', 'ssh']);
+    runIds.relayed = relayed.runId;
     relayed.losses.forEach((loss, i) => expect(Math.abs(loss - direct.losses[i]!)).toBeLessThan(1e-5));
     expect(relayed.losses).toHaveLength(6);
     expect(Math.abs((relayed.done.testLoss as number) - (direct.done.testLoss as number))).toBeLessThan(1e-5);
@@ -83,6 +89,26 @@ describe('a data-parallel ring carried over SSH relays', () => {
     expect(auto.routes.at(-1)!.relayedBytes).toBeGreaterThan(MLP_PARAMETERS * 4 * auto.losses.length);
     // Left to connect directly, the node's trainer listens on its network.
     expect(auto.listening).toContainEqual(expect.objectContaining({ address: '0.0.0.0' }));
+  });
+});
+
+describe('the run page of a run whose ring went over SSH relays, in a browser', () => {
+  it('shows the relayed ring as a badge with the links and the bytes carried; a direct run shows none', async () => {
+    const session = await startServeSession(join(work, 'data'));
+    try {
+      const { page, errors } = await openPage(session.browser, session.url);
+      await page.locator(`[data-testid="run-item"][data-run-id="${runIds.relayed}"]`).click();
+      const note = page.getByTestId('ring-route-note');
+      await expect.poll(() => note.textContent(), { timeout: 20_000 }).toMatch(/ring over SSH \(relayed via this machine, slower\)/);
+      expect(await note.textContent()).toMatch(/peer 0 → peer 1, peer 1 → peer 0 · [\d.]+ MiB carried/);
+      await page.screenshot({ path: join(SHOTS, 'ring-over-ssh.png') });
+      await page.locator(`[data-testid="run-item"][data-run-id="${runIds.direct}"]`).click();
+      await expect.poll(() => page.getByTestId('run-backend').count(), { timeout: 20_000 }).toBe(1);
+      expect(await note.count()).toBe(0);
+      expect(errors).toEqual([]);
+    } finally {
+      await session.close();
+    }
   });
 });
 
