@@ -187,7 +187,7 @@ export async function connectSsh(options: SshConnectOptions): Promise<SshConnect
     listenOnNode: (onStream) =>
       new Promise<NodeListener>((resolve, reject) => {
         client.forwardIn(NODE_LOOPBACK, 0, (error, port) => {
-          if (error) return reject(new Error(`${who}: the node would not listen on ${NODE_LOOPBACK} for us (is AllowTcpForwarding on in its sshd_config?): ${error.message}`));
+          if (error) return reject(new Error(`${who}: the node's sshd would not listen on ${NODE_LOOPBACK} for the relay: it must allow remote forwarding (AllowTcpForwarding yes) (${error.message})`));
           onNode.set(port, onStream);
           resolve({
             port,

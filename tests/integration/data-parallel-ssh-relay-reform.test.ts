@@ -20,7 +20,7 @@ describe('an SSH-relayed ring that loses a peer', () => {
     const work = tempDir('ssh-relay-reform');
     const nodes = sshd.accounts.map((a) => `ssh://${a.user}@127.0.0.1:${sshd.port}`);
     // The user's ssh-agent holds both nodes' keys.
-    const socket = join(work, 'agent.sock');
+    const socket = join(tempDir('ssh-agent'), 'agent.sock');
     const sshAgent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
     onTestFinished(() => void sshAgent.kill());
     await waitFor('ssh-agent', () => existsSync(socket), 5000);
