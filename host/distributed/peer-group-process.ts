@@ -82,7 +82,7 @@ class PeerGroupProcess implements TrainerProcess {
   /** Each remote peer's agent connection, by its place among the run's peers. */
   private readonly connections: (Promise<PeerConnection> | undefined)[] = [];
   /** What probes found, by link (`ringTransport: auto`): a link is probed once per run. */
-  private readonly reach = new Map<string, TcpReach>();
+  private readonly probed = new Map<string, TcpReach>();
   private readonly relayLinks = new SshRingRelay();
   /** The last ring's routes, once any of its links went over the relay. */
   private relayedRoutes: { generation: number; links: RingLinkRoute[] } | null = null;
@@ -332,7 +332,7 @@ class PeerGroupProcess implements TrainerProcess {
     const reach = (peer: number) => this.reachOf(peer);
     await Promise.all(linksToProbe(links, this.transport, reach).map((link) => this.probe(link)));
     if (generation !== this.generation || this.exited) return null;
-    const unreachable = new Set([...this.reach].filter(([, r]) => !r.reachable).map(([key]) => key));
+    const unreachable = new Set([...this.probed].filter(([, r]) => !r.reachable).map(([key]) => key));
     const routes = planRoutes(links, this.transport, reach, unreachable);
     const direct: RingEndpoint[] = members.map((p) => ({ host: this.hosts[p]!, port: this.ports[p]! }));
     const endpoints = members.map(() => [...direct]);
@@ -354,7 +354,7 @@ class PeerGroupProcess implements TrainerProcess {
   /** Whether `link.peer`'s machine can connect to `link.toPeer`'s data port: asked of its agent, or tried from here. */
   private async probe(link: RingLink): Promise<void> {
     const key = linkKey(link);
-    if (this.reach.has(key)) return;
+    if (this.probed.has(key)) return;
     const endpoint = { host: this.hosts[link.toPeer]!, port: this.ports[link.toPeer]! };
     const fromHere = this.addresses[link.peer] === 'local';
     let result: TcpReach;
@@ -366,7 +366,7 @@ class PeerGroupProcess implements TrainerProcess {
       const connection = await this.connections[link.peer]!;
       result = await connection.client.api.probeTcp({ endpoint, timeoutMs: PROBE_TIMEOUT_MS }).catch((error: Error) => ({ reachable: false, reason: error.message }));
     }
-    this.reach.set(key, result);
+    this.probed.set(key, result);
     if (!result.reachable) {
       const message = `peer ${link.peer} (${this.addresses[link.peer]}) cannot connect to peer ${link.toPeer}'s data port at ${endpoint.host}:${endpoint.port} (${result.reason ?? 'refused'})`;
       this.relay({ type: 'log', time: Date.now(), level: 'info', message });
