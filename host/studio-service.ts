@@ -7,6 +7,7 @@ import type { BackendProbe } from './backend-probe.js';
 import type { DatasetStore } from './datasets/dataset-store.js';
 import type { PeerDirectory } from './distributed/peer-directory.js';
 import { PeerTrainers } from './distributed/peer-trainers.js';
+import { probeTcp } from './distributed/tcp-reach-probe.js';
 import type { PeerStatus } from '../shared/peer-status.js';
 import { previewImageFolder } from './image-folder-preview.js';
 import type { HardwareMonitor } from './monitor/hardware-monitor.js';
@@ -193,6 +194,8 @@ export class StudioService implements StudioApi {
   };
 
   listPeers: StudioApi['listPeers'] = async () => this.deps.peers.list();
+
+  probeTcp: StudioApi['probeTcp'] = ({ endpoint, timeoutMs }) => probeTcp(endpoint.host, endpoint.port, timeoutMs);
 
   addPeer: StudioApi['addPeer'] = ({ url, token }) => this.deps.peers.add(url, token);
 

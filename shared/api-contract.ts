@@ -7,6 +7,7 @@ import { PeerDescription } from './peer-description.js';
 import { AddPeerParams, AddSshPeerParams, AddSshPeerResult, AgentUrl, PeerStatus, SshUrl } from './peer-status.js';
 import { PeerAddress } from './distributed.js';
 import { RunConfig } from './run-config.js';
+import { ProbeTcpParams, TcpReach } from './ring-route.js';
 import { RunDetail, RunMeta, RunRecord, RunSummary } from './run-record.js';
 import { ExportRunParams, ExportRunResult, ImportRunParams, ImportRunResult } from './run-export.js';
 import { SeriesWindow, SeriesWindowQuery } from './series-window.js';
@@ -113,6 +114,8 @@ export const apiMethods = {
   uploadDatasetChunk: { params: DatasetChunk, result: z.object({}) },
   /** The agent hashes what it received and keeps it under the announced hash only if it matches; else it drops it and refuses. */
   finishDatasetUpload: { params: z.object({ uploadId: UploadId }), result: FinishedUpload },
+  /** On an agent: whether this machine can connect to another peer's data port (`ringTransport: auto` relays the links that cannot). */
+  probeTcp: { params: ProbeTcpParams, result: TcpReach },
 } as const;
 
 /** Params nested under one key, whose name a form's field errors leave out. */

@@ -39,6 +39,15 @@ export function peerHost(address: PeerAddress): string | null {
   return match ? (match[1] ?? match[2]!) : null;
 }
 
+/**
+ * How the ring's links travel: `direct` (TCP between the trainers' data ports), `ssh` (every link
+ * through SSH-forwarded streams relayed by this app: slower, but needs nothing beyond SSH), or
+ * `auto` (direct where the peer can connect, relayed over SSH where it cannot).
+ */
+export const RING_TRANSPORTS = ['direct', 'ssh', 'auto'] as const;
+export const RingTransport = z.enum(RING_TRANSPORTS, { error: 'must be direct, ssh or auto' });
+export type RingTransport = z.infer<typeof RingTransport>;
+
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
@@ -80,6 +89,8 @@ export const Distribution = z.object({
    * the agent's --dataset-dir; `upload`, sent by this app to each node that lacks it, checked by hash.
    */
   dataset: z.enum(PEER_DATASET_SOURCES, { error: 'must be node or upload' }).optional(),
+  /** How the ring's links travel between the peers; default `auto`. */
+  ringTransport: RingTransport.optional(),
 }).superRefine((d, ctx) => {
   for (const field of d.parallel === 'model' ? (['minPeers', 'batchOnChange'] as const) : (['microBatches'] as const)) {
     if (d[field] !== undefined) {
@@ -87,7 +98,21 @@ export const Distribution = z.object({
       ctx.addIssue({ code: 'custom', path: [field], message: `applies only to parallel ${only}` + (only === 'data' ? ': a pipeline cannot go on without one of its stages' : '') });
     }
   }
-  const remote = d.peers.map((p) => peerHost(p)).filter((h): h is string => h !== null && !isLoopback(h));
+  const transport = d.ringTransport ?? 'auto';
+  const notSsh = d.peers.findIndex((p) => p !== 'local' && sshPeer(p) === null);
+  if (transport === 'ssh' && notSsh >= 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['ringTransport'],
+      message: `ssh carries the ring over the peers' SSH connections: every peer but \`local\` must be ssh://USER@HOST[:PORT] (peer ${notSsh} is ${d.peers[notSsh]})`,
+    });
+  }
+  // Links into this machine from an SSH peer can be relayed (ssh, auto); an agent's (ws://) only connect directly.
+  const relayable = (p: PeerAddress) => transport !== 'direct' && sshPeer(p) !== null;
+  const remote = d.peers
+    .filter((p) => !relayable(p))
+    .map((p) => peerHost(p))
+    .filter((h): h is string => h !== null && !isLoopback(h));
   if (d.minPeers !== undefined && d.minPeers > d.peers.length) {
     ctx.addIssue({ code: 'custom', path: ['minPeers'], message: `must be at most the number of peers (${d.peers.length})` });
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PeerAddress, PeerRole } from './distributed.js';
 import { RingEndpoint } from './ring-membership.js';
+import { RingLinkRoute } from './ring-route.js';
 import { BatchSize, LearningRate, RunConfig } from './run-config.js';
 
 /**
@@ -56,8 +57,9 @@ export const TrainerId = z.string().regex(/^[\w-]{8,64}$/, { error: 'a trainer i
 export const TrainerCommand = z.discriminatedUnion('type', [
   StartCommand,
   /**
-   * Every peer's data port, by rank: form the ring and train (answers each peer's `data-port`).
-   * After a peer is lost, a new `generation` over the peers left, with this trainer's new `rank`.
+   * How this trainer reaches every rank's data port, by rank (each trainer is sent its own: a link
+   * relayed over SSH is a loopback port of its node): form the ring and train (answers each peer's
+   * `data-port`). After a peer is lost, a new `generation` over the peers left, with this trainer's new `rank`.
    */
   z.object({
     type: z.literal('ring'),
@@ -269,6 +271,17 @@ export const TrainerEvent = z.discriminatedUnion('type', [
   }),
   MemoryEvent,
   HintEvent,
+  /**
+   * Written by the host when a ring forms, and at the run's end: how each rank's link travels, and
+   * the bytes the app's SSH relays have carried for the run so far.
+   */
+  z.object({
+    type: z.literal('ring-route'),
+    time,
+    generation: z.number().int().min(0),
+    links: z.array(RingLinkRoute),
+    relayedBytes: z.number().int().min(0),
+  }),
 ]);
 export type TrainerEvent = z.infer<typeof TrainerEvent>;
 

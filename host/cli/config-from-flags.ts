@@ -28,6 +28,7 @@ export interface TrainFlags {
   batchOnChange?: string;
   microBatches?: string;
   peerDataset?: string;
+  ringOver?: string;
 }
 
 const IMAGE_FLAGS = ['valSplit', 'testSplit', 'splitFolders', 'imageSize', 'channels'] as const;
@@ -69,6 +70,7 @@ const FLAG_OF: Record<string, keyof TrainFlags> = {
   'distribution.batchOnChange': 'batchOnChange',
   'distribution.microBatches': 'microBatches',
   'distribution.dataset': 'peerDataset',
+  'distribution.ringTransport': 'ringOver',
 };
 
 export type ConfigResult = { ok: true; config: RunConfig } | { ok: false; errors: FieldError[] };
@@ -90,7 +92,7 @@ export function configFromFlags(flags: TrainFlags): ConfigResult {
   if (!schedule.ok) missing.push({ field: 'schedule', message: `--schedule: ${schedule.message} (got ${JSON.stringify(flags.schedule)})` });
   const earlyStop = flags.earlyStop === undefined ? { ok: true as const, value: undefined } : parseEarlyStopFlag(flags.earlyStop);
   if (!earlyStop.ok) missing.push({ field: 'earlyStop', message: `--early-stop: ${earlyStop.message} (got ${JSON.stringify(flags.earlyStop)})` });
-  for (const flag of ['parallel', 'interface', 'minPeers', 'batchOnChange', 'microBatches', 'peerDataset'] as const) {
+  for (const flag of ['parallel', 'interface', 'minPeers', 'batchOnChange', 'microBatches', 'peerDataset', 'ringOver'] as const) {
     if (flags[flag] !== undefined && flags.peers === undefined) missing.push({ field: flag, message: `--${kebab(flag)}: needs --peers (the peers to train on)` });
   }
   if (missing.length > 0 || !schedule.ok || !earlyStop.ok) return { ok: false, errors: missing };
@@ -117,6 +119,7 @@ export function configFromFlags(flags: TrainFlags): ConfigResult {
             ...(flags.batchOnChange !== undefined ? { batchOnChange: flags.batchOnChange } : {}),
             ...(flags.microBatches !== undefined ? { microBatches: number(flags.microBatches, NaN) } : {}),
             ...(flags.peerDataset !== undefined ? { dataset: flags.peerDataset } : {}),
+            ...(flags.ringOver !== undefined ? { ringTransport: flags.ringOver } : {}),
           },
   };
   const parsed = RunConfig.safeParse(candidate);

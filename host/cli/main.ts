@@ -61,6 +61,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--batch-on-change <how>', 'when peers leave or join: keep the global batch, or rescale it with the number of peers (default keep)')
     .option('--peer-dataset <source>', "where other nodes' trainers get the dataset: node (read there: the same path, or the agent's --dataset-dir; the default) or upload (sent from here to each node that lacks it, checked by SHA-256)")
     .option('--interface <address>', "this machine's address the other peers reach its trainers on (needed with peers on other machines)")
+    .option('--ring-over <how>', "how the ring's links travel: direct (TCP between the peers), ssh (relayed through this machine over the ssh:// peers' connections: slower, needs only SSH) or auto (ssh only where a peer cannot connect; the default)")
     .option('--token-file <file>', "the agents' tokens for ws:// peers: one token, or lines `ws://HOST:PORT TOKEN` (mode 600)")
     .option('--identity <file>', 'ssh:// peers: the private key to log in with (default: the keys of your ssh-agent)')
     .option('--known-hosts <file>', 'ssh:// peers: the known_hosts file (default ~/.ssh/known_hosts)')

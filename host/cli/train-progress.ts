@@ -73,6 +73,11 @@ export class TrainProgress {
       case 'hint':
         this.log(`hint at step ${record.step}: ${record.message} (${record.evidence})`);
         break;
+      case 'ring-route': {
+        const relayed = record.links.filter((l) => l.via === 'ssh-relay').length;
+        this.log(`ring ${record.generation}: ${relayed} of ${record.links.length} links relayed over SSH via this machine, ${formatBytes(record.relayedBytes)} carried so far`);
+        break;
+      }
     }
   }
 

@@ -7,7 +7,7 @@ import type { AgentConnection } from '../agent/agent-client.js';
 import { HostKeyRefused, type ConfirmUnknownHost, type UnknownHost } from '../ssh/known-hosts.js';
 import { writeFileAtomic } from '../atomic-file.js';
 import type { SecretStore } from '../secrets/secret-store.js';
-import type { PeerConnector } from './peer-group-process.js';
+import type { PeerConnection, PeerConnector } from './peer-group-process.js';
 
 const PeersFile = z.object({ peers: z.array(z.object({ url: z.union([AgentUrl, SshUrl]), identityFile: z.string().optional() })) });
 
@@ -16,8 +16,8 @@ export interface PeerDirectoryDeps {
   file: string;
   secrets: SecretStore;
   connect: (url: string, token: string) => Promise<AgentConnection>;
-  /** A node's agent over SSH (started there if need be); `confirm` judges a host not yet in known_hosts. */
-  connectSsh: (url: string, identityFile: string | undefined, confirm: ConfirmUnknownHost) => Promise<AgentConnection>;
+  /** A node's agent over SSH (started there if need be), with the tunnel a run's ring relay uses; `confirm` judges a host not yet in known_hosts. */
+  connectSsh: (url: string, identityFile: string | undefined, confirm: ConfirmUnknownHost) => Promise<PeerConnection>;
   measureLatency: (connection: AgentConnection) => Promise<number>;
   onChange: (peers: PeerStatus[]) => void;
   refreshEveryMs?: number;
@@ -129,7 +129,7 @@ export class PeerDirectory {
   readonly connector: PeerConnector = (url) => this.open(url);
 
   /** A new connection to a kept peer: over SSH (its host must be in known_hosts by now), or with its token. */
-  private open(url: string): Promise<AgentConnection> {
+  private open(url: string): Promise<PeerConnection> {
     if (url.startsWith('ssh://')) {
       return this.deps.connectSsh(url, this.entries.get(url)?.identityFile, async ({ fingerprint }) => {
         throw new HostKeyRefused('declined', `${url} is no longer in known_hosts (its key is ${fingerprint}); add it again in the Peers panel to check it`);

@@ -1,13 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { isLoopback, peerHost, type PeerAddress } from '../../shared/distributed.js';
+import { isLoopback, peerHost, type PeerAddress, type RingTransport } from '../../shared/distributed.js';
 import type { RingEndpoint } from '../../shared/ring-membership.js';
+import { describeRelayedLinks, RELAYED_RING_NOTE, type RingLinkRoute, type TcpReach } from '../../shared/ring-route.js';
 import { describeBackend, eventsOf, TrainerCommand, TrainerMessage, type TrainerEvent } from '../../shared/trainer-protocol.js';
 import type { AgentConnection } from '../agent/agent-client.js';
 import type { SendDataset } from '../datasets/dataset-sender.js';
+import type { NodeTunnel } from '../ssh/node-tunnel.js';
 import type { SpawnTrainer, TrainerProcess } from '../trainer-process.js';
 import { agentPeerTrainer } from './agent-peer-trainer.js';
 import { PeerStatsTally } from './peer-stats-tally.js';
+import { linkKey, linksToProbe, planRoutes, ringLinks, type PeerReach, type RingLink } from './ring-route-plan.js';
+import { SshRingRelay, type RelayEnd } from './ssh-ring-relay.js';
+import { probeTcp } from './tcp-reach-probe.js';
 
 /** What peers tell the group, not the run's log. */
 const GROUP_ONLY = new Set<string>(['data-port', 'ring-broken', 'awaiting-ring', 'synced']);
@@ -18,8 +23,14 @@ const REPORTS_SETTLE_MS = 250;
 /** Where this machine's trainers listen when the run names no interface: loopback, for peers on this machine. */
 const LOOPBACK = '127.0.0.1';
 
+/** How long `auto` waits for a peer to connect to another's data port before relaying that link. */
+const PROBE_TIMEOUT_MS = 1_500;
+
+/** A peer's agent, and for one reached over SSH the connection's tunnel, which can carry the ring's links. */
+export type PeerConnection = AgentConnection & { tunnel?: NodeTunnel };
+
 /** Opens the API of a `ws://` peer's agent (with its token, which never enters a run's config) or an `ssh://` peer's (over SSH). */
-export type PeerConnector = (url: string) => Promise<AgentConnection>;
+export type PeerConnector = (url: string) => Promise<PeerConnection>;
 
 /**
  * Wraps a SpawnTrainer so that a run whose config names peers trains data-parallel over them,
@@ -72,6 +83,16 @@ class PeerGroupProcess implements TrainerProcess {
   private readonly checked = new Set<number>();
   /** Bytes of the dataset sent to each peer's node so far, and to be sent: shown as one transfer. */
   private readonly uploads = new Map<number, { done: number; total: number }>();
+  private transport: RingTransport = 'auto';
+  /** Each remote peer's agent connection, by its place among the run's peers. */
+  private readonly connections: (Promise<PeerConnection> | undefined)[] = [];
+  /** What probes found, by link (`ringTransport: auto`): a link is probed once per run. */
+  private readonly probed = new Map<string, TcpReach>();
+  private readonly relayLinks = new SshRingRelay();
+  /** The last ring's routes, once any of its links went over the relay. */
+  private relayedRoutes: { generation: number; links: RingLinkRoute[] } | null = null;
+  /** Rings are routed (probes, relays) one after another, in generation order. */
+  private routing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly spawn: SpawnTrainer,
@@ -82,6 +103,7 @@ class PeerGroupProcess implements TrainerProcess {
   ) {
     this.leader = spawn(env);
     this.adopt(this.leader, 0);
+    this.leader.onExit(() => void this.relayLinks.close());
   }
 
   get pid(): number | undefined {
@@ -102,6 +124,7 @@ class PeerGroupProcess implements TrainerProcess {
     this.minPeers = distribution.minPeers ?? 1;
     this.rescaleBatch = distribution.batchOnChange === 'rescale';
     this.pipeline = distribution.parallel === 'model';
+    this.transport = distribution.ringTransport ?? 'auto';
     this.ports = new Array<number | undefined>(worldSize).fill(undefined);
     this.stats = new PeerStatsTally();
     this.hosts = distribution.peers.map((p) => peerHost(p) ?? local);
@@ -116,7 +139,7 @@ class PeerGroupProcess implements TrainerProcess {
       address === 'local'
         ? // The peers here share this machine's cores: each gets its part, not one thread per core.
           this.spawn({ ...this.env, HPC_STUDIO_THREADS: this.env.HPC_STUDIO_THREADS ?? String(Math.max(1, Math.floor(this.cores / localPeers))) })
-        : agentPeerTrainer(this.connect ? this.connect(address) : Promise.reject(new Error(`no token for the agent at ${address} (the CLI takes --token-file FILE)`)), this.sendDataset);
+        : agentPeerTrainer((this.connections[index] = this.connect ? this.connect(address) : Promise.reject(new Error(`no token for the agent at ${address} (the CLI takes --token-file FILE)`))), this.sendDataset);
     this.adopt(trainer, index);
     return trainer;
   }
@@ -125,8 +148,10 @@ class PeerGroupProcess implements TrainerProcess {
   private startFor(index: number, rank: number, worldSize: number): TrainerCommand {
     const { start, secret, local } = this.joinWith!;
     const host = this.hosts[index]!;
-    // A node's trainer listens on all its interfaces unless its agent is reached over loopback.
-    const bindHost = this.addresses[index] === 'local' ? local : isLoopback(host) ? LOOPBACK : '0.0.0.0';
+    // A node's trainer listens on all its interfaces unless its agent is reached over loopback, or
+    // only SSH relays reach it.
+    const relayedOnly = this.transport === 'ssh' || isLoopback(host);
+    const bindHost = this.addresses[index] === 'local' ? local : relayedOnly ? LOOPBACK : '0.0.0.0';
     return { ...start, peer: { rank, worldSize, secret, bindHost } };
   }
 
@@ -200,6 +225,8 @@ class PeerGroupProcess implements TrainerProcess {
     if (rank === 0 && (parsed.data.type === 'done' || parsed.data.type === 'stopped')) {
       this.finished = true;
       this.stats?.flush().forEach((s) => this.relay(s));
+      // What the relays carried over the whole run, beside its result.
+      if (this.relayedRoutes) this.relay({ type: 'ring-route', time: Date.now(), ...this.relayedRoutes, relayedBytes: this.relayLinks.bytes });
     }
     if (rank === 0 && !GROUP_ONLY.has(parsed.data.type)) this.relay(parsed.data);
   }
@@ -295,12 +322,92 @@ class PeerGroupProcess implements TrainerProcess {
     this.members = members;
     this.generation++;
     this.checksums.clear();
-    const endpoints: RingEndpoint[] = members.map((p) => ({ host: this.hosts[p]!, port: this.ports[p]! }));
-    members.forEach((p, rank) => this.trainers[p]!.send({ type: 'ring', endpoints, generation: this.generation, rank }));
-    if (this.rescaleBatch && this.lastBatchSize > 0 && members.length !== before) {
-      const batchSize = Math.max(1, Math.round((this.lastBatchSize * members.length) / before));
-      this.leader.send({ type: 'set-hyperparams', change: { batchSize } });
+    const rescale = this.rescaleBatch && this.lastBatchSize > 0 && members.length !== before;
+    const batchSize = Math.max(1, Math.round((this.lastBatchSize * members.length) / before));
+    this.sendRing(members, this.generation, () => rescale && this.leader.send({ type: 'set-hyperparams', change: { batchSize } }));
+  }
+
+  /**
+   * Routes the ring's links (probing them first with `auto`, relaying over SSH those that need it),
+   * then sends each member its ring: how it reaches every rank. A ring superseded meanwhile is not sent.
+   */
+  private sendRing(members: number[], generation: number, then: () => void = () => {}): void {
+    this.routing = this.routing
+      .then(async () => {
+        const endpoints = await this.route(members, generation);
+        if (endpoints === null || generation !== this.generation || this.exited) return;
+        members.forEach((p, rank) => this.trainers[p]!.send({ type: 'ring', endpoints: endpoints[rank]!, generation, rank }));
+        then();
+      })
+      .catch((error: unknown) => {
+        if (this.exited) return;
+        const message = error instanceof Error ? error.message : String(error);
+        this.relay({ type: 'error', time: Date.now(), field: 'distribution.ringTransport', message: `the ring's SSH relay could not be set up: ${message}` });
+        this.leader.kill('SIGTERM');
+      });
+  }
+
+  /** Each member's endpoints (by rank, its upstream neighbour's through a relay where the plan says so); null once superseded. */
+  private async route(members: number[], generation: number): Promise<RingEndpoint[][] | null> {
+    const links = ringLinks(members);
+    const reach = (peer: number) => this.reachOf(peer);
+    await Promise.all(linksToProbe(links, this.transport, reach).map((link) => this.probe(link)));
+    if (generation !== this.generation || this.exited) return null;
+    const unreachable = new Set([...this.probed].filter(([, r]) => !r.reachable).map(([key]) => key));
+    const routes = planRoutes(links, this.transport, reach, unreachable);
+    const direct: RingEndpoint[] = members.map((p) => ({ host: this.hosts[p]!, port: this.ports[p]! }));
+    const endpoints = members.map(() => [...direct]);
+    for (const route of routes) {
+      if (route.via !== 'ssh-relay') continue;
+      const upstream = (route.rank - 1 + members.length) % members.length;
+      endpoints[route.rank]![upstream] = await this.relayLinks.link(linkKey(route), await this.relayEnd(route.peer), await this.relayEnd(route.toPeer));
     }
+    await this.relayLinks.retain(new Set(routes.filter((r) => r.via === 'ssh-relay').map(linkKey)));
+    this.reportRoutes(generation, routes);
+    return endpoints;
+  }
+
+  private reachOf(peer: number): PeerReach {
+    const address = this.addresses[peer]!;
+    return address === 'local' ? 'local' : address.startsWith('ssh://') ? 'ssh' : 'agent';
+  }
+
+  /** Whether `link.peer`'s machine can connect to `link.toPeer`'s data port: asked of its agent, or tried from here. */
+  private async probe(link: RingLink): Promise<void> {
+    const key = linkKey(link);
+    if (this.probed.has(key)) return;
+    const endpoint = { host: this.hosts[link.toPeer]!, port: this.ports[link.toPeer]! };
+    const fromHere = this.addresses[link.peer] === 'local';
+    let result: TcpReach;
+    if (fromHere) result = await probeTcp(endpoint.host, endpoint.port, PROBE_TIMEOUT_MS);
+    else if (isLoopback(endpoint.host) && !isLoopback(this.hosts[link.peer]!)) {
+      // A port on this machine's loopback: the node's own loopback is another machine's.
+      result = { reachable: false, reason: "it listens on this machine's loopback" };
+    } else {
+      const connection = await this.connections[link.peer]!;
+      result = await connection.client.api.probeTcp({ endpoint, timeoutMs: PROBE_TIMEOUT_MS }).catch((error: Error) => ({ reachable: false, reason: error.message }));
+    }
+    this.probed.set(key, result);
+    if (!result.reachable) {
+      const message = `peer ${link.peer} (${this.addresses[link.peer]}) cannot connect to peer ${link.toPeer}'s data port at ${endpoint.host}:${endpoint.port} (${result.reason ?? 'refused'})`;
+      this.relay({ type: 'log', time: Date.now(), level: 'info', message });
+    }
+  }
+
+  private async relayEnd(peer: number): Promise<RelayEnd> {
+    if (this.addresses[peer] === 'local') return { kind: 'local', host: this.hosts[peer]!, port: this.ports[peer]! };
+    const tunnel = (await this.connections[peer]!).tunnel;
+    if (!tunnel) throw new Error(`peer ${peer} (${this.addresses[peer]}) has no SSH connection to carry the ring`);
+    return { kind: 'node', tunnel, port: this.ports[peer]! };
+  }
+
+  /** Says, in the run's log, when the ring runs over the relay (and when it no longer does). */
+  private reportRoutes(generation: number, links: RingLinkRoute[]): void {
+    const relayed = describeRelayedLinks(links);
+    if (!relayed && !this.relayedRoutes) return;
+    this.relayedRoutes = { generation, links };
+    this.relay({ type: 'ring-route', time: Date.now(), generation, links, relayedBytes: this.relayLinks.bytes });
+    if (relayed) this.relay({ type: 'log', time: Date.now(), level: 'warn', message: `${RELAYED_RING_NOTE}: ${relayed}` });
   }
 
   /** A peer's parameters' checksum on a new ring: each peer's is checked against the leader's on that ring, a newcomer's recorded. */
@@ -364,8 +471,7 @@ class PeerGroupProcess implements TrainerProcess {
       return;
     }
     if (this.ports.some((p) => p === undefined)) return;
-    const endpoints: RingEndpoint[] = this.ports.map((p, rank) => ({ host: this.hosts[rank]!, port: p! }));
-    for (const trainer of this.trainers) trainer.send({ type: 'ring', endpoints, generation: 0 });
+    this.sendRing(this.members, 0);
   }
 
   private relay(message: unknown): void {

@@ -7,6 +7,7 @@ import { packageRoot } from '../package-root.js';
 import { buildAgentBundle, type AgentBundle } from './agent-bundle.js';
 import { forwardLocalPort, type ForwardedPort } from './forwarded-port.js';
 import { loadPrebuiltBundle } from './prebuilt-agent-bundle.js';
+import type { NodeTunnel } from './node-tunnel.js';
 import type { ConfirmUnknownHost } from './known-hosts.js';
 import { shellCommand } from './shell-quote.js';
 import { connectSsh, type SshAuth, type SshConnection } from './ssh-connection.js';
@@ -60,6 +61,8 @@ export interface SshPeer {
   };
   /** Another loopback port of this machine forwarded to `127.0.0.1:remotePort` on the node over the same connection (e.g. a trainer's). */
   forward(remotePort: number): Promise<ForwardedPort>;
+  /** Streams to the node's loopback and listeners there (ssh2 `forwardIn`), over the same connection: what the ring relay needs. */
+  tunnel: NodeTunnel;
   /** Closes the forwarded ports and the SSH connection; the agent stays up on the node for the next connect. */
   close(): Promise<void>;
 }
@@ -111,6 +114,11 @@ export async function openSshPeer(options: SshPeerOptions): Promise<SshPeer> {
       token: launch.token,
       node: { nodeVersion, bundleDir, uploaded, agentPid: launch.pid, agentPort: launch.port, reusedAgent: launch.reused },
       forward,
+      tunnel: {
+        where,
+        connect: (port) => ssh.forwardOut('127.0.0.1', port),
+        listen: (onStream) => ssh.listenOnNode(onStream),
+      },
       close: async () => {
         await closeForwards();
         ssh.close();
@@ -213,13 +221,17 @@ function realpath(sftp: SFTPWrapper, path: string): Promise<string> {
   return new Promise((resolve, reject) => sftp.realpath(path, (error, absolute) => (error ? reject(new Error(`SFTP cannot resolve the home folder: ${error.message}`)) : resolve(absolute))));
 }
 
-/** The agent of a node reached over SSH, as an API connection; closing it closes the SSH connection too (the agent keeps running there). */
-export async function connectAgentOverSsh(options: SshPeerOptions): Promise<AgentConnection> {
+/**
+ * The agent of a node reached over SSH, as an API connection, with the connection's tunnel for the
+ * ring relay; closing it closes the SSH connection too (the agent keeps running there).
+ */
+export async function connectAgentOverSsh(options: SshPeerOptions): Promise<AgentConnection & { tunnel: NodeTunnel }> {
   const peer = await openSshPeer(options);
   try {
     const connection = await connectAgent({ url: peer.url, token: peer.token, version: options.version });
     return {
       ...connection,
+      tunnel: peer.tunnel,
       close: () => {
         connection.close();
         void peer.close();

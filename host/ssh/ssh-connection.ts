@@ -43,10 +43,24 @@ export interface SshConnection {
   sftp(): Promise<SFTPWrapper>;
   /** A stream to `host:port` as seen from the node (its loopback, typically), through this connection. */
   forwardOut(host: string, port: number): Promise<ClientChannel>;
+  /**
+   * A port on the node's loopback (sshd picks it; remote forwarding must be allowed): each
+   * connection to it there arrives here as a stream. Every listener is closed with the connection.
+   */
+  listenOnNode(onStream: (stream: ClientChannel) => void): Promise<NodeListener>;
   /** Called once if the connection drops. */
   onClose(listener: () => void): void;
   close(): void;
 }
+
+export interface NodeListener {
+  /** On 127.0.0.1 of the node. */
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Where remote listeners are opened on a node: never on its network. */
+const NODE_LOOPBACK = '127.0.0.1';
 
 // ssh2 is CommonJS: Node's ESM loader sees only its default export.
 const { Client, utils } = ssh2;
@@ -136,6 +150,12 @@ export async function connectSsh(options: SshConnectOptions): Promise<SshConnect
   });
   // After login an error is a dropped connection, reported through onClose and the calls in flight.
   client.on('error', () => {});
+  const onNode = new Map<number, (stream: ClientChannel) => void>();
+  client.on('tcp connection', (info, accept, reject) => {
+    const deliver = info.destIP === NODE_LOOPBACK ? onNode.get(info.destPort) : undefined;
+    if (deliver) deliver(accept());
+    else reject();
+  });
 
   return {
     target,
@@ -163,6 +183,26 @@ export async function connectSsh(options: SshConnectOptions): Promise<SshConnect
         client.forwardOut('127.0.0.1', 0, host, port, (error, channel) =>
           error ? reject(new Error(`${who}: the node would not forward to ${host}:${port}: ${error.message}`)) : resolve(channel),
         );
+      }),
+    listenOnNode: (onStream) =>
+      new Promise<NodeListener>((resolve, reject) => {
+        client.forwardIn(NODE_LOOPBACK, 0, (error, port) => {
+          if (error) return reject(new Error(`${who}: the node's sshd would not listen on ${NODE_LOOPBACK} for the relay: it must allow remote forwarding (AllowTcpForwarding yes) (${error.message})`));
+          onNode.set(port, onStream);
+          resolve({
+            port,
+            close: () =>
+              new Promise<void>((done) => {
+                onNode.delete(port);
+                try {
+                  client.unforwardIn(NODE_LOOPBACK, port, () => done());
+                } catch {
+                  // The connection is gone, and the node's listener with it.
+                  done();
+                }
+              }),
+          });
+        });
       }),
     onClose: (listener) => void client.once('close', listener),
     close: () => client.end(),

@@ -36,6 +36,17 @@ export class NetworkNamespace {
     return ['ip', ['netns', 'exec', this.name, ...argv]];
   }
 
+  /**
+   * Another address of this machine, on the host's end of the veth but outside the node's subnet:
+   * the node has no route to it (no default route), while this machine reaches the node as before.
+   */
+  addHostOnlyAddress(): string {
+    const [a, b, subnet] = this.hostAddress.split('.');
+    const address = `${a}.${Number(b) + 1}.${subnet}.1`;
+    ip('addr', 'add', `${address}/32`, 'dev', this.hostLink);
+    return address;
+  }
+
   cutLink(): void {
     ip('link', 'set', this.hostLink, 'down');
   }

@@ -5,6 +5,7 @@ import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { tempDir, waitFor } from './studio-fixture.js';
 import { isAlive } from '../../host/process-alive.js';
+import type { NetworkNamespace } from './network-namespace.js';
 
 export const ENCRYPTED_KEY_PASSPHRASE = 'correct horse battery';
 
@@ -16,6 +17,8 @@ export interface TestSshAccount {
 }
 
 export interface TestSshd extends TestSshAccount {
+  /** Where sshd listens: 127.0.0.1, or the node address of the namespace it runs in. */
+  host: string;
   port: number;
   /** Every user made, the first being the one above: two accounts are two nodes, each with its own agent. */
   accounts: TestSshAccount[];
@@ -33,12 +36,21 @@ export interface TestSshd extends TestSshAccount {
   stop(): Promise<void>;
 }
 
+export interface SshdOptions {
+  users?: number;
+  /** Let clients open listeners on the node too (remote forwarding, for the ring's SSH relay); default local forwarding only. */
+  remoteForwarding?: boolean;
+  /** Run sshd, and so everything its users start, inside this namespace, listening on its node address. */
+  namespace?: NetworkNamespace;
+}
+
 /**
- * A real OpenSSH server on 127.0.0.1:<free port> for one test file: a generated ed25519 host key,
- * public keys only, no root login, local forwarding only, logging in `users` users it creates (root
- * is needed for that and for sshd; without it this throws, saying so).
+ * A real OpenSSH server on 127.0.0.1:<free port> (or in a network namespace) for one test file: a
+ * generated ed25519 host key, public keys only, no root login, local forwarding only unless asked,
+ * logging in `users` users it creates (root is needed for that and for sshd; without it this
+ * throws, saying so).
  */
-export async function startSshd(options: { users?: number } = {}): Promise<TestSshd> {
+export async function startSshd(options: SshdOptions = {}): Promise<TestSshd> {
   if (process.getuid?.() !== 0) {
     throw new Error('this test needs root: it creates a throwaway user (useradd) and runs /usr/sbin/sshd as a real SSH server');
   }
@@ -70,13 +82,14 @@ export async function startSshd(options: { users?: number } = {}): Promise<TestS
     accounts.push({ user, home, clientKey });
   }
 
+  const host = options.namespace?.nodeAddress ?? '127.0.0.1';
   const port = await freePort();
   const config = join(dir, 'sshd_config');
   writeFileSync(
     config,
     [
       `Port ${port}`,
-      'ListenAddress 127.0.0.1',
+      `ListenAddress ${host}`,
       `HostKey ${hostKey}`,
       `PidFile ${join(dir, 'sshd.pid')}`,
       'PermitRootLogin no',
@@ -86,7 +99,7 @@ export async function startSshd(options: { users?: number } = {}): Promise<TestS
       'AuthorizedKeysFile .ssh/authorized_keys',
       'StrictModes yes',
       'UsePAM no',
-      'AllowTcpForwarding local',
+      `AllowTcpForwarding ${options.remoteForwarding ? 'yes' : 'local'}`,
       'AllowAgentForwarding no',
       // Lets a test hide `node` from the user's commands with ~/.ssh/environment.
       'PermitUserEnvironment PATH',
@@ -103,11 +116,13 @@ export async function startSshd(options: { users?: number } = {}): Promise<TestS
   let sshd: ChildProcess;
   let log = '';
   const start = async () => {
-    sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const argv = ['/usr/sbin/sshd', '-D', '-e', '-f', config];
+    const [command, args] = options.namespace ? options.namespace.exec(argv) : [argv[0]!, argv.slice(1)];
+    sshd = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     sshd.stderr!.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
     const deadline = Date.now() + 10_000;
-    while (!(await banner(port))) {
-      if (sshd.exitCode !== null || Date.now() > deadline) throw new Error(`sshd did not start on 127.0.0.1:${port}; it said: ${log}`);
+    while (!(await banner(host, port))) {
+      if (sshd.exitCode !== null || Date.now() > deadline) throw new Error(`sshd did not start on ${host}:${port}; it said: ${log}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   };
@@ -133,6 +148,7 @@ export async function startSshd(options: { users?: number } = {}): Promise<TestS
   }
 
   return {
+    host,
     port,
     ...accounts[0]!,
     accounts,
@@ -181,9 +197,9 @@ async function freePort(): Promise<number> {
 }
 
 /** True once something on the port speaks SSH first. */
-function banner(port: number): Promise<boolean> {
+function banner(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
+    const socket = connect({ host, port });
     socket.setTimeout(1000, () => (socket.destroy(), resolve(false)));
     socket.once('data', (data) => (socket.destroy(), resolve(data.toString().startsWith('SSH-2.0-'))));
     socket.once('error', () => resolve(false));

@@ -48,6 +48,8 @@ export class RunTimeline {
   done: TrainerEventOf<'done'> | null = null;
   /** The live run's latest tensor reading; a stored run's is in its summary. */
   memory: TrainerEventOf<'memory'> | null = null;
+  /** How the data-parallel ring's links travel, once any went over the app's SSH relay. */
+  ringRoute: TrainerEventOf<'ring-route'> | null = null;
 
   constructor(readonly runId: string) {}
 
@@ -114,6 +116,9 @@ export class RunTimeline {
         break;
       case 'peer-joined':
         this.markers.push({ step: record.step, time: record.time, label: `peer ${record.peer} joined (${record.peers} now)`, kind: 'peer-joined' });
+        break;
+      case 'ring-route':
+        this.ringRoute = record;
         break;
       case 'hint':
         this.hints.push(record);
