@@ -24,7 +24,10 @@ describe('train flags', () => {
     [{ peers: 'local,gpu-node-3' }, 'peers', '--peers: a peer is `local` (a trainer process on this machine), ws://HOST:PORT (an `hpc-studio agent`) or ssh://USER@HOST[:PORT] (a node reached over SSH) (got "local,gpu-node-3")'],
     [{ peers: 'ws://node-1:7077,local' }, 'peers', '--peers: the first peer leads the run and keeps its checkpoints: make it `local` (got "ws://node-1:7077,local")'],
     [{ peers: 'local,ws://node-1:7077' }, 'interface', '--interface: peers on other machines (node-1) connect to this one: give the address of this machine they can reach'],
-    [{ peers: 'local,local', parallel: 'model' }, 'parallel', '--parallel: must be `data` (got "model")'],
+    [{ peers: 'local,local', parallel: 'pipe' }, 'parallel', '--parallel: must be `data` or `model` (got "pipe")'],
+    [{ peers: 'local,local', microBatches: '8' }, 'microBatches', '--micro-batches: applies only to parallel model (got "8")'],
+    [{ peers: 'local,local', parallel: 'model', microBatches: '0' }, 'microBatches', '--micro-batches: must be an integer from 1 to 64 (got "0")'],
+    [{ microBatches: '4' }, 'microBatches', '--micro-batches: needs --peers (the peers to train on)'],
     [{ parallel: 'data' }, 'parallel', '--parallel: needs --peers (the peers to train on)'],
     [{ minPeers: '2' }, 'minPeers', '--min-peers: needs --peers (the peers to train on)'],
     [{ peers: 'local,local', minPeers: '3' }, 'minPeers', '--min-peers: must be at most the number of peers (2) (got "3")'],
@@ -44,6 +47,11 @@ describe('train flags', () => {
     expect(remote.ok && remote.config.distribution).toEqual({ parallel: 'data', peers: ['local', 'ws://10.0.0.7:7077', 'ws://[fe80::1]:7077'], interface: '10.0.0.2' });
     const upload = configFromFlags({ ...base, peers: 'local,local', peerDataset: 'upload' });
     expect(upload.ok && upload.config.distribution).toEqual({ parallel: 'data', peers: ['local', 'local'], dataset: 'upload' });
+  });
+
+  it('--parallel model makes a pipeline over the peers, in micro-batches', () => {
+    const r = configFromFlags({ ...base, peers: 'local,local', parallel: 'model', microBatches: '8' });
+    expect(r.ok && r.config.distribution).toEqual({ parallel: 'model', peers: ['local', 'local'], microBatches: 8 });
   });
 
   it('requires a dataset and a model', () => {
