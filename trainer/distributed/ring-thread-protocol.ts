@@ -9,8 +9,10 @@ import { RingEndpoint } from '../../shared/ring-membership.js';
  */
 const id = z.number().int().nonnegative();
 
-/** Backed by an ArrayBuffer or a SharedArrayBuffer (z.instanceof would narrow it to the former). */
-const Floats = z.custom<Float32Array>((value) => value instanceof Float32Array, { error: 'must be a Float32Array' });
+/** Shared with the main thread, which waits for the sum in it (z.instanceof would type it as ArrayBuffer-backed). */
+const SharedFloats = z.custom<Float32Array>((value) => value instanceof Float32Array && value.buffer instanceof SharedArrayBuffer, {
+  error: 'must be a Float32Array backed by a SharedArrayBuffer',
+});
 
 /** A reduction's patience with a silent neighbour; Infinity waits however long the others take (a pause). */
 const Patience = z.number().positive().or(z.literal(Infinity));
@@ -27,11 +29,8 @@ export const RingThreadRequest = z.discriminatedUnion('type', [
     generation: z.number(),
     chunkBytes: z.number().optional(),
   }),
-  /**
-   * Sum `data` across the ring. A SharedArrayBuffer-backed array is summed in place; any other
-   * arrives as a copy (its buffer transferred) and goes back in `reduced`.
-   */
-  z.object({ type: z.literal('reduce'), id, data: Floats, timeoutMs: Patience.optional() }),
+  /** Sum `data` across the ring, in place. */
+  z.object({ type: z.literal('reduce'), id, data: SharedFloats, timeoutMs: Patience.optional() }),
   z.object({ type: z.literal('close-ring'), id }),
   z.object({ type: z.literal('close'), id }),
 ]);
@@ -52,8 +51,7 @@ export type RingThreadError = z.infer<typeof RingThreadError>;
 export const RingThreadEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('opened'), id, port: z.number().int().min(1).max(65535) }),
   z.object({ type: z.literal('formed'), id }),
-  /** `data`: the summed copy, where the request's array was not shared. */
-  z.object({ type: z.literal('reduced'), id, data: Floats.optional() }),
+  z.object({ type: z.literal('reduced'), id }),
   z.object({ type: z.literal('done'), id }),
   z.object({ type: z.literal('failed'), id, error: RingThreadError }),
   /** The ring formed by request `ring` can reduce no more. */

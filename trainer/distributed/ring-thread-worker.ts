@@ -20,7 +20,7 @@ interface QueuedRing {
 let dataPort: DataPort | null = null;
 let current: QueuedRing | null = null;
 
-const post = (event: RingThreadEvent, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(event, transfer);
+const post = (event: RingThreadEvent) => parentPort!.postMessage(event);
 
 function described(error: unknown): RingThreadError {
   if (error instanceof PeerLostError) return { name: 'PeerLostError', message: error.message, rank: error.rank, reason: error.reason };
@@ -44,10 +44,7 @@ function reduce({ id, data, timeoutMs }: Extract<RingThreadRequest, { type: 'red
       return queued.ring.allReduceSum(data, timeoutMs === undefined ? {} : { timeoutMs });
     })
     .then(
-      () => {
-        if (data.buffer instanceof SharedArrayBuffer) post({ type: 'reduced', id });
-        else post({ type: 'reduced', id, data }, [data.buffer]);
-      },
+      () => post({ type: 'reduced', id }),
       (error: Error) => {
         queued.failure ??= error;
         post({ type: 'failed', id, error: described(error) });

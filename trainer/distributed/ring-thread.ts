@@ -75,6 +75,8 @@ export class RingThread {
   private gone: Error | null = null;
   private ring: { id: number; ended: Promise<void>; end(): void } | null = null;
   private dataPort = 0;
+  /** Shared buffers that carried plain arrays' values, kept for later calls: a fresh one per call costs more than the copies. */
+  private readonly spare: SharedArrayBuffer[] = [];
 
   private constructor(private readonly worker: Worker) {
     worker.on('message', (message: unknown) => this.received(RingThreadEvent.parse(message)));
@@ -118,8 +120,8 @@ export class RingThread {
    * resolve: reductions run one after another in call order (every rank must call in the same order
    * with the same lengths). A SharedArrayBuffer-backed array is reduced in place by the worker while
    * the caller keeps computing (it must not touch the array until this resolves); any other is
-   * copied there and the sum copied back before this resolves. Once one reduction fails, those
-   * queued behind it on the same ring reject with the same error.
+   * copied into a shared buffer and the sum copied back before this resolves. Once one reduction
+   * fails, those queued behind it on the same ring reject with the same error.
    */
   async allReduceSum(data: Float32Array, options: { timeoutMs?: number } = {}): Promise<void> {
     if (!(data instanceof Float32Array)) throw new TypeError('data: must be a Float32Array');
@@ -128,9 +130,24 @@ export class RingThread {
       await this.request({ type: 'reduce', data, ...patience });
       return;
     }
-    const copy = new Float32Array(data);
-    const answer = (await this.request({ type: 'reduce', data: copy, ...patience }, [copy.buffer])) as Extract<Answer, { type: 'reduced' }>;
-    data.set(answer.data!);
+    const buffer = this.staging(data.byteLength);
+    try {
+      const staged = new Float32Array(buffer, 0, data.length);
+      staged.set(data);
+      await this.request({ type: 'reduce', data: staged, ...patience });
+      data.set(staged);
+    } finally {
+      this.spare.push(buffer);
+    }
+  }
+
+  /** The smallest spare buffer that holds `bytes`, or a new one. */
+  private staging(bytes: number): SharedArrayBuffer {
+    let best = -1;
+    this.spare.forEach((b, i) => {
+      if (b.byteLength >= bytes && (best < 0 || b.byteLength < this.spare[best]!.byteLength)) best = i;
+    });
+    return best < 0 ? new SharedArrayBuffer(bytes) : this.spare.splice(best, 1)[0]!;
   }
 
   /** Ends the ring's links gracefully, as Ring.close (never rejects); the data port stays open for the next ring. */
@@ -153,13 +170,13 @@ export class RingThread {
     });
   }
 
-  private request(request: Request, transfer: ArrayBuffer[] = []): Promise<Answer> {
+  private request(request: Request): Promise<Answer> {
     if (this.gone) return Promise.reject(this.gone);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.ref();
-      this.worker.postMessage({ ...request, id }, transfer);
+      this.worker.postMessage({ ...request, id });
     });
   }
 
