@@ -36,6 +36,8 @@ export async function joinPeers(role: PeerRole, runId: string, announce: (port: 
 export class ElasticPeers implements PeerGroup {
   worldSize = 0;
   private generation = -1;
+  /** The generation of the ring formed last: calls made while a new one forms still go to (and fail on) the old. */
+  private formedGeneration = -1;
   /** The re-forming after a loss on one generation's ring: every call that ring failed waits for the same one. */
   private recovery: { generation: number; done: Promise<void> } | null = null;
   /** Run after every re-formed ring, over it, before the interrupted work starts over. */
@@ -49,7 +51,7 @@ export class ElasticPeers implements PeerGroup {
   ) {}
 
   async allReduceSum(data: Float32Array, waitIndefinitely = false): Promise<void> {
-    const generation = this.generation;
+    const generation = this.formedGeneration;
     try {
       await this.thread.allReduceSum(data, waitIndefinitely ? { timeoutMs: Infinity } : {});
     } catch (error) {
@@ -67,6 +69,7 @@ export class ElasticPeers implements PeerGroup {
     this.rank = command.rank ?? this.rank;
     this.worldSize = command.endpoints.length;
     await this.thread.form({ rank: this.rank, endpoints: command.endpoints, timeoutMs: PEER_TIMEOUT_MS, generation: command.generation });
+    this.formedGeneration = command.generation;
   }
 
   /**

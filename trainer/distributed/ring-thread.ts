@@ -79,7 +79,11 @@ export class RingThread {
   private readonly spare: SharedArrayBuffer[] = [];
 
   private constructor(private readonly worker: Worker) {
-    worker.on('message', (message: unknown) => this.received(RingThreadEvent.parse(message)));
+    worker.on('message', (message: unknown) => {
+      const event = RingThreadEvent.safeParse(message);
+      if (event.success) this.received(event.data);
+      else this.malformed(event.error.issues);
+    });
     worker.on('error', (error) => this.lost(error));
     worker.on('exit', (code) => this.lost(new Error(`the ring thread exited (code ${code})`)));
     // Only a request in flight keeps the process alive (see request()).
@@ -198,6 +202,12 @@ export class RingThread {
     if (this.pending.size === 0) this.worker.unref();
     if (event.type === 'failed') pending.reject(rebuilt(event.error));
     else pending.resolve(event);
+  }
+
+  /** Our own worker said something out of protocol: a bug, so nothing it says can be trusted any more. */
+  private malformed(issues: { path: PropertyKey[]; message: string }[]): void {
+    this.lost(new Error(`the ring thread sent a malformed message: ${issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`));
+    void this.worker.terminate();
   }
 
   private lost(error: Error): void {
