@@ -74,7 +74,7 @@ export class RingThread {
   /** Why the worker is gone, once it is. */
   private gone: Error | null = null;
   private ring: { id: number; ended: Promise<void>; end(): void } | null = null;
-  private dataPort = 0;
+  private portNumber = 0;
   /** Shared buffers that carried plain arrays' values, kept for later calls: a fresh one per call costs more than the copies. */
   private readonly spare: SharedArrayBuffer[] = [];
 
@@ -96,7 +96,7 @@ export class RingThread {
     try {
       // A copy: a Buffer may be a view into Node's shared pool, which would travel whole.
       const answer = await thread.request({ type: 'open', bindHost: options.bindHost, secret: Uint8Array.from(options.secret), runId: options.runId });
-      thread.dataPort = (answer as Extract<Answer, { type: 'opened' }>).port;
+      thread.portNumber = (answer as Extract<Answer, { type: 'opened' }>).port;
       return thread;
     } catch (error) {
       await thread.worker.terminate();
@@ -106,7 +106,7 @@ export class RingThread {
 
   /** The data port's TCP port, for the `data-port` announcement. */
   get port(): number {
-    return this.dataPort;
+    return this.portNumber;
   }
 
   /** Resolves once the last formed ring can reduce no more (closed, a neighbour lost, a protocol failure, or the thread gone). */
