@@ -10,6 +10,8 @@ export default defineConfig({
         input: {
           index: resolve('electron/main.ts'),
           trainer: resolve('trainer/main.ts'),
+          // Beside trainer.js, where its ring thread looks for it (trainer/distributed/ring-thread.ts).
+          'ring-thread-worker': resolve('trainer/distributed/ring-thread-worker.ts'),
         },
       },
     },

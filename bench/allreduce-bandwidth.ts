@@ -7,9 +7,17 @@ import { DEFAULT_CHUNK_BYTES } from '../trainer/distributed/ring-allreduce.js';
  * Ring all-reduce bandwidth on loopback, one process per rank as trainers are, beside two
  * baselines measured in the same run: a single-process memcpy (Float32Array.set) and a plain TCP
  * stream between two processes, both of 64 MB. busbw = algbw·2(N−1)/N, as nccl-tests define it,
- * so it reads against the link's own bandwidth whatever N is.
+ * so it reads against the link's own bandwidth whatever N is. The ring runs on the main thread,
+ * and for BENCH_THREAD_RANKS also on a worker thread (trainer/distributed/ring-thread.ts, as
+ * trainers run it) with a shared array and with one copied over and back: the thread hop's cost.
  */
 const RANKS = (process.env.BENCH_RANKS ?? '2,3,4').split(',').map(Number);
+const THREAD_RANKS = (process.env.BENCH_THREAD_RANKS ?? '2').split(',').map(Number).filter((n) => RANKS.includes(n));
+const PATHS = [
+  { path: 'main thread', thread: false, shared: false },
+  { path: 'worker thread, shared array', thread: true, shared: true },
+  { path: 'worker thread, array copied', thread: true, shared: false },
+] as const;
 const SIZES_MB = (process.env.BENCH_SIZES_MB ?? '1,4,16,64').split(',').map(Number);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 7);
@@ -49,18 +57,20 @@ async function tcpStreamMs(inPlace: boolean): Promise<number[]> {
 
 async function allReduce(progress: ReturnType<typeof startProgress>) {
   const rows = [];
-  for (const ranks of RANKS) {
-    const peers = await startRingProcesses({ worldSize: ranks, chunkBytes: CHUNK_BYTES, timeoutMs: 60_000 });
+  for (const ranks of RANKS) for (const { path, thread, shared } of PATHS) {
+    if (thread && !THREAD_RANKS.includes(ranks)) continue;
+    const peers = await startRingProcesses({ worldSize: ranks, chunkBytes: CHUNK_BYTES, timeoutMs: 60_000, thread });
     try {
       for (const sizeMB of SIZES_MB) {
-        progress.tick(`${ranks} ranks, ${sizeMB} MB`);
+        progress.tick(`${ranks} ranks, ${sizeMB} MB, ${path}`);
         const bytes = sizeMB * MB;
-        for (const peer of peers) peer.send({ type: 'reduce', elements: bytes / 4, warmup: WARMUP, iterations: ITERATIONS });
+        for (const peer of peers) peer.send({ type: 'reduce', elements: bytes / 4, warmup: WARMUP, iterations: ITERATIONS, shared });
         const results = await Promise.all(peers.map((peer) => peer.next('reduced', 600_000)));
         // An all-reduce is done when its last rank is: per iteration, the slowest rank's time.
         const ms = median(results[0]!.ms.map((_, i) => Math.max(...results.map((r) => r.ms[i]!))));
         const algbw = gbps(bytes, ms);
         rows.push({
+          path,
           ranks,
           sizeMB,
           medianMs: round(ms, 2),
@@ -83,7 +93,7 @@ async function allReduce(progress: ReturnType<typeof startProgress>) {
 }
 
 // The streams run before and after the all-reduces, so a change in the machine's load shows as their spread.
-const progress = startProgress('all-reduce bench', RANKS.length * SIZES_MB.length + 4, 'memcpy');
+const progress = startProgress('all-reduce bench', (RANKS.length + 2 * THREAD_RANKS.length) * SIZES_MB.length + 4, 'memcpy');
 const memcpy = memcpyGBps();
 progress.tick('TCP streams');
 const plain = await tcpStreamMs(false);
@@ -98,11 +108,15 @@ const tcpStream = gbps(BASELINE_BYTES, median(plain));
 const tcpStreamInPlace = gbps(BASELINE_BYTES, median(inPlace));
 const spread = (ms: number[]) => ({ minGBps: round(gbps(BASELINE_BYTES, Math.max(...ms))), maxGBps: round(gbps(BASELINE_BYTES, Math.min(...ms))) });
 
+const onMainThread = (row: (typeof rows)[number]) => rows.find((r) => r.path === PATHS[0].path && r.ranks === row.ranks && r.sizeMB === row.sizeMB)!;
 const allReduceRows = rows.map((row) => ({
   ...row,
   busbwOverTcpStream: round(row.busbwGBps / tcpStream),
   busbwOverTcpStreamInPlace: round(row.busbwGBps / tcpStreamInPlace),
+  /** Above 1: the worker thread's reduction took that much longer than the main thread's. */
+  msOverMainThread: round(row.medianMs / onMainThread(row).medianMs, 2),
 }));
+const label = (row: (typeof allReduceRows)[number]) => `${row.ranks}x${row.sizeMB}MB${row.path === PATHS[0].path ? '' : ` (${row.path})`}`;
 printReport('allreduce-bandwidth', {
   unit: 'GB/s (1e9 bytes per second)',
   config: { chunkBytes: CHUNK_BYTES, warmup: WARMUP, iterations: ITERATIONS, host: '127.0.0.1' },
@@ -119,7 +133,7 @@ printReport('allreduce-bandwidth', {
   allReduce: allReduceRows,
   goal: {
     busbwOverTcpStream: GOAL,
-    met: allReduceRows.filter((r) => r.busbwOverTcpStream >= GOAL).map((r) => `${r.ranks}x${r.sizeMB}MB`),
-    missed: allReduceRows.filter((r) => r.busbwOverTcpStream < GOAL).map((r) => `${r.ranks}x${r.sizeMB}MB`),
+    met: allReduceRows.filter((r) => r.busbwOverTcpStream >= GOAL).map(label),
+    missed: allReduceRows.filter((r) => r.busbwOverTcpStream < GOAL).map(label),
   },
 });

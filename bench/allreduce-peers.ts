@@ -55,14 +55,16 @@ export interface RingProcessOptions {
   worldSize: number;
   chunkBytes: number;
   timeoutMs: number;
+  /** Each rank's ring on a worker thread (RingThread), as trainers have it. */
+  thread?: boolean;
 }
 
 /** `worldSize` peer processes on loopback, each with its data port open and the ring formed. */
-export async function startRingProcesses({ worldSize, chunkBytes, timeoutMs }: RingProcessOptions): Promise<PeerProcess[]> {
+export async function startRingProcesses({ worldSize, chunkBytes, timeoutMs, thread = false }: RingProcessOptions): Promise<PeerProcess[]> {
   const peers = Array.from({ length: worldSize }, () => new PeerProcess());
   const runId = `bench-${randomBytes(4).toString('hex')}`;
   const secret = randomBytes(32).toString('hex');
-  for (const peer of peers) peer.send({ type: 'open', runId, secret, bindHost: '127.0.0.1' });
+  for (const peer of peers) peer.send({ type: 'open', runId, secret, bindHost: '127.0.0.1', thread });
   const ports = await Promise.all(peers.map((peer) => peer.next('opened')));
   const endpoints = ports.map(({ port }) => ({ host: '127.0.0.1', port }));
   peers.forEach((peer, rank) =>

@@ -6,18 +6,34 @@ import { RingEndpoint, RingMembership, RingSecretHex } from './ring-membership.j
  * process (bench/allreduce-peer.ts): one ring rank per process, as trainers are.
  */
 export const PeerCommand = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('open'), runId: z.string().min(1), secret: RingSecretHex, bindHost: z.string().min(1) }),
+  /** `thread`: the data port and ring live on a worker thread (trainer/distributed/ring-thread.ts), as in trainers. */
+  z.object({ type: z.literal('open'), runId: z.string().min(1), secret: RingSecretHex, bindHost: z.string().min(1), thread: z.boolean().optional() }),
   z.object({
     type: z.literal('form'),
     membership: RingMembership,
     chunkBytes: z.number().int().positive(),
   }),
-  /** All-reduce a buffer of `elements` floats (rank r holds r + 1 everywhere) `warmup + iterations` times. */
+  /**
+   * All-reduce a buffer of `elements` floats (rank r holds r + 1 everywhere) `warmup + iterations`
+   * times; `shared`: the buffer is SharedArrayBuffer-backed (a thread's ring then reduces it in place).
+   */
   z.object({
     type: z.literal('reduce'),
     elements: z.number().int().min(1).max(2 ** 28),
     warmup: z.number().int().min(0),
     iterations: z.number().int().min(1),
+    shared: z.boolean().optional(),
+  }),
+  /**
+   * Starts one all-reduce per entry of `lengths` at once (a thread's ring queues them), then blocks
+   * the main thread for `blockMs` (Atomics.wait) as a long kernel would; answers `batch`. Call j on
+   * rank r holds (r + 1)(j + 1) + i mod 7 at element i. `shared`: the arrays are SharedArrayBuffer-backed.
+   */
+  z.object({
+    type: z.literal('reduce-batch'),
+    lengths: z.array(z.number().int().min(1).max(2 ** 26)).min(1).max(64),
+    blockMs: z.number().int().min(0).max(60_000),
+    shared: z.boolean(),
   }),
   /**
    * The TCP baseline's sender: listens, and once a receiver connects sends it `bytes` in
@@ -52,6 +68,17 @@ export const PeerEvent = z.discriminatedUnion('type', [
     /** This process's CPU time over the timed iterations (user: JS and the sums; system: mostly the kernel's socket copies). */
     cpuUserMs: z.number(),
     cpuSystemMs: z.number(),
+  }),
+  /** `ms`: from the first call to the last settled; one outcome per call, in call order. */
+  z.object({
+    type: z.literal('batch'),
+    ms: z.number(),
+    outcomes: z.array(
+      z.discriminatedUnion('ok', [
+        z.object({ ok: z.literal(true), correct: z.boolean() }),
+        z.object({ ok: z.literal(false), name: z.string(), message: z.string(), lostRank: z.number().int().nullable() }),
+      ]),
+    ),
   }),
   z.object({ type: z.literal('stream-port'), port: z.number().int() }),
   z.object({ type: z.literal('streamed'), ms: z.array(z.number()) }),

@@ -1,10 +1,9 @@
 import type { PeerRole } from '../../shared/distributed.js';
-import { DataPort } from './data-port.js';
 import type { PeerGroup } from './peer-group.js';
 import { PeerLostError } from './peer-lost-error.js';
-import { Ring } from './ring-allreduce.js';
 import type { RingCommands } from './ring-commands.js';
 import { RingReformed } from './ring-reformed.js';
+import { RingThread } from './ring-thread.js';
 
 /** How long forming the ring, or one exchange, may wait for a silent peer before it counts as lost. */
 export const PEER_TIMEOUT_MS = 4_000;
@@ -22,38 +21,43 @@ export interface ElasticHooks {
 }
 
 /**
- * Joins a data-parallel run: opens this peer's data port on the run's interface and says which
- * port (`announce`); `level()` then forms the ring from the host's first `ring`. When a peer is
+ * Joins a data-parallel run: opens this peer's data port on the run's interface, in the ring's
+ * worker thread (ring-thread.ts), and says which port (`announce`); `level()` then forms the ring from the host's first `ring`. When a peer is
  * lost mid-exchange (or one joins) the group re-forms from the host's next `ring` (new generation,
  * perhaps a new rank), lets `afterReform` bring every peer to the same state, and throws
  * RingReformed.
  */
 export async function joinPeers(role: PeerRole, runId: string, announce: (port: number) => void, rings: RingCommands, hooks: ElasticHooks): Promise<ElasticPeers> {
-  const dataPort = await DataPort.open({ bindHost: role.bindHost, secret: Buffer.from(role.secret, 'base64'), runId });
-  announce(dataPort.port);
-  return new ElasticPeers(role.rank, dataPort, rings, hooks);
+  const thread = await RingThread.open({ bindHost: role.bindHost, secret: Buffer.from(role.secret, 'base64'), runId });
+  announce(thread.port);
+  return new ElasticPeers(role.rank, thread, rings, hooks);
 }
 
 export class ElasticPeers implements PeerGroup {
   worldSize = 0;
-  private ring: Ring | null = null;
   private generation = -1;
+  /** The generation of the ring formed last: calls made while a new one forms still go to (and fail on) the old. */
+  private formedGeneration = -1;
+  /** The re-forming after a loss on one generation's ring: every call that ring failed waits for the same one. */
+  private recovery: { generation: number; done: Promise<void> } | null = null;
   /** Run after every re-formed ring, over it, before the interrupted work starts over. */
   afterReform: (group: PeerGroup) => Promise<void> = async () => {};
 
   constructor(
     public rank: number,
-    private readonly dataPort: DataPort,
+    private readonly thread: RingThread,
     private readonly rings: RingCommands,
     private readonly hooks: ElasticHooks,
   ) {}
 
   async allReduceSum(data: Float32Array, waitIndefinitely = false): Promise<void> {
+    const generation = this.formedGeneration;
     try {
-      await this.ring!.allReduceSum(data, waitIndefinitely ? { timeoutMs: Infinity } : {});
+      await this.thread.allReduceSum(data, waitIndefinitely ? { timeoutMs: Infinity } : {});
     } catch (error) {
       if (!(error instanceof PeerLostError)) throw error;
-      await this.reform(error);
+      if (this.recovery?.generation !== generation) this.recovery = { generation, done: this.reform(error) };
+      await this.recovery.done;
       throw new RingReformed(`the ring was formed again without rank ${error.rank}`);
     }
   }
@@ -64,7 +68,8 @@ export class ElasticPeers implements PeerGroup {
     this.generation = command.generation;
     this.rank = command.rank ?? this.rank;
     this.worldSize = command.endpoints.length;
-    this.ring = await Ring.form({ rank: this.rank, endpoints: command.endpoints, dataPort: this.dataPort, timeoutMs: PEER_TIMEOUT_MS, generation: command.generation });
+    await this.thread.form({ rank: this.rank, endpoints: command.endpoints, timeoutMs: PEER_TIMEOUT_MS, generation: command.generation });
+    this.formedGeneration = command.generation;
   }
 
   /**
@@ -73,9 +78,8 @@ export class ElasticPeers implements PeerGroup {
    * finishing early never cuts a link another still reads its last frames from.
    */
   async close(): Promise<void> {
-    if (this.rank !== 0 && this.ring) await Promise.race([this.ring.ended, new Promise((resolve) => setTimeout(resolve, FOLLOWER_LINGER_MS).unref())]);
-    await this.ring?.close();
-    await this.dataPort.close();
+    if (this.rank !== 0) await Promise.race([this.thread.ended, new Promise((resolve) => setTimeout(resolve, FOLLOWER_LINGER_MS).unref())]);
+    await this.thread.close();
   }
 
   async regroup(): Promise<void> {
@@ -88,7 +92,7 @@ export class ElasticPeers implements PeerGroup {
     for (let error: unknown = lost; ; ) {
       if (error instanceof PeerLostError) this.hooks.broken(error, this.generation);
       else if (error !== null) throw error;
-      void this.ring?.close();
+      void this.thread.closeRing();
       try {
         await this.level();
         return;
@@ -101,7 +105,7 @@ export class ElasticPeers implements PeerGroup {
   /** Forms the host's next ring and runs `afterReform` over it, the raw ring: a loss there re-forms again. */
   async level(): Promise<void> {
     await this.form();
-    await this.afterReform({ rank: this.rank, worldSize: this.worldSize, allReduceSum: (d) => this.ring!.allReduceSum(d), close: async () => {} });
+    await this.afterReform({ rank: this.rank, worldSize: this.worldSize, allReduceSum: (d) => this.thread.allReduceSum(d), close: async () => {} });
     this.hooks.synced(this.generation);
   }
 }
