@@ -21,11 +21,18 @@ export const ScalingPeerCommand = z.discriminatedUnion('type', [
   /**
    * `warmup + steps` simulated training steps: wait `computeMs` (the compute a real peer spends
    * on its batch), then all-reduce `elements` floats (rank r holds r + 1 everywhere), as a
-   * data-parallel step does with its gradient.
+   * data-parallel step does with its gradient. With `buckets`, each bucket (lengths summing to
+   * `elements`) goes to the all-reduce once the wait has passed its `readyAt` share of `computeMs`,
+   * overlapping with the rest, as the trainer's buckets overlap its backward pass.
    */
   z.object({
     type: z.literal('steps'),
     elements: int(SCALING_LIMITS.elements.min, SCALING_LIMITS.elements.max),
+    buckets: z
+      .array(z.object({ length: int(1, SCALING_LIMITS.elements.max), readyAt: z.number().min(0, { error: 'must be from 0 to 1' }).max(1, { error: 'must be from 0 to 1' }) }))
+      .min(1)
+      .max(1024)
+      .optional(),
     computeMs: z
       .number({ error: `must be a number of milliseconds from ${SCALING_LIMITS.computeMs.min} to ${SCALING_LIMITS.computeMs.max}` })
       .min(SCALING_LIMITS.computeMs.min, { error: `must be a number of milliseconds from ${SCALING_LIMITS.computeMs.min} to ${SCALING_LIMITS.computeMs.max}` })

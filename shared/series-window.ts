@@ -12,8 +12,9 @@ export const SERIES_METRICS = [
   'valLoss', 'valAccuracy',
   'cpu', 'trainerCpu', 'gpuUtil', 'gpuMemory',
   'tensors', 'tensorBytes',
-  // A data-parallel run's rank 0, per step: ms computing its gradients, ms exchanging them.
-  'computeMs', 'commMs',
+  // A data-parallel run's rank 0, per step: ms computing its gradients, ms then waiting on the
+  // exchange, ms of the exchange that ran while it still computed.
+  'computeMs', 'commMs', 'overlapMs',
 ] as const;
 
 /** A data-parallel run's peer `rank`'s training samples per second, e.g. `peer2SamplesPerSec`. */

@@ -114,8 +114,12 @@ export const StepEvent = z.object({
   samplesPerSec: z.number(),
   samplesSeen: z.number().int(),
   etaSec: z.number(),
-  /** A data-parallel peer's own part of the step: its shard, and the time computing vs exchanging gradients. */
-  exchange: z.object({ samples: z.number().int(), computeMs: z.number(), commMs: z.number() }).optional(),
+  /**
+   * A peer's own part of the step: its samples; ms computing, and ms after that waiting on the
+   * exchange (a pipeline stage: on its neighbours); a data-parallel peer also the ms its gradients
+   * were already being summed while it still computed (the overlap with the backward pass).
+   */
+  exchange: z.object({ samples: z.number().int(), computeMs: z.number(), commMs: z.number(), overlapMs: z.number().optional() }).optional(),
 });
 
 export const HINT_KINDS = ['input-bound', 'gpu-memory', 'throttling', 'memory-pressure', 'tensor-leak'] as const;

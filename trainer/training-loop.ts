@@ -4,13 +4,13 @@ import type { TrainerEvent } from '../shared/trainer-protocol.js';
 import type { TrainingPosition } from './checkpoint.js';
 import { weightsInOriginalUnits } from './data/csv-dataset.js';
 import type { Dataset, Split } from './data/dataset.js';
-import type { Model } from './models/model.js';
+import type { Model, ParameterHook } from './models/model.js';
 import { configuredLr, scheduledLr, type SchedulePoint } from './lr-schedule.js';
 import type { Optimizer } from './optimizers/optimizer.js';
 import { epochOrder } from '../shared/seeded-random.js';
 import { DEFAULT_MICRO_BATCHES, shardOf } from '../shared/distributed.js';
 import type { HyperparamChange, TrainerEventOf } from '../shared/trainer-protocol.js';
-import { GradientBucket } from './distributed/gradient-bucket.js';
+import { GradientBuckets } from './distributed/gradient-buckets.js';
 import { DECISION_LENGTH, readDecision, writeDecision, type LeaderDecision } from './distributed/leader-decision.js';
 import type { PipelineStage } from './distributed/pipeline-stage.js';
 import { RingReformed } from './distributed/ring-reformed.js';
@@ -81,7 +81,7 @@ export class TrainingLoop {
   private readonly memory: TensorMemoryReport;
   private rows = new Float32Array(0);
   private labels: Int32Array | Float32Array = new Int32Array(0);
-  private bucket: GradientBucket | null = null;
+  private buckets: GradientBuckets | null = null;
   /** The leader's decision that came with the last step's exchange, applied before the next. */
   private agreed: LeaderDecision | null = null;
   private lastCheckpointAt = 0;
@@ -253,32 +253,42 @@ export class TrainingLoop {
 
   /**
    * One data-parallel step: this peer's gradients on its shard of the global batch, weighted by
-   * the shard's share, summed with every other peer's in one all-reduce, then the same update on
-   * every peer. The leader's commands ride along in the same exchange.
+   * the shard's share, summed with every other peer's while the backward pass goes on (bucket by
+   * bucket, the last layers' first), then the same update on every peer. The leader's commands
+   * ride along in the last bucket.
    */
   private async peerStep(peers: PeerGroup, order: Uint32Array, offset: number, size: number): Promise<StepResult> {
     const params = this.o.model.variables as tf.Variable[];
-    const bucket = (this.bucket ??= new GradientBucket(params));
+    const buckets = (this.buckets ??= new GradientBuckets(params, peers));
     const shard = shardOf(size, peers.rank, peers.worldSize);
     // A joining peer comes in at an epoch boundary: the leader says so with the epoch's last step.
     const decision = peers.rank === 0 ? this.takeLeaderDecision(offset + size >= this.o.dataset.train.count) : null;
     const started = performance.now();
-    await this.memory.step(() =>
-      tf.tidy(() => {
-        if (shard.size === 0) return bucket.packEmpty(decision);
-        const { x, y } = this.batch(this.o.dataset.train, order, offset + shard.start, shard.size);
-        const { value, grads, hits } = this.gradients(x, y);
-        const [loss, correct] = tf.stack([value, hits]).dataSync();
-        hits.dispose();
-        bucket.pack(params.map((p) => grads[p.name]!), loss!, correct!, shard.size / size, decision);
-      }),
-    );
-    const computed = performance.now();
-    await peers.allReduceSum(bucket.data);
-    const commMs = performance.now() - computed;
-    tf.tidy(() => this.o.optimizer.apply(bucket.gradients()));
-    this.agreed = bucket.decision;
-    return { loss: bucket.loss * this.lossScale, correct: bucket.hits, exchange: { samples: shard.size, computeMs: computed - started, commMs } };
+    buckets.begin(shard.size / size);
+    let times;
+    if (shard.size === 0) {
+      times = await buckets.finishEmpty(decision);
+    } else {
+      const [loss, correct] = await this.memory.step(() =>
+        tf.tidy(() => {
+          const { x, y } = this.batch(this.o.dataset.train, order, offset + shard.start, shard.size);
+          const { value, hits } = this.gradients(x, y, buckets.hook);
+          const result = tf.stack([value, hits]).dataSync();
+          hits.dispose();
+          return result;
+        }),
+      );
+      times = await buckets.finish(loss! * (shard.size / size), correct!, decision);
+    }
+    tf.tidy(() => this.o.optimizer.apply(buckets.gradients()));
+    this.agreed = buckets.decision;
+    const exchange = {
+      samples: shard.size,
+      computeMs: times.computed - started,
+      commMs: times.summed - times.computed,
+      overlapMs: Math.max(0, times.computed - times.firstSent),
+    };
+    return { loss: buckets.loss * this.lossScale, correct: buckets.hits, exchange };
   }
 
   private takeLeaderDecision(epochEnds: boolean): LeaderDecision {
@@ -325,11 +335,14 @@ export class TrainingLoop {
     return this.now() - this.lastCheckpointAt > (this.o.checkpointEveryMs ?? 30_000);
   }
 
-  /** The batch's loss and its gradient per parameter; `hits` is kept out of every tidy, so the caller disposes it. */
-  private gradients(x: tf.Tensor2D, y: tf.Tensor): { value: tf.Scalar; grads: tf.NamedTensorMap; hits: tf.Scalar } {
+  /**
+   * The batch's loss and its gradient per parameter (each also handed to `hook`'s gradient when
+   * given); `hits` is kept out of every tidy, so the caller disposes it.
+   */
+  private gradients(x: tf.Tensor2D, y: tf.Tensor, hook?: ParameterHook): { value: tf.Scalar; grads: tf.NamedTensorMap; hits: tf.Scalar } {
     let hits: tf.Scalar | undefined;
     const { value, grads } = tf.variableGrads(() => {
-      const result = this.lossAndHits(this.o.model.apply(x), y);
+      const result = this.lossAndHits(hook ? (this.o.model.forward(x, hook) as tf.Tensor2D) : this.o.model.apply(x), y);
       hits = tf.keep(result.hits);
       return result.loss;
     }, this.o.model.variables as tf.Variable[]);

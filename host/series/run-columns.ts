@@ -10,7 +10,7 @@ const RECORD_GROUPS = {
   val: ['valLoss', 'valAccuracy'],
   hardware: ['cpu', 'trainerCpu', 'gpuUtil', 'gpuMemory'],
   memory: ['tensors', 'tensorBytes'],
-  exchange: ['computeMs', 'commMs'],
+  exchange: ['computeMs', 'commMs', 'overlapMs'],
 } as const satisfies Record<string, readonly SeriesMetric[]>;
 /** One group per peer rank, as peers report on their own clocks. */
 type PeerGroupName = `peer${number}`;
@@ -111,7 +111,7 @@ export class RunColumns {
       case 'step':
         this.samplesSeen = record.samplesSeen;
         this.groups.train.push(record.step, record.time, record.samplesSeen, [record.loss, record.accuracy ?? NaN, record.lr, record.batchSize]);
-        if (record.exchange) this.groups.exchange.push(record.step, record.time, record.samplesSeen, [record.exchange.computeMs, record.exchange.commMs]);
+        if (record.exchange) this.groups.exchange.push(record.step, record.time, record.samplesSeen, [record.exchange.computeMs, record.exchange.commMs, record.exchange.overlapMs ?? NaN]);
         break;
       case 'peer-stats':
         this.groups[peerGroup(record.rank)]?.push(record.step, record.time, this.samplesSeen, [record.samplesPerSec, busyPercent(record.computeMs, record.commMs)]);

@@ -52,10 +52,12 @@ describe('data-parallel training over local peers', () => {
     expect(maxDifference(single.weights, parallel.weights)).toBeLessThan(1e-5);
   });
 
-  it('records each peer\'s throughput and the split between computing and exchanging gradients', async () => {
+  it('records each peer\'s throughput, the split between computing and exchanging gradients, and the exchange overlapping the backward pass', async () => {
     const { log } = await train({ ...TWENTY_STEPS_OF_96, epochs: 3, batchSize: 32, distribution: peers(2) });
-    const exchanges = steps(log).map((s) => (s as { exchange?: { samples: number; computeMs: number; commMs: number } }).exchange);
+    const exchanges = steps(log).map((s) => (s as { exchange?: { samples: number; computeMs: number; commMs: number; overlapMs?: number } }).exchange);
     expect(exchanges.every((e) => e !== undefined && e.samples === 16 && e.computeMs > 0 && e.commMs >= 0)).toBe(true);
+    // The mlp's last two layers make the first bucket, summed while the first layer's gradient is still computed.
+    expect(exchanges.every((e) => e!.overlapMs! > 0 && e!.overlapMs! < e!.computeMs)).toBe(true);
     const stats = log.filter((r) => r.type === 'peer-stats');
     expect(new Set(stats.map((s) => (s as { rank: number }).rank))).toEqual(new Set([0, 1]));
     expect(stats.every((s) => (s as { samplesPerSec: number }).samplesPerSec > 0)).toBe(true);

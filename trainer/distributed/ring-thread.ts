@@ -1,8 +1,6 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { packageRoot } from '../../host/package-root.js';
 import { RingProtocolError } from './frame-codec.js';
 import { PeerLostError } from './peer-lost-error.js';
 import type { Endpoint } from './upstream-link.js';
@@ -16,9 +14,10 @@ const WORKER_FILE = 'ring-thread-worker.js';
  */
 export function ringThreadWorkerUrl(from: string = import.meta.url): URL {
   if (from.endsWith('.js')) return new URL(`./${WORKER_FILE}`, from);
-  const compiled = join(packageRoot(fileURLToPath(from)), 'dist/trainer/distributed', WORKER_FILE);
-  if (!existsSync(compiled)) throw new Error(`the ring thread's worker ${compiled} is missing: run \`npm run build:node\` first`);
-  return pathToFileURL(compiled);
+  // This file is trainer/distributed/ring-thread.ts; tsc puts its worker in dist/trainer/distributed/.
+  const compiled = new URL(`../../dist/trainer/distributed/${WORKER_FILE}`, from);
+  if (!existsSync(fileURLToPath(compiled))) throw new Error(`the ring thread's worker ${fileURLToPath(compiled)} is missing: run \`npm run build:node\` first`);
+  return compiled;
 }
 
 export interface RingThreadOpenOptions {

@@ -28,7 +28,7 @@ export function cnnModel(inputShape: readonly number[], outputs: number, seed: n
         { name: `${name}/kernel`, shape: [3, 3, c, filters], fanIn: 9 * c },
         { name: `${name}/bias`, shape: [filters], fanIn: 9 * c },
       ],
-      ([k, b]) => (x) => tf.maxPool(convBiasRelu(tf.reshape(x, [x.shape[0]!, h, w, c]) as tf.Tensor4D, k as tf.Tensor4D, b as tf.Tensor1D), 2, 2, 'valid'),
+      (x, [k, b]) => tf.maxPool(convBiasRelu(tf.reshape(x, [x.shape[0]!, h, w, c]) as tf.Tensor4D, k as tf.Tensor4D, b as tf.Tensor1D), 2, 2, 'valid'),
     );
     return output as [number, number, number];
   };
@@ -40,7 +40,7 @@ export function cnnModel(inputShape: readonly number[], outputs: number, seed: n
       { name: 'dense1/kernel', shape: [flat, 128], fanIn: flat },
       { name: 'dense1/bias', shape: [128], fanIn: flat },
     ],
-    ([w, b]) => (x) => denseBiasRelu(tf.reshape(x, [x.shape[0]!, flat]) as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D),
+    (x, [w, b]) => denseBiasRelu(tf.reshape(x, [x.shape[0]!, flat]) as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D),
   );
   stack.add(
     { name: 'dense2', input: [128], output: [outputs], forwardMacs: 128 * outputs },
@@ -48,7 +48,7 @@ export function cnnModel(inputShape: readonly number[], outputs: number, seed: n
       { name: 'dense2/kernel', shape: [128, outputs], fanIn: 128 },
       { name: 'dense2/bias', shape: [outputs], fanIn: 128 },
     ],
-    ([w, b]) => (x) => tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias: b }),
+    (x, [w, b]) => tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias: b }),
   );
   return stack.build();
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { LayerRange, Model, ModelLayer } from './model.js';
+import type { LayerRange, Model, ModelLayer, ParameterHook } from './model.js';
 import { ParameterSet } from './parameters.js';
 
 export interface ParameterSpec {
@@ -8,7 +8,8 @@ export interface ParameterSpec {
   fanIn: number;
 }
 
-type Forward = (x: tf.Tensor) => tf.Tensor;
+/** A layer's forward pass, given its parameters as the pass uses them. */
+type Forward = (x: tf.Tensor, params: readonly tf.Tensor[]) => tf.Tensor;
 
 /**
  * Builds a model layer by layer, holding the parameters of `hold` only (all layers by default):
@@ -19,7 +20,7 @@ type Forward = (x: tf.Tensor) => tf.Tensor;
 export class LayerStack {
   private readonly params: ParameterSet;
   private readonly layers: ModelLayer[] = [];
-  private readonly forwards: Forward[] = [];
+  private readonly forwards: { forward: Forward; first: number; count: number }[] = [];
   private readonly paramIndex: number[] = [];
   private paramCount = 0;
 
@@ -30,18 +31,22 @@ export class LayerStack {
     this.params = new ParameterSet(seed);
   }
 
-  /** The next layer: its description, its parameters, and its forward pass given them (built only when held). */
-  add(layer: ModelLayer, specs: readonly ParameterSpec[], forward: (variables: tf.Variable[]) => Forward): void {
+  /** The next layer: its description, its parameters, and its forward pass (run only where the layer is held). */
+  add(layer: ModelLayer, specs: readonly ParameterSpec[], forward: Forward): void {
     const index = this.layers.length;
     this.layers.push(layer);
     const held = !this.hold || (index >= this.hold.from && index < this.hold.to);
-    const variables = specs.map((spec) => {
+    const first = this.params.variables.length;
+    for (const spec of specs) {
       const at = this.paramCount++;
-      if (!held) return this.params.skip();
+      if (!held) {
+        this.params.skip();
+        continue;
+      }
       this.paramIndex.push(at);
-      return this.params.fanInUniform(spec.name, spec.shape, spec.fanIn);
-    });
-    if (held) this.forwards.push(forward(variables as tf.Variable[]));
+      this.params.fanInUniform(spec.name, spec.shape, spec.fanIn);
+    }
+    if (held) this.forwards.push({ forward, first, count: specs.length });
   }
 
   build(): Model {
@@ -49,8 +54,13 @@ export class LayerStack {
     if (held.from < 0 || held.to > this.layers.length || held.from > held.to) {
       throw new RangeError(`layers ${held.from}–${held.to} are not a range of this model's ${this.layers.length} layers`);
     }
-    const forwards = this.forwards;
-    const forward: Forward = (x) => forwards.reduce((h, f) => f(h), x);
+    const { forwards } = this;
+    const variables = this.params.variables;
+    const forward = (x: tf.Tensor, hook?: ParameterHook): tf.Tensor =>
+      forwards.reduce((h, layer) => {
+        const params = variables.slice(layer.first, layer.first + layer.count);
+        return layer.forward(h, hook ? params.map((v, i) => hook(v, layer.first + i)) : params);
+      }, x);
     return {
       names: this.params.names,
       variables: this.params.variables,

@@ -11,7 +11,7 @@ export function linearModel(inputs: number, outputs: number, seed: number, hold?
       { name: 'dense/kernel', shape: [inputs, outputs], fanIn: inputs },
       { name: 'dense/bias', shape: [outputs], fanIn: inputs },
     ],
-    ([w, b]) => (x) => tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), b!),
+    (x, [w, b]) => tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), b!),
   );
   return stack.build();
 }

@@ -13,10 +13,8 @@ export function mlpModel(inputs: number, outputs: number, seed: number, hold?: L
         { name: `${name}/kernel`, shape: [from, to], fanIn: from },
         { name: `${name}/bias`, shape: [to], fanIn: from },
       ],
-      ([w, b]) =>
-        relu
-          ? (x) => denseBiasRelu(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D)
-          : (x) => tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias: b }),
+      (x, [w, b]) =>
+        relu ? denseBiasRelu(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D) : tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias: b }),
     );
   dense('dense1', inputs, 256, true);
   dense('dense2', 256, 128, true);

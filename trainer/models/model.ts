@@ -10,6 +10,12 @@ export interface ModelLayer {
   readonly forwardMacs: number;
 }
 
+/**
+ * What a forward pass uses for parameter `index` (of `variables`) instead of the variable itself:
+ * a data-parallel step passes each through an identity whose gradient is its hook.
+ */
+export type ParameterHook = (variable: tf.Variable, index: number) => tf.Tensor;
+
 /** A contiguous run of an architecture's layers, `[from, to)`. */
 export interface LayerRange {
   from: number;
@@ -27,8 +33,8 @@ export interface Model {
   readonly held: LayerRange;
   /** Each of `variables`' place among the whole architecture's parameters. */
   readonly paramIndex: readonly number[];
-  /** The held layers on `[batch, ...layers[held.from].input]`. */
-  forward(x: tf.Tensor): tf.Tensor;
+  /** The held layers on `[batch, ...layers[held.from].input]`, each parameter through `hook` when given. */
+  forward(x: tf.Tensor, hook?: ParameterHook): tf.Tensor;
   /** The whole model (every layer held): `x` is `[batch, features]`; returns logits `[batch, classes]` or predictions `[batch, 1]`. */
   apply(x: tf.Tensor2D): tf.Tensor2D;
 }
