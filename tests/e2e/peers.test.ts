@@ -56,6 +56,8 @@ describe('peers in the browser', () => {
     await expect.poll(() => page.getByTestId('peer-throughput-chart').getAttribute('data-points'), { timeout: 60_000 }).not.toBe('0');
     await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 60_000 }).toMatch(/done/i);
     await expect.poll(() => page.locator('dl.kv').last().textContent()).toContain(`data-parallel over 2: local, ${agent.listening.url}`);
+    // Computing, exchanging while computing (the overlap with the backward pass), and exchanging after it.
+    expect(await page.getByTestId('peer-exchange-chart').getAttribute('data-lines')).toBe('3');
     await page.screenshot({ path: join(SHOTS, 'data-parallel-run.png'), fullPage: true });
     // The node was sent the dataset and kept it under its hash.
     expect(readdirSync(join(agent.dataDir, 'datasets'))).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/)]);
