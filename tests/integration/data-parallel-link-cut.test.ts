@@ -4,10 +4,9 @@ import { connectAgent } from '../../host/agent/agent-client.js';
 import { packageVersion } from '../../host/package-root.js';
 import { readRunLog } from '../../host/run-log.js';
 import { AgentListening } from '../../shared/agent-protocol.js';
-import type { RunRecord } from '../../shared/run-record.js';
 import { runCli } from '../support/cli-process.js';
 import { NetworkNamespace } from '../support/network-namespace.js';
-import { CLI, createTestHost, ROOT, smallRun, tempDir, waitFor } from '../support/studio-fixture.js';
+import { CLI, collectRecords, createTestHost, ROOT, smallRun, tempDir, waitFor } from '../support/studio-fixture.js';
 
 // A simulated cluster node: a network namespace with its own address, reached over a veth pair,
 // running a real `hpc-studio agent`. Cutting the veth mid-run is the unplugged cable.
@@ -30,10 +29,7 @@ describe('a peer whose network link is cut mid-run', () => {
     const url = `ws://${node.nodeAddress}:${listening.port}`;
 
     const withPeers = createTestHost(undefined, (peer) => connectAgent({ url: peer, token, version: packageVersion() }));
-    const records: RunRecord[] = [];
-    withPeers.service.onEvent((name, payload) => {
-      if (name === 'run-record') records.push((payload as { record: RunRecord }).record);
-    });
+    const records = collectRecords(withPeers);
     const { runId } = await withPeers.service.startRun({
       config: smallRun({ epochs: 30, distribution: { parallel: 'data', peers: ['local', 'local', url], interface: node.hostAddress } }),
     });

@@ -3,7 +3,7 @@ import { readRunLog } from '../../host/run-log.js';
 import type { RunConfig } from '../../shared/run-config.js';
 import type { RunRecord } from '../../shared/run-record.js';
 import { readCheckpoint } from '../../trainer/checkpoint.js';
-import { createTestHost, smallRun, waitFor } from '../support/studio-fixture.js';
+import { collectRecords, createTestHost, smallRun, waitFor } from '../support/studio-fixture.js';
 
 // Real trainer child processes on loopback, one per peer, exchanging gradients through the ring.
 
@@ -65,10 +65,7 @@ describe('data-parallel training over local peers', () => {
 
   it('pauses, takes a new lr, stops and resumes on every peer at the same step', async () => {
     const host = createTestHost();
-    const records: RunRecord[] = [];
-    host.service.onEvent((name, payload) => {
-      if (name === 'run-record') records.push((payload as { record: RunRecord }).record);
-    });
+    const records = collectRecords(host);
     const { runId } = await host.service.startRun({ config: smallRun({ epochs: 4, distribution: peers(2) }) });
     await waitFor('steps', () => steps(records).length >= 5, 60_000);
     await host.service.pauseRun({ runId });
@@ -98,10 +95,7 @@ describe('data-parallel training over local peers', () => {
   /** Starts a 3-peer run and SIGKILLs peer 2 once it trains; resolves with what the host recorded. */
   async function killPeerTwo(distribution: object, epochs: number) {
     const host = createTestHost();
-    const records: RunRecord[] = [];
-    host.service.onEvent((name, payload) => {
-      if (name === 'run-record') records.push((payload as { record: RunRecord }).record);
-    });
+    const records = collectRecords(host);
     const { runId } = await host.service.startRun({ config: smallRun({ epochs, distribution: { ...peers(3), ...distribution } }) });
     await waitFor('peer 2 to report', () => records.find((r) => r.type === 'peer-stats' && r.rank === 2), 60_000);
     const ready = records.find((r) => r.type === 'log' && /^peer 2 \(local\) ready: .*, pid \d+$/.test(r.message));
@@ -139,10 +133,7 @@ describe('data-parallel training over local peers', () => {
 
   it('pauses, saying why, when fewer peers are left than the run\'s minimum, and goes on once a peer is added', async () => {
     const host = createTestHost();
-    const records: RunRecord[] = [];
-    host.service.onEvent((name, payload) => {
-      if (name === 'run-record') records.push((payload as { record: RunRecord }).record);
-    });
+    const records = collectRecords(host);
     const { runId } = await host.service.startRun({ config: smallRun({ epochs: 3, limit: 6000, distribution: { ...peers(3), minPeers: 3 } }) });
     await waitFor('peer 2 to report', () => records.find((r) => r.type === 'peer-stats' && r.rank === 2), 60_000);
     const ready = records.find((r) => r.type === 'log' && /^peer 2 \(local\) ready: .*, pid \d+$/.test(r.message));
@@ -161,10 +152,7 @@ describe('data-parallel training over local peers', () => {
 
   it('takes in a peer added mid-run at the next epoch boundary, holding the others\' exact parameters', async () => {
     const host = createTestHost();
-    const records: RunRecord[] = [];
-    host.service.onEvent((name, payload) => {
-      if (name === 'run-record') records.push((payload as { record: RunRecord }).record);
-    });
+    const records = collectRecords(host);
     // Epochs long enough (~170 steps) for the newcomer to load its data before the run ends.
     const { runId } = await host.service.startRun({ config: smallRun({ epochs: 3, limit: 6000, distribution: peers(2) }) });
     await waitFor('training', () => steps(records).length >= 3, 60_000);

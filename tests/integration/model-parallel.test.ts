@@ -3,7 +3,7 @@ import { readRunLog } from '../../host/run-log.js';
 import type { RunConfig } from '../../shared/run-config.js';
 import type { RunRecord } from '../../shared/run-record.js';
 import { readCheckpoint } from '../../trainer/checkpoint.js';
-import { createTestHost, smallRun, waitFor } from '../support/studio-fixture.js';
+import { collectRecords, createTestHost, smallRun, waitFor } from '../support/studio-fixture.js';
 
 // Real trainer child processes on loopback, each holding one stage of the model, micro-batches
 // flowing between them over their authenticated data ports.
@@ -73,10 +73,7 @@ describe('model-parallel training over local stages', () => {
     const config = smallRun({ epochs: 2, distribution: stages(2) });
     const straight = await train(config);
     const host = createTestHost();
-    const records: RunRecord[] = [];
-    host.service.onEvent((name, payload) => {
-      if (name === 'run-record') records.push((payload as { record: RunRecord }).record);
-    });
+    const records = collectRecords(host);
     const { runId } = await host.service.startRun({ config });
     await waitFor('some steps', () => steps(records).length >= 8, 60_000);
     await host.service.stopRun({ runId });
@@ -93,10 +90,7 @@ describe('model-parallel training over local stages', () => {
 
   it('fails the run naming a stage that is killed, keeps its log readable, and the next run starts', async () => {
     const host = createTestHost();
-    const records: RunRecord[] = [];
-    host.service.onEvent((name, payload) => {
-      if (name === 'run-record') records.push((payload as { record: RunRecord }).record);
-    });
+    const records = collectRecords(host);
     const { runId } = await host.service.startRun({ config: smallRun({ epochs: 20, distribution: stages(2) }) });
     await waitFor('stage 2 to train', () => records.find((r) => r.type === 'peer-stats' && r.rank === 1), 60_000);
     const ready = records.find((r) => r.type === 'log' && /^peer 1 \(local\) ready: .*, pid \d+$/.test(r.message)) as { message: string };

@@ -106,11 +106,12 @@ describe('the ring on a worker thread', () => {
     const elements = (64 * MB) / 4;
     peer.send({ type: 'reduce', elements, warmup: 0, iterations: 10_000, shared: true });
     const data = floats(elements, true);
-    const calls = Array.from({ length: 6 }, () => thread!.allReduceSum(data));
+    // Settled at once: the queued calls reject while the test still waits on the peer.
+    const settled = Promise.allSettled(Array.from({ length: 6 }, () => thread!.allReduceSum(data)));
     await peer.next('iteration');
     await peer.next('iteration');
     await peer.kill();
-    const outcomes = await Promise.allSettled(calls);
+    const outcomes = await settled;
 
     expect(outcomes.slice(0, 2).map((o) => o.status)).toEqual(['fulfilled', 'fulfilled']);
     const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as Error] : []));

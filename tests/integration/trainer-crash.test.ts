@@ -1,15 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { RunRecord } from '../../shared/run-record.js';
 import { readRunLog } from '../../host/run-log.js';
-import { createTestHost, smallRun, waitFor } from '../support/studio-fixture.js';
+import { collectRecords, createTestHost, smallRun, waitFor } from '../support/studio-fixture.js';
 
 describe('a trainer killed mid-epoch', () => {
   it('marks the run failed with the signal and stderr tail, keeps its log readable, and the next run starts', async () => {
     const host = createTestHost();
-    const records: RunRecord[] = [];
-    host.service.onEvent((name, payload) => {
-      if (name === 'run-record') records.push((payload as { record: RunRecord }).record);
-    });
+    const records = collectRecords(host);
     const { runId } = await host.service.startRun({ config: smallRun({ epochs: 20 }) });
     await waitFor('steps', () => records.filter((r) => r.type === 'step').length >= 3);
     const ready = records.find((r) => r.type === 'ready');

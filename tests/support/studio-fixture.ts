@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunConfig } from '../../shared/run-config.js';
+import type { RunRecord } from '../../shared/run-record.js';
 import type { PeerConnector } from '../../host/distributed/peer-group-process.js';
 import { createStudioHost, type StudioHost } from '../../host/studio-host.js';
 import { forkTrainer } from '../../host/trainer-process.js';
@@ -18,6 +19,15 @@ export function tempDir(prefix: string): string {
 /** Host services over a fresh data directory, training with the real built trainer child. */
 export function createTestHost(dataDir = tempDir('data'), connectPeer?: PeerConnector): StudioHost & { dataDir: string } {
   return { ...createStudioHost({ dataDir, version: '0.0.0-test', spawnTrainer: forkTrainer(TRAINER_ENTRY), connectPeer }), dataDir };
+}
+
+/** Every run record `host` emits from now on, appended as they come. */
+export function collectRecords(host: StudioHost): RunRecord[] {
+  const records: RunRecord[] = [];
+  host.service.onEvent((name, payload) => {
+    if (name === 'run-record') records.push((payload as { record: RunRecord }).record);
+  });
+  return records;
 }
 
 /** A run small enough for tests on two cores: a slice of Fashion-MNIST, the MLP. */
