@@ -31,8 +31,10 @@ export async function datasetFiles(spec: DatasetSpec): Promise<DatasetFiles> {
     return { root: dirname(spec.path), files: [await onDisk(dirname(spec.path), basename(spec.path))] };
   }
   if (spec.kind === 'fashion-mnist') {
-    const names = Object.values(FASHION_MNIST_FILES).sort();
-    return { root: spec.dir, files: await Promise.all(names.map((name) => onDisk(spec.dir, name))) };
+    // One after another, so a missing file named is the first in path order, the same each time.
+    const files: DatasetFileOnDisk[] = [];
+    for (const name of Object.values(FASHION_MNIST_FILES).sort()) files.push(await onDisk(spec.dir, name));
+    return { root: spec.dir, files };
   }
   const files: DatasetFileOnDisk[] = [];
   await collectImages(spec.dir, '', files);

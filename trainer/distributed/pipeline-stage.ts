@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { shardOf } from '../../shared/distributed.js';
 import type { Model } from '../models/model.js';
 import type { PeerGroup } from './peer-group.js';
-import type { StageLinks } from './stage-link.js';
+import type { StageLink, StageLinks } from './stage-link.js';
 
 /** What travels between stages, in the order every stage's schedule expects it. */
 const TAG = { activation: 1, gradient: 2, reduceUp: 3, reduceDown: 4, stateHeader: 5, stateValues: 6 } as const;
@@ -266,7 +266,7 @@ export class PipelineStage implements PeerGroup {
   }
 
   private async sendTensor(
-    to: NonNullable<StageLinks['next']>,
+    to: StageLink,
     tag: number,
     tensor: tf.Tensor,
     dispose: () => void,
@@ -277,7 +277,7 @@ export class PipelineStage implements PeerGroup {
     await to.send(tag, values);
   }
 
-  private async sendNamed(to: NonNullable<StageLinks['next']>, tensors: NamedValues[], header?: unknown): Promise<void> {
+  private async sendNamed(to: StageLink, tensors: NamedValues[], header?: unknown): Promise<void> {
     const layout = { header, tensors: tensors.map((t) => ({ name: t.name, shape: t.shape, length: t.values.length })) };
     await to.send(TAG.stateHeader, new TextEncoder().encode(JSON.stringify(layout)));
     const values = new Float32Array(tensors.reduce((n, t) => n + t.values.length, 0));
@@ -289,7 +289,7 @@ export class PipelineStage implements PeerGroup {
     await to.send(TAG.stateValues, values);
   }
 
-  private async receiveNamed(source: NonNullable<StageLinks['next']>): Promise<{ header: unknown; tensors: NamedValues[] }> {
+  private async receiveNamed(source: StageLink): Promise<{ header: unknown; tensors: NamedValues[] }> {
     const layout = JSON.parse(new TextDecoder().decode(await source.receive(TAG.stateHeader, this.timeoutMs))) as {
       header: unknown;
       tensors: { name: string; shape: number[]; length: number }[];
