@@ -14,7 +14,9 @@ tests=0
 if [[ "${1:-}" == "--test" ]]; then
   # openssh-server: the peers-over-SSH tests run a real sshd on loopback (tests/support/sshd-server.ts);
   # iproute2 and procps: simulated nodes in network namespaces behind shaped veths (ip, tc), and pkill.
-  packages+=(chromium openssh-server iproute2 procps)
+  # slurmctld, slurmd, slurm-client and munge: the cluster tests run a real single-node Slurm 22.05
+  # in a temp folder (tests/support/slurm-cluster.ts).
+  packages+=(chromium openssh-server iproute2 procps slurmctld slurmd slurm-client munge)
   build=0
   tests=1
   # The TensorBoard export is checked by reading it back with the real `tensorboard` package.

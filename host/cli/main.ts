@@ -8,6 +8,7 @@ import { packageVersion } from '../package-root.js';
 import { appCommand } from './app-command.js';
 import { evaluateCommand } from './evaluate-command.js';
 import { monitorCommand } from './monitor-command.js';
+import { addClusterCommand } from './cluster-command.js';
 import { addNodeCommand } from './node-cli.js';
 import { EXIT } from './exit-codes.js';
 import { runsCompareCommand, runsDeleteCommand, runsListCommand, runsShowCommand } from './run-commands.js';
@@ -132,6 +133,7 @@ export async function main(argv: string[]): Promise<number> {
 
   addAgentCommand(program, dataDirOption, (c) => (code = c));
   addNodeCommand(program, dataDirOption, (c) => (code = c));
+  addClusterCommand(program, (c) => (code = c));
 
   program
     .command('monitor')

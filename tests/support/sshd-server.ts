@@ -1,9 +1,10 @@
 import { execFileSync, spawnSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { tempDir, waitFor } from './studio-fixture.js';
+import { freePort } from './network-probes.js';
 import { isAlive } from '../../host/process-alive.js';
 import type { NetworkNamespace } from './network-namespace.js';
 
@@ -187,14 +188,6 @@ async function stopAgentsOf(home: string): Promise<void> {
   }
 }
 
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** True once something on the port speaks SSH first. */
 function banner(host: string, port: number): Promise<boolean> {

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+/** What `hpc-studio cluster status --json` prints and the Cluster panel shows: a Slurm cluster at one moment. */
+export const ClusterStatus = z.object({
+  /** The Slurm release the commands reported, e.g. `22.05.8`. */
+  slurmVersion: z.string(),
+  partitions: z.array(z.object({ name: z.string(), state: z.string(), nodes: z.array(z.string()), default: z.boolean() })),
+  nodes: z.array(
+    z.object({
+      name: z.string(),
+      /** Slurm's state, lower case, flags after a `+` (`idle`, `mixed`, `down+drain`). */
+      state: z.string(),
+      cpus: z.number().int(),
+      memoryMB: z.number().int(),
+      /** GPUs the node declares in its Gres (`gpu:a100:4` → 4). */
+      gpus: z.number().int(),
+      /** Load average as Slurm reads it (its cpu_load ÷ 100). */
+      load: z.number().nullable(),
+      partitions: z.array(z.string()),
+    }),
+  ),
+  jobs: z.array(
+    z.object({
+      id: z.number().int(),
+      name: z.string(),
+      user: z.string(),
+      state: z.string(),
+      /** Why a pending job waits (`Resources`, `Priority`, `PartitionConfig`…), `None` otherwise. */
+      reason: z.string(),
+      nodes: z.string(),
+      partition: z.string(),
+    }),
+  ),
+});
+export type ClusterStatus = z.infer<typeof ClusterStatus>;
