@@ -7,6 +7,7 @@ import type { BackendProbe } from './backend-probe.js';
 import type { DatasetStore } from './datasets/dataset-store.js';
 import type { PeerDirectory } from './distributed/peer-directory.js';
 import { PeerTrainers } from './distributed/peer-trainers.js';
+import { localSlurm, readClusterStatus, SlurmUnavailable, type RunSlurmCommand } from './cluster/slurm-status.js';
 import { probeTcp } from './distributed/tcp-reach-probe.js';
 import type { PeerStatus } from '../shared/peer-status.js';
 import { previewImageFolder } from './image-folder-preview.js';
@@ -38,6 +39,8 @@ export interface StudioServiceDeps {
   peers: PeerDirectory;
   /** Datasets other hosts sent this one for the peer trainers it runs. */
   datasets: DatasetStore;
+  /** Slurm's commands, for the cluster this host is a node of; default: those on this machine. */
+  slurm?: RunSlurmCommand;
 }
 
 /** The API's implementation: every transport (IPC, WebSocket, in-process CLI) calls this. */
@@ -196,6 +199,15 @@ export class StudioService implements StudioApi {
   listPeers: StudioApi['listPeers'] = async () => this.deps.peers.list();
 
   probeTcp: StudioApi['probeTcp'] = ({ endpoint, timeoutMs }) => probeTcp(endpoint.host, endpoint.port, timeoutMs);
+
+  getClusterStatus: StudioApi['getClusterStatus'] = async () => {
+    try {
+      return { kind: 'status', status: await readClusterStatus(this.deps.slurm ?? localSlurm(this.deps.env)) };
+    } catch (error) {
+      if (error instanceof SlurmUnavailable) return { kind: 'unavailable', reason: error.kind, message: error.message };
+      throw new ApiError({ code: 'internal', message: (error as Error).message });
+    }
+  };
 
   addPeer: StudioApi['addPeer'] = ({ url, token }) => this.deps.peers.add(url, token);
 

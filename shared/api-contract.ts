@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EvaluationProgress, RunEvaluation } from './evaluation.js';
+import { ClusterStatusResult } from './cluster-status.js';
 import { DatasetPreview, PreviewDatasetParams } from './dataset-preview.js';
 import { DatasetChunk, DatasetManifest, DatasetStatusResult, FinishedUpload, Sha256, UploadId } from './dataset-upload.js';
 import { HardwareSample, SAMPLE_INTERVAL_MS } from './hardware-sample.js';
@@ -116,6 +117,8 @@ export const apiMethods = {
   finishDatasetUpload: { params: z.object({ uploadId: UploadId }), result: FinishedUpload },
   /** On an agent: whether this machine can connect to another peer's data port (`ringTransport: auto` relays the links that cannot). */
   probeTcp: { params: ProbeTcpParams, result: TcpReach },
+  /** The Slurm cluster this host is a node of (a login node): partitions, nodes and jobs, or why none answers. */
+  getClusterStatus: { params: z.object({}), result: ClusterStatusResult },
 } as const;
 
 /** Params nested under one key, whose name a form's field errors leave out. */

@@ -33,3 +33,13 @@ export const ClusterStatus = z.object({
   ),
 });
 export type ClusterStatus = z.infer<typeof ClusterStatus>;
+
+/** How often the Cluster panel asks, in seconds: never more often than a busy slurmctld should bear. */
+export const CLUSTER_REFRESH_SEC = { choices: [5, 10, 30, 60], default: 10 } as const;
+
+/** The cluster, or why none answers: its commands are not installed here, or its controller is down. */
+export const ClusterStatusResult = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('status'), status: ClusterStatus }),
+  z.object({ kind: z.literal('unavailable'), reason: z.enum(['missing', 'controller']), message: z.string() }),
+]);
+export type ClusterStatusResult = z.infer<typeof ClusterStatusResult>;
