@@ -4,8 +4,7 @@ import { basename, dirname, join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { z } from 'zod';
-import { writeFileAtomic } from '../atomic-file.js';
+import { StatHashIndex } from '../stat-hash-index.js';
 import { packageVersion } from '../package-root.js';
 import { tarStream, type TarFile } from './tar-writer.js';
 
@@ -47,7 +46,7 @@ async function makeAgentBundle(options: { root: string; cacheDir: string }): Pro
   const files = agentBundleFiles(options.root);
   const version = packageVersion(options.root);
   mkdirSync(options.cacheDir, { recursive: true, mode: 0o700 });
-  const index = new BundleIndex(join(options.cacheDir, 'agent-bundle-index.json'));
+  const index = new StatHashIndex(join(options.cacheDir, 'agent-bundle-index.json'), 8);
   const statKey = createHash('sha256').update(files.map((f) => `${f.path}\0${f.mode}\0${f.size}\0${statSync(f.source).mtimeMs}`).join('\n')).digest('hex');
   let sha256 = index.get(statKey);
   if (sha256 === undefined || !existsSync(tarballPath(options.cacheDir, version, sha256))) {
@@ -77,34 +76,6 @@ export function bundleId(version: string, sha256: string): string {
 
 function tarballPath(cacheDir: string, version: string, sha256: string): string {
   return join(cacheDir, `agent-${version}-${sha256}.tar.gz`);
-}
-
-/**
- * Content hashes by the files' paths, sizes and modification times, as make trusts them: reading
- * and hashing every file again on each connect would cost a second or more.
- */
-class BundleIndex {
-  private static readonly KEEP = 8;
-
-  constructor(private readonly path: string) {}
-
-  get(statKey: string): string | undefined {
-    return this.read()[statKey];
-  }
-
-  set(statKey: string, sha256: string): void {
-    const entries = Object.entries(this.read()).filter(([key]) => key !== statKey);
-    entries.push([statKey, sha256]);
-    writeFileAtomic(this.path, JSON.stringify(Object.fromEntries(entries.slice(-BundleIndex.KEEP))));
-  }
-
-  private read(): Record<string, string> {
-    try {
-      return z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)).parse(JSON.parse(readFileSync(this.path, 'utf8')));
-    } catch {
-      return {};
-    }
-  }
 }
 
 /**
