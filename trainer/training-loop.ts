@@ -11,7 +11,7 @@ import { epochOrder } from '../shared/seeded-random.js';
 import { DEFAULT_MICRO_BATCHES, shardOf } from '../shared/distributed.js';
 import type { HyperparamChange, TrainerEventOf } from '../shared/trainer-protocol.js';
 import { GradientBuckets } from './distributed/gradient-buckets.js';
-import { DECISION_LENGTH, readDecision, writeDecision, type LeaderDecision } from './distributed/leader-decision.js';
+import { AGREEMENT_LENGTH, readAgreement, writeAgreement, type LeaderDecision } from './distributed/leader-decision.js';
 import type { PipelineStage } from './distributed/pipeline-stage.js';
 import { RingReformed } from './distributed/ring-reformed.js';
 import type { PeerGroup } from './distributed/peer-group.js';
@@ -281,14 +281,15 @@ export class TrainingLoop {
       times = await buckets.finish(loss! * (shard.size / size), correct!, decision);
     }
     tf.tidy(() => this.o.optimizer.apply(buckets.gradients()));
-    this.agreed = buckets.decision;
+    const agreed = buckets.agreement;
+    this.agreed = agreed.decision;
     const exchange = {
       samples: shard.size,
       computeMs: times.computed - started,
       commMs: times.summed - times.computed,
       overlapMs: Math.max(0, times.computed - times.firstSent),
     };
-    return { loss: buckets.loss * this.lossScale, correct: buckets.hits, exchange };
+    return { loss: agreed.loss * this.lossScale, correct: agreed.hits, exchange };
   }
 
   private takeLeaderDecision(epochEnds: boolean): LeaderDecision {
@@ -316,14 +317,13 @@ export class TrainingLoop {
     tf.tidy(() => this.o.optimizer.apply(step.grads));
     tf.dispose(step.grads);
     const busyMs = step.busyMs + performance.now() - updateStarted;
-    const tail = new Float32Array(2 + DECISION_LENGTH);
-    tail[0] = step.loss;
-    tail[1] = step.hits;
-    if (decision) writeDecision(tail, 2, decision);
-    await pipeline.allReduceSum(tail);
-    this.agreed = readDecision(tail, 2);
+    const exchanged = new Float32Array(AGREEMENT_LENGTH);
+    writeAgreement(exchanged, 0, step.loss, step.hits, decision);
+    await pipeline.allReduceSum(exchanged);
+    const agreed = readAgreement(exchanged, 0);
+    this.agreed = agreed.decision;
     const wallMs = performance.now() - started;
-    return { loss: tail[0]! * this.lossScale, correct: tail[1]!, exchange: { samples: size, computeMs: busyMs, commMs: Math.max(0, wallMs - busyMs) } };
+    return { loss: agreed.loss * this.lossScale, correct: agreed.hits, exchange: { samples: size, computeMs: busyMs, commMs: Math.max(0, wallMs - busyMs) } };
   }
 
   /** The peers this loop trains with, whichever way they split the work. */

@@ -48,7 +48,7 @@ describe('gradient buckets', () => {
       const values = g.dataSync() as Float32Array;
       expect(values.reduce((worst, v, j) => Math.max(worst, Math.abs(v - expected[j]!)), 0)).toBeLessThan(1e-7);
     });
-    expect([buckets.loss, buckets.hits]).toEqual([1.5, 3]);
+    expect(buckets.agreement).toMatchObject({ loss: 1.5, hits: 3 });
   });
 
   it('lets a peer with no samples take part with zeros, carrying the leader\'s decision', async () => {
@@ -59,6 +59,6 @@ describe('gradient buckets', () => {
     await buckets.finishEmpty({ stop: false, pause: true, regroup: false, checkpoint: true, change: { lr: 0.5 } });
     expect(calls.length).toBe(buckets.bucketCount);
     expect(buckets.gradients().every((g) => g.dataSync().every((v) => v === 0))).toBe(true);
-    expect(buckets.decision).toEqual({ stop: false, pause: true, regroup: false, checkpoint: true, change: { lr: 0.5 } });
+    expect(buckets.agreement.decision).toEqual({ stop: false, pause: true, regroup: false, checkpoint: true, change: { lr: 0.5 } });
   });
 });

@@ -1,10 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ParameterHook } from '../models/model.js';
-import { DECISION_LENGTH, readDecision, writeDecision, type LeaderDecision } from './leader-decision.js';
+import { AGREEMENT_LENGTH, readAgreement, writeAgreement, type LeaderDecision, type StepAgreement } from './leader-decision.js';
 import type { PeerGroup } from './peer-group.js';
 
-const TAIL = { loss: 0, hits: 1, decision: 2 } as const;
-const TAIL_LENGTH = 2 + DECISION_LENGTH;
 /** Gradients go to the all-reduce in buckets of at least this many values (128 KB), as PyTorch DDP buckets them. */
 export const BUCKET_ELEMENTS = 32 * 1024;
 
@@ -34,7 +32,7 @@ export function planBuckets(sizes: readonly number[], bucketElements = BUCKET_EL
       bucket = { start: at, end: at, params: [] };
     }
   }
-  buckets.push({ ...bucket, end: at + TAIL_LENGTH });
+  buckets.push({ ...bucket, end: at + AGREEMENT_LENGTH });
   return { buckets, offsets };
 }
 
@@ -120,10 +118,7 @@ export class GradientBuckets {
    * and whatever buckets are left go; resolves once every bucket is summed on every peer.
    */
   async finish(loss: number, hits: number, decision: LeaderDecision | null): Promise<ExchangeTimes> {
-    const tail = this.tail;
-    this.data[tail + TAIL.loss] = loss;
-    this.data[tail + TAIL.hits] = hits;
-    writeDecision(this.data, tail + TAIL.decision, decision);
+    writeAgreement(this.data, this.tail, loss, hits, decision);
     this.send(this.buckets.length);
     const computed = performance.now();
     await Promise.all(this.sums);
@@ -141,20 +136,13 @@ export class GradientBuckets {
     return this.params.map((p, i) => tf.tensor(this.data.subarray(this.offsets[i]!, this.offsets[i]! + p.size), p.shape, 'float32'));
   }
 
-  get loss(): number {
-    return this.data[this.tail + TAIL.loss]!;
-  }
-
-  get hits(): number {
-    return this.data[this.tail + TAIL.hits]!;
-  }
-
-  get decision(): LeaderDecision {
-    return readDecision(this.data, this.tail + TAIL.decision);
+  /** After the exchange: the global batch's loss and hits, and the leader's decision. */
+  get agreement(): StepAgreement {
+    return readAgreement(this.data, this.tail);
   }
 
   private get tail(): number {
-    return this.data.length - TAIL_LENGTH;
+    return this.data.length - AGREEMENT_LENGTH;
   }
 
   private received(index: number, grad: tf.Tensor): void {

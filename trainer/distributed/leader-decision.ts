@@ -13,9 +13,31 @@ export interface LeaderDecision {
 
 const FIELD = { stop: 0, pause: 1, lr: 2, batchSize: 3, regroup: 4, checkpoint: 5 } as const;
 /** Floats a decision takes in an exchange: the leader writes them, the other peers zeros, so the sum is the leader's. */
-export const DECISION_LENGTH = 6;
+const DECISION_LENGTH = 6;
 
-export function writeDecision(into: Float32Array, at: number, decision: LeaderDecision | null): void {
+/** What every peer holds after a step's exchange: the batch's loss and hits, summed over the peers, and the leader's decision. */
+export interface StepAgreement {
+  loss: number;
+  hits: number;
+  decision: LeaderDecision;
+}
+
+/** Floats a step's agreement takes at the end of an exchange: loss, hits, then the decision. */
+export const AGREEMENT_LENGTH = 2 + DECISION_LENGTH;
+
+/** This peer's part of the agreement; a peer other than the leader passes no decision (zeros). */
+export function writeAgreement(into: Float32Array, at: number, loss: number, hits: number, decision: LeaderDecision | null): void {
+  into[at] = loss;
+  into[at + 1] = hits;
+  writeDecision(into, at + 2, decision);
+}
+
+/** The agreement once summed over the peers. */
+export function readAgreement(from: Float32Array, at: number): StepAgreement {
+  return { loss: from[at]!, hits: from[at + 1]!, decision: readDecision(from, at + 2) };
+}
+
+function writeDecision(into: Float32Array, at: number, decision: LeaderDecision | null): void {
   into[at + FIELD.stop] = decision?.stop ? 1 : 0;
   into[at + FIELD.pause] = decision?.pause ? 1 : 0;
   into[at + FIELD.regroup] = decision?.regroup ? 1 : 0;
@@ -24,7 +46,7 @@ export function writeDecision(into: Float32Array, at: number, decision: LeaderDe
   into[at + FIELD.batchSize] = decision?.change?.batchSize ?? 0;
 }
 
-export function readDecision(from: Float32Array, at: number): LeaderDecision {
+function readDecision(from: Float32Array, at: number): LeaderDecision {
   const lr = from[at + FIELD.lr]!;
   const batchSize = from[at + FIELD.batchSize]!;
   const change: HyperparamChange | null =
