@@ -21,6 +21,10 @@ import type { SecretStore } from './secrets/secret-store.js';
 import { StudioService } from './studio-service.js';
 import { SweepQueue } from './sweep-queue.js';
 import { SweepStore } from './sweep-store.js';
+import { localClusterAccess, thisClusterOnly } from './cluster/cluster-access.js';
+import { CLUSTER_RUNS_DIR } from './cluster/cluster-run-folder.js';
+import { SlurmJobs } from './cluster/slurm-jobs.js';
+import { localSlurm } from './cluster/slurm-status.js';
 import type { SpawnTrainer } from './trainer-process.js';
 import { TrainerSupervisor } from './trainer-supervisor.js';
 
@@ -39,6 +43,11 @@ export interface StudioHostOptions {
   datasetUploadLimit?: number;
   /** The agent bundle made when the app was packaged, for SSH peers (the installed app passes its resources' folder). */
   agentBundleDir?: string;
+  /**
+   * The words that start `hpc-studio` here and on the cluster's nodes, for the Slurm jobs this host
+   * submits; absent where there is none (the desktop app: it submits through a login node's agent).
+   */
+  cliCommand?: readonly string[];
 }
 
 export interface StudioHost {
@@ -105,6 +114,12 @@ export function createStudioHost(options: StudioHostOptions): StudioHost {
     spawnTrainer: options.spawnTrainer,
     env: options.env,
     peers,
+    cluster: thisClusterOnly(
+      localClusterAccess(
+        localSlurm(options.env),
+        new SlurmJobs({ root: join(options.dataDir, CLUSTER_RUNS_DIR), slurm: localSlurm(options.env), cliCommand: options.cliCommand ?? null, version: options.version }),
+      ),
+    ),
     datasets: new DatasetStore({ dir: join(options.dataDir, 'datasets'), limitBytes: options.datasetUploadLimit ?? DEFAULT_DATASET_UPLOAD_LIMIT }),
   });
   return { service, supervisor, store, sweeps, monitor, peers };

@@ -7,7 +7,7 @@ import type { BackendProbe } from './backend-probe.js';
 import type { DatasetStore } from './datasets/dataset-store.js';
 import type { PeerDirectory } from './distributed/peer-directory.js';
 import { PeerTrainers } from './distributed/peer-trainers.js';
-import { localSlurm, readClusterStatus, SlurmUnavailable, type RunSlurmCommand } from './cluster/slurm-status.js';
+import type { ClusterAccessFor } from './cluster/cluster-access.js';
 import { probeTcp } from './distributed/tcp-reach-probe.js';
 import type { PeerStatus } from '../shared/peer-status.js';
 import { previewImageFolder } from './image-folder-preview.js';
@@ -39,8 +39,8 @@ export interface StudioServiceDeps {
   peers: PeerDirectory;
   /** Datasets other hosts sent this one for the peer trainers it runs. */
   datasets: DatasetStore;
-  /** Slurm's commands, for the cluster this host is a node of; default: those on this machine. */
-  slurm?: RunSlurmCommand;
+  /** The Slurm cluster a call names: this machine's (a login node), or one reached through its agent over SSH. */
+  cluster: ClusterAccessFor;
 }
 
 /** The API's implementation: every transport (IPC, WebSocket, in-process CLI) calls this. */
@@ -200,14 +200,23 @@ export class StudioService implements StudioApi {
 
   probeTcp: StudioApi['probeTcp'] = ({ endpoint, timeoutMs }) => probeTcp(endpoint.host, endpoint.port, timeoutMs);
 
-  getClusterStatus: StudioApi['getClusterStatus'] = async () => {
-    try {
-      return { kind: 'status', status: await readClusterStatus(this.deps.slurm ?? localSlurm(this.deps.env)) };
-    } catch (error) {
-      if (error instanceof SlurmUnavailable) return { kind: 'unavailable', reason: error.kind, message: error.message };
-      throw new ApiError({ code: 'internal', message: (error as Error).message });
-    }
-  };
+  getClusterStatus: StudioApi['getClusterStatus'] = async ({ target }) => (await this.deps.cluster(target)).getClusterStatus({});
+
+  previewClusterJob: StudioApi['previewClusterJob'] = async ({ target, ...params }) => (await this.deps.cluster(target)).previewClusterJob(params);
+
+  submitClusterJob: StudioApi['submitClusterJob'] = async ({ target, ...params }) => (await this.deps.cluster(target)).submitClusterJob(params);
+
+  listClusterRuns: StudioApi['listClusterRuns'] = async ({ target }) => (await this.deps.cluster(target)).listClusterRuns({});
+
+  cancelClusterJob: StudioApi['cancelClusterJob'] = async ({ target, ...params }) => (await this.deps.cluster(target)).cancelClusterJob(params);
+
+  requeueClusterJob: StudioApi['requeueClusterJob'] = async ({ target, ...params }) => (await this.deps.cluster(target)).requeueClusterJob(params);
+
+  resumeClusterRun: StudioApi['resumeClusterRun'] = async ({ target, ...params }) => (await this.deps.cluster(target)).resumeClusterRun(params);
+
+  readClusterRunLog: StudioApi['readClusterRunLog'] = async ({ target, ...params }) => (await this.deps.cluster(target)).readClusterRunLog(params);
+
+  readClusterJobOutput: StudioApi['readClusterJobOutput'] = async ({ target, ...params }) => (await this.deps.cluster(target)).readClusterJobOutput(params);
 
   addPeer: StudioApi['addPeer'] = ({ url, token }) => this.deps.peers.add(url, token);
 

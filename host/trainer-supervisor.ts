@@ -1,4 +1,4 @@
-import type { PeerAddress } from '../shared/distributed.js';
+import type { Distribution, PeerAddress } from '../shared/distributed.js';
 import type { RunConfig } from '../shared/run-config.js';
 import type { RunRecord, RunStatus } from '../shared/run-record.js';
 import { ApiError } from '../shared/rpc-protocol.js';
@@ -75,7 +75,8 @@ export class TrainerSupervisor {
   }
 
   /** Continues a stopped or failed run from its newest checkpoint, as the same run. */
-  async resume(runId: string): Promise<string> {
+  /** `distribution`: the peers it trains over now, when they are not the ones it started with (a cluster run's next job). */
+  async resume(runId: string, distribution?: Distribution): Promise<string> {
     this.assertIdle();
     const summary = this.deps.store.summary(runId, false);
     if (summary.status === 'done') {
@@ -84,7 +85,8 @@ export class TrainerSupervisor {
     if (!summary.resumable) {
       throw new ApiError({ code: 'conflict', message: `run ${runId} has no checkpoint to resume from` });
     }
-    return this.launch(runId, this.deps.store.appendLog(runId), summary.config, true);
+    const config = distribution === undefined ? summary.config : { ...summary.config, distribution };
+    return this.launch(runId, this.deps.store.appendLog(runId), config, true);
   }
 
   pause(runId: string): void {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EvaluationProgress, RunEvaluation } from './evaluation.js';
+import { ClusterFileChunk, ClusterJobSpec, ClusterRun, ClusterRunId, ClusterRunRef, ClusterTarget, LOCAL_CLUSTER } from './cluster-job.js';
 import { ClusterStatusResult } from './cluster-status.js';
 import { DatasetPreview, PreviewDatasetParams } from './dataset-preview.js';
 import { DatasetChunk, DatasetManifest, DatasetStatusResult, FinishedUpload, Sha256, UploadId } from './dataset-upload.js';
@@ -118,7 +119,33 @@ export const apiMethods = {
   /** On an agent: whether this machine can connect to another peer's data port (`ringTransport: auto` relays the links that cannot). */
   probeTcp: { params: ProbeTcpParams, result: TcpReach },
   /** The Slurm cluster this host is a node of (a login node): partitions, nodes and jobs, or why none answers. */
-  getClusterStatus: { params: z.object({}), result: ClusterStatusResult },
+  getClusterStatus: { params: z.object({ target: ClusterTarget.default(LOCAL_CLUSTER) }), result: ClusterStatusResult },
+  /** The batch script a submit would hand to sbatch, to show (and save) before submitting. */
+  previewClusterJob: {
+    params: z.object({ target: ClusterTarget.default(LOCAL_CLUSTER), spec: ClusterJobSpec }),
+    result: z.object({ script: z.string(), clusterRunId: ClusterRunId }),
+  },
+  /** Writes the run's folder on the cluster (its config, the job's secret in a 0600 file, the script) and sbatches it. */
+  submitClusterJob: {
+    /** `clusterRunId` from the preview submits exactly the script shown. */
+    params: z.object({ target: ClusterTarget.default(LOCAL_CLUSTER), spec: ClusterJobSpec, clusterRunId: ClusterRunId.optional() }),
+    result: ClusterRun,
+  },
+  /** The runs this app submitted to the cluster, newest first, each with its jobs' Slurm state and tasks. */
+  listClusterRuns: { params: z.object({ target: ClusterTarget.default(LOCAL_CLUSTER) }), result: z.array(ClusterRun) },
+  /** scancel of the run's live job; the run keeps its last checkpoint and can be resumed. */
+  cancelClusterJob: { params: ClusterRunRef, result: ClusterRun },
+  /** scontrol requeue of the run's live job: Slurm runs it again, from the last checkpoint. */
+  requeueClusterJob: { params: ClusterRunRef, result: ClusterRun },
+  /** A new job that continues an ended run from its last checkpoint (after a time limit, preemption, cancel). */
+  resumeClusterRun: { params: ClusterRunRef, result: ClusterRun },
+  /** The run's log on the cluster from a byte offset, in whole lines: how the app follows a job and catches up. */
+  readClusterRunLog: { params: ClusterRunRef.extend({ offset: z.number().int().nonnegative() }), result: ClusterFileChunk },
+  /** A job's stdout/stderr file (Slurm's `--output`) from a byte offset; the run's latest job when jobId is left out. */
+  readClusterJobOutput: {
+    params: ClusterRunRef.extend({ jobId: z.number().int().positive().optional(), offset: z.number().int().nonnegative() }),
+    result: ClusterFileChunk,
+  },
 } as const;
 
 /** Params nested under one key, whose name a form's field errors leave out. */

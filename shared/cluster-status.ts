@@ -27,6 +27,8 @@ export const ClusterStatus = z.object({
       state: z.string(),
       /** Why a pending job waits (`Resources`, `Priority`, `PartitionConfig`…), `None` otherwise. */
       reason: z.string(),
+      /** A pending job's place in its partition's queue by Slurm's priority (1: next); null once it runs. */
+      position: z.number().int().positive().nullable(),
       nodes: z.string(),
       partition: z.string(),
     }),

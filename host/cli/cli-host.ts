@@ -14,5 +14,7 @@ export function createCliHost(dataDir: string, connectPeer?: PeerConnector, defa
     connectPeer,
     defaultDatasetDir,
     datasetUploadLimit,
+    // The nodes of a cluster share the login node's filesystem: this Node and this CLI run there too.
+    cliCommand: [process.execPath, join(root, 'bin', 'hpc-studio.mjs')],
   });
 }

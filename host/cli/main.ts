@@ -1,7 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { SAMPLE_INTERVAL_MS } from '../../shared/hardware-sample.js';
 import { DEFAULT_MICRO_BATCHES, MAX_MICRO_BATCHES, MAX_PEERS } from '../../shared/distributed.js';
-import { DEFAULT_FASHION_MNIST_DIR, DEFAULT_IMAGE_SPLIT, LIMITS, MODEL_KINDS, OPTIMIZER_KINDS } from '../../shared/run-config.js';
 import { addAgentCommand } from '../agent/agent-cli.js';
 import { defaultDataDir } from '../data-dir.js';
 import { packageVersion } from '../package-root.js';
@@ -9,11 +8,11 @@ import { appCommand } from './app-command.js';
 import { evaluateCommand } from './evaluate-command.js';
 import { monitorCommand } from './monitor-command.js';
 import { addClusterCommand } from './cluster-command.js';
+import { addRunConfigOptions } from './run-config-options.js';
 import { addNodeCommand } from './node-cli.js';
 import { EXIT } from './exit-codes.js';
 import { runsCompareCommand, runsDeleteCommand, runsListCommand, runsShowCommand } from './run-commands.js';
 import { registerTransferCommands } from './run-transfer-registration.js';
-import { EARLY_STOP_SYNTAX, SCHEDULE_SYNTAX } from './schedule-flags.js';
 import { serveCommand } from './serve-command.js';
 import { sweepCommand } from './sweep-command.js';
 import { addSweepCommand } from './sweep-cli.js';
@@ -34,27 +33,7 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError();
   let code: number = EXIT.done;
 
-  program
-    .command('train')
-    .description('train one model in the foreground, with a progress bar')
-    .option('--dataset <name>', 'fashion-mnist | csv:FILE | images:DIR (one subfolder of PNG/JPEG images per class)')
-    .option('--dataset-dir <dir>', 'folder with the Fashion-MNIST IDX files', DEFAULT_FASHION_MNIST_DIR)
-    .option('--target <column>', 'the CSV column to predict (csv datasets)')
-    .option('--model <kind>', MODEL_KINDS.join(' | '))
-    .option('--epochs <n>', `${LIMITS.epochs.min}–${LIMITS.epochs.max} (default 3)`)
-    .option('--batch-size <n>', `${LIMITS.batchSize.min}–${LIMITS.batchSize.max}, at most the training set (default 64)`)
-    .option('--lr <x>', `learning rate, > 0 and ≤ ${LIMITS.lr.max} (default 0.001)`)
-    .option('--optimizer <kind>', `${OPTIMIZER_KINDS.join(' | ')} (default adam)`)
-    .option('--seed <n>', 'random seed (default 42)')
-    .option('--limit <n>', 'use only the first N training examples')
-    .option('--schedule <spec>', `lr schedule: ${SCHEDULE_SYNTAX} (default constant)`)
-    .option('--warmup-steps <n>', `linear lr warm-up over the first N steps, ${LIMITS.warmupSteps.min}–${LIMITS.warmupSteps.max} (default 0)`)
-    .option('--early-stop <spec>', `${EARLY_STOP_SYNTAX}: stop after PATIENCE (${LIMITS.patience.min}–${LIMITS.patience.max}) epochs without the validation loss falling by more than MIN_DELTA (default 0)`)
-    .option('--val-split <x>', `images: share of each class held out for validation, ${LIMITS.splitFraction.min}–${LIMITS.splitFraction.max} (default ${DEFAULT_IMAGE_SPLIT.validation})`)
-    .option('--test-split <x>', `images: share of each class held out for testing, ${LIMITS.splitFraction.min}–${LIMITS.splitFraction.max} (default ${DEFAULT_IMAGE_SPLIT.test})`)
-    .option('--split-folders', 'images: DIR holds train/, val/ and test/, each with one subfolder per class')
-    .option('--image-size <n>', `images: side to resize to, ${LIMITS.imageSize.min}–${LIMITS.imageSize.max} (default 28 grey, 32 RGB)`)
-    .option('--channels <c>', 'images: auto | 1 | 3 (default auto: RGB if any image has colour)')
+  addRunConfigOptions(program.command('train').description('train one model in the foreground, with a progress bar'))
     .option('--peers <list>', `train over these peers, comma-separated, the first local: local (a trainer process here), ws://HOST:PORT (a node's \`hpc-studio agent\`) or ssh://USER@HOST[:PORT] (a node over SSH), 2–${MAX_PEERS} of them`)
     .option('--parallel <kind>', 'how the peers split the work: data (each trains on its shard of every batch; the default) or model (each holds a stage of the model\'s layers, in the peers\' order, and batches flow through them in micro-batches)')
     .option('--micro-batches <n>', `with --parallel model: micro-batches per step, 1–${MAX_MICRO_BATCHES} (default ${DEFAULT_MICRO_BATCHES}); more keep the stages busier`)

@@ -1,4 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { refuseLoose } from '../secrets/owner-only-file.js';
 import { connectAgent } from '../agent/agent-client.js';
 import type { PeerConnector } from '../distributed/peer-group-process.js';
 import { BadInput } from './bad-input.js';
@@ -11,14 +12,11 @@ import { BadInput } from './bad-input.js';
 export function peerConnectorFromTokenFile(file: string, version: string): PeerConnector {
   let text: string;
   try {
-    const mode = statSync(file).mode & 0o777;
-    if (process.platform !== 'win32' && mode & 0o077) {
-      throw new BadInput('tokenFile', `--token-file: ${file} can be read by other users (mode ${mode.toString(8)}); run \`chmod 600 ${file}\``);
-    }
+    refuseLoose(file);
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    if (error instanceof BadInput) throw error;
-    throw new BadInput('tokenFile', `--token-file: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new BadInput('tokenFile', code === undefined ? `--token-file: ${(error as Error).message}` : `--token-file: cannot read ${file} (${code})`);
   }
   const byUrl = new Map<string, string>();
   let fallback: string | undefined;

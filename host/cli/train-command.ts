@@ -5,6 +5,7 @@ import type { PeerConnector } from '../distributed/peer-group-process.js';
 import { packageVersion } from '../package-root.js';
 import { BadInput } from './bad-input.js';
 import { createCliHost } from './cli-host.js';
+import type { StudioHost } from '../studio-host.js';
 import { cliPeerConnector } from './cli-peer-connector.js';
 import { configFromFlags, type TrainFlags } from './config-from-flags.js';
 import { EXIT } from './exit-codes.js';
@@ -50,6 +51,20 @@ export async function trainCommand(options: TrainOptions): Promise<number> {
     throw error;
   }
   const host = createCliHost(options.dataDir, connectPeer);
+  return trainInForeground(host, config, { json: options.json, start: () => host.service.startRun({ config }) });
+}
+
+export interface ForegroundOptions {
+  json: boolean;
+  /** Starts the run (or resumes it) in `host`'s supervisor. */
+  start: () => Promise<{ runId: string }>;
+  /** Told the run's id as soon as its first record is written. */
+  onRunId?: (runId: string) => void;
+}
+
+/** One run of `host` to its end, with the progress bar on stderr; SIGINT/SIGTERM stop it with a checkpoint. */
+export async function trainInForeground(host: StudioHost, config: RunConfig, options: ForegroundOptions): Promise<number> {
+  const out = (value: object) => process.stdout.write(JSON.stringify(value) + '\n');
   const progress = new TrainProgress(config.epochs);
   let runId: string | undefined;
   let last: { status?: RunRecord & { type: 'status' }; done?: RunRecord & { type: 'done' }; backend?: string; dataset?: DatasetInfo; peakStepBytes?: number } = {};
@@ -58,7 +73,10 @@ export async function trainCommand(options: TrainOptions): Promise<number> {
   host.service.onEvent((name, payload) => {
     if (name !== 'run-record') return;
     const { runId: id, record } = payload as { runId: string; record: RunRecord };
-    runId ??= id;
+    if (runId === undefined) {
+      runId = id;
+      options.onRunId?.(id);
+    }
     progress.update(record);
     if (record.type === 'status') last.status = record;
     else if (record.type === 'done') last.done = record;
@@ -82,7 +100,7 @@ export async function trainCommand(options: TrainOptions): Promise<number> {
 
   try {
     await host.monitor.start();
-    runId = (await host.service.startRun({ config })).runId;
+    runId = (await options.start()).runId;
     await host.supervisor.idle();
   } catch (error) {
     progress.stop();

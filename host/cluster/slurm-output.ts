@@ -50,6 +50,7 @@ function jobSchema(kind: 'plain' | 'structured') {
     state_reason: z.string(),
     nodes: z.string().default(''),
     partition: z.string().default(''),
+    priority: (kind === 'plain' ? PlainNumber : StructuredNumber).optional(),
   });
 }
 
@@ -82,15 +83,26 @@ export function nodesFromSinfo(json: unknown): ClusterStatus['nodes'] {
 export function jobsFromSqueue(json: unknown): ClusterStatus['jobs'] {
   const { kind } = declaredRelease(json, 'squeue');
   const parsed = z.object({ jobs: z.array(jobSchema(kind)) }).parse(json);
-  return parsed.jobs.map((j) => ({
+  const jobs = parsed.jobs.map((j) => ({
     id: numberOf(j.job_id) ?? 0,
     name: j.name,
     user: j.user_name,
     state: stateOf(j.job_state),
     reason: j.state_reason,
+    position: null as number | null,
     nodes: j.nodes,
     partition: j.partition,
+    priority: numberOf(j.priority ?? null) ?? 0,
   }));
+  // Slurm starts a partition's pending jobs by priority, the older first among equals.
+  const pending = jobs.filter((j) => j.state === 'pending').sort((a, b) => b.priority - a.priority || a.id - b.id);
+  const seen = new Map<string, number>();
+  for (const job of pending) {
+    const place = (seen.get(job.partition) ?? 0) + 1;
+    seen.set(job.partition, place);
+    job.position = place;
+  }
+  return jobs.map(({ priority: _, ...job }) => job);
 }
 
 /** `scontrol show partition --oneliner`: one line of `Key=Value` pairs per partition (22.05 has no JSON for it). */

@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import type { ClusterStatus } from '../../shared/cluster-status.js';
 import { declaredRelease, jobsFromSqueue, nodesFromSinfo, partitionsFromScontrol } from './slurm-output.js';
 
-export type SlurmCommand = 'sinfo' | 'squeue' | 'scontrol';
+export type SlurmCommand = 'sinfo' | 'squeue' | 'scontrol' | 'sbatch' | 'scancel';
 
 export interface SlurmCommandResult {
   stdout: string;
@@ -45,9 +45,9 @@ export function localSlurm(env: NodeJS.ProcessEnv = process.env): RunSlurmComman
 /** Partitions, nodes and jobs (this user's first), from `sinfo --json`, `squeue --json` and `scontrol show partition`. */
 export async function readClusterStatus(run: RunSlurmCommand, user: string = userInfo().username): Promise<ClusterStatus> {
   const [sinfo, squeue, scontrol] = await Promise.all([
-    command(run, 'sinfo', ['--json']),
-    command(run, 'squeue', ['--json']),
-    command(run, 'scontrol', ['show', 'partition', '--oneliner']),
+    slurmOutput(run, 'sinfo', ['--json']),
+    slurmOutput(run, 'squeue', ['--json']),
+    slurmOutput(run, 'scontrol', ['show', 'partition', '--oneliner']),
   ]);
   const nodesJson = parseJson(sinfo, 'sinfo --json');
   const jobs = jobsFromSqueue(parseJson(squeue, 'squeue --json'));
@@ -60,7 +60,8 @@ export async function readClusterStatus(run: RunSlurmCommand, user: string = use
   };
 }
 
-async function command(run: RunSlurmCommand, name: SlurmCommand, args: string[]): Promise<string> {
+/** One Slurm command's stdout; its failure as SlurmUnavailable (not installed, no controller) or an Error with its own words. */
+export async function slurmOutput(run: RunSlurmCommand, name: SlurmCommand, args: string[]): Promise<string> {
   const result = await run(name, args);
   if (result.missing) {
     throw new SlurmUnavailable('missing', `Slurm's commands are not installed here: \`${name}\` is not on the PATH (install Slurm's client commands, or connect to a login node)`);
@@ -75,7 +76,7 @@ async function command(run: RunSlurmCommand, name: SlurmCommand, args: string[])
   throw new Error(`\`${name} ${args.join(' ')}\` failed: ${why}`);
 }
 
-function parseJson(text: string, what: string): unknown {
+export function parseJson(text: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch {

@@ -12,12 +12,7 @@ export class OwnerOnlyFile {
 
   read(): Record<string, string> {
     if (!existsSync(this.path)) return {};
-    if (process.platform !== 'win32') {
-      const mode = statSync(this.path).mode & 0o777;
-      if (mode & 0o077) {
-        throw new Error(`${this.path} can be read by other users (mode ${mode.toString(8)}); run \`chmod 600 ${this.path}\` if it is yours, or delete it`);
-      }
-    }
+    refuseLoose(this.path, 'if it is yours, or delete it');
     let parsed;
     try {
       parsed = SecretsFile.safeParse(JSON.parse(readFileSync(this.path, 'utf8')));
@@ -40,4 +35,11 @@ export class OwnerOnlyFile {
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
     writeFileAtomic(this.path, JSON.stringify(entries, null, 2) + '\n', 0o600);
   }
+}
+
+/** Throws, naming the mode, when others than the owner may read `path`. */
+export function refuseLoose(path: string, advice = ''): void {
+  if (process.platform === 'win32') return;
+  const mode = statSync(path).mode & 0o777;
+  if (mode & 0o077) throw new Error(`${path} can be read by other users (mode ${mode.toString(8)}); run \`chmod 600 ${path}\`${advice ? ` ${advice}` : ''}`);
 }

@@ -34,7 +34,16 @@ describe('Slurm output', () => {
       meta,
       jobs: [{ job_id: 42, name: 'train', user_name: 'ada', job_state: ['PENDING'], state_reason: 'Priority', nodes: '', partition: 'gpu' }],
     });
-    expect(jobs).toEqual([{ id: 42, name: 'train', user: 'ada', state: 'pending', reason: 'Priority', nodes: '', partition: 'gpu' }]);
+    expect(jobs).toEqual([{ id: 42, name: 'train', user: 'ada', state: 'pending', reason: 'Priority', position: 1, nodes: '', partition: 'gpu' }]);
+  });
+
+  it("places each pending job in its partition's queue by priority, the older first among equals", () => {
+    const job = (job_id: number, partition: string, priority: number, job_state = 'PENDING') => ({ job_id, name: 'j', user_name: 'ada', job_state, state_reason: 'Priority', partition, priority });
+    const jobs = jobsFromSqueue({
+      meta: { Slurm: { version: { major: 22, minor: 5, micro: 8 } } },
+      jobs: [job(10, 'gpu', 0, 'RUNNING'), job(11, 'gpu', 100), job(12, 'gpu', 500), job(13, 'cpu', 100), job(14, 'gpu', 100)],
+    });
+    expect(Object.fromEntries(jobs.map((j) => [j.id, j.position]))).toEqual({ 10: null, 11: 2, 12: 1, 13: 1, 14: 3 });
   });
 
   it('refuses output that does not say which release printed it', () => {
