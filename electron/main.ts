@@ -249,6 +249,7 @@ function startApp(): void {
     hardenSession(session.defaultSession, CONTENT_SECURITY_POLICY);
     void host.monitor.start();
     host.peers.start();
+    host.clusterRuns.start();
     handleFolderPicker(
       ipcMain,
       (senderId, url) => isAppPage(url) && BrowserWindow.getAllWindows().some((w) => w.webContents.id === senderId),
@@ -269,6 +270,7 @@ function startApp(): void {
   app.on('will-quit', () => {
     host.monitor.stop();
     host.peers.stop();
+    host.clusterRuns.stop();
   });
 
   app.on('window-all-closed', () => {

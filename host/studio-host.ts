@@ -23,6 +23,7 @@ import { SweepQueue } from './sweep-queue.js';
 import { SweepStore } from './sweep-store.js';
 import { localClusterAccess, thisClusterOnly } from './cluster/cluster-access.js';
 import { CLUSTER_RUNS_DIR } from './cluster/cluster-run-folder.js';
+import { ClusterRunMirror } from './cluster/cluster-run-mirror.js';
 import { SlurmJobs } from './cluster/slurm-jobs.js';
 import { localSlurm } from './cluster/slurm-status.js';
 import type { SpawnTrainer } from './trainer-process.js';
@@ -59,6 +60,8 @@ export interface StudioHost {
   monitor: HardwareMonitor;
   /** The Peers panel's agents; watched once started (by the app and `serve`). */
   peers: PeerDirectory;
+  /** Followed cluster runs; copied in once started (by the app and `serve`). */
+  clusterRuns: ClusterRunMirror;
 }
 
 /** Wires the host services for one data directory: the same under Electron, `serve` and the CLI. */
@@ -101,6 +104,16 @@ export function createStudioHost(options: StudioHostOptions): StudioHost {
     env: options.env,
   });
   const sweeps = new SweepQueue({ supervisor, runs: store, sweeps: new SweepStore(options.dataDir) });
+  const slurm = localSlurm(options.env);
+  const cluster = thisClusterOnly(
+    localClusterAccess(slurm, new SlurmJobs({ root: join(options.dataDir, CLUSTER_RUNS_DIR), slurm, cliCommand: options.cliCommand ?? null, version: options.version })),
+  );
+  const clusterRuns = new ClusterRunMirror({
+    store,
+    cluster,
+    file: join(options.dataDir, 'followed-cluster-runs.json'),
+    onRecord: (runId, record) => service.clusterRecord(runId, record),
+  });
   const service = new StudioService({
     evaluator,
     monitor,
@@ -114,13 +127,9 @@ export function createStudioHost(options: StudioHostOptions): StudioHost {
     spawnTrainer: options.spawnTrainer,
     env: options.env,
     peers,
-    cluster: thisClusterOnly(
-      localClusterAccess(
-        localSlurm(options.env),
-        new SlurmJobs({ root: join(options.dataDir, CLUSTER_RUNS_DIR), slurm: localSlurm(options.env), cliCommand: options.cliCommand ?? null, version: options.version }),
-      ),
-    ),
+    cluster,
+    clusterRuns,
     datasets: new DatasetStore({ dir: join(options.dataDir, 'datasets'), limitBytes: options.datasetUploadLimit ?? DEFAULT_DATASET_UPLOAD_LIMIT }),
   });
-  return { service, supervisor, store, sweeps, monitor, peers };
+  return { service, supervisor, store, sweeps, monitor, peers, clusterRuns };
 }

@@ -8,7 +8,9 @@ import type { DatasetStore } from './datasets/dataset-store.js';
 import type { PeerDirectory } from './distributed/peer-directory.js';
 import { PeerTrainers } from './distributed/peer-trainers.js';
 import type { ClusterAccessFor } from './cluster/cluster-access.js';
+import type { ClusterRunMirror } from './cluster/cluster-run-mirror.js';
 import { probeTcp } from './distributed/tcp-reach-probe.js';
+import type { RunRecord } from '../shared/run-record.js';
 import type { PeerStatus } from '../shared/peer-status.js';
 import { previewImageFolder } from './image-folder-preview.js';
 import type { HardwareMonitor } from './monitor/hardware-monitor.js';
@@ -41,6 +43,8 @@ export interface StudioServiceDeps {
   datasets: DatasetStore;
   /** The Slurm cluster a call names: this machine's (a login node), or one reached through its agent over SSH. */
   cluster: ClusterAccessFor;
+  /** Cluster runs followed here: their logs copied in as their jobs write them. */
+  clusterRuns: ClusterRunMirror;
 }
 
 /** The API's implementation: every transport (IPC, WebSocket, in-process CLI) calls this. */
@@ -216,6 +220,8 @@ export class StudioService implements StudioApi {
 
   readClusterRunLog: StudioApi['readClusterRunLog'] = async ({ target, ...params }) => (await this.deps.cluster(target)).readClusterRunLog(params);
 
+  followClusterRun: StudioApi['followClusterRun'] = ({ target, clusterRunId }) => this.deps.clusterRuns.follow(target, clusterRunId);
+
   readClusterJobOutput: StudioApi['readClusterJobOutput'] = async ({ target, ...params }) => (await this.deps.cluster(target)).readClusterJobOutput(params);
 
   addPeer: StudioApi['addPeer'] = ({ url, token }) => this.deps.peers.add(url, token);
@@ -239,6 +245,13 @@ export class StudioService implements StudioApi {
   finishDatasetUpload: StudioApi['finishDatasetUpload'] = ({ uploadId }) => this.deps.datasets.finish(uploadId);
 
   /** The peer directory's news, for every client's Peers panel. */
+  /** A record of a followed cluster run, copied in from the cluster. */
+  clusterRecord(runId: string, record: RunRecord): void {
+    this.deps.store.noteRecord(runId, record);
+    this.emit('run-record', { runId, record });
+    if (record.type === 'status') this.emit('runs-changed', {});
+  }
+
   peersChanged(peers: PeerStatus[]): void {
     this.emit('peers-changed', { peers });
   }
@@ -249,7 +262,7 @@ export class StudioService implements StudioApi {
   }
 
   private isActive(runId: string): boolean {
-    return this.deps.supervisor.activeRunId === runId;
+    return this.deps.supervisor.activeRunId === runId || this.deps.clusterRuns.isLive(runId);
   }
 
   private emit<E extends ApiEventName>(name: E, payload: ApiEventPayload<E>): void {

@@ -141,6 +141,11 @@ export const apiMethods = {
   resumeClusterRun: { params: ClusterRunRef, result: ClusterRun },
   /** The run's log on the cluster from a byte offset, in whole lines: how the app follows a job and catches up. */
   readClusterRunLog: { params: ClusterRunRef.extend({ offset: z.number().int().nonnegative() }), result: ClusterFileChunk },
+  /**
+   * Shows a cluster run like a local one: its log is copied into this host's runs as it grows
+   * (and caught up from where it stopped after the app was closed), so its page draws its curves.
+   */
+  followClusterRun: { params: ClusterRunRef, result: RunRef },
   /** A job's stdout/stderr file (Slurm's `--output`) from a byte offset; the run's latest job when jobId is left out. */
   readClusterJobOutput: {
     params: ClusterRunRef.extend({ jobId: z.number().int().positive().optional(), offset: z.number().int().nonnegative() }),

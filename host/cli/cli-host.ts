@@ -14,7 +14,11 @@ export function createCliHost(dataDir: string, connectPeer?: PeerConnector, defa
     connectPeer,
     defaultDatasetDir,
     datasetUploadLimit,
-    // The nodes of a cluster share the login node's filesystem: this Node and this CLI run there too.
-    cliCommand: [process.execPath, join(root, 'bin', 'hpc-studio.mjs')],
+    cliCommand: cliCommand(root),
   });
+}
+
+/** The words that start this CLI; a cluster's nodes share the login node's filesystem, so they run there too. */
+export function cliCommand(root: string = packageRoot()): string[] {
+  return [process.execPath, join(root, 'bin', 'hpc-studio.mjs')];
 }

@@ -37,6 +37,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   });
   await host.monitor.start();
   host.peers.start();
+  host.clusterRuns.start();
   process.stdout.write(`${server.url}\n`);
   process.stderr.write(`HPC Studio serving data dir ${options.dataDir}; Ctrl-C to stop\n`);
   await stopRequested;
@@ -44,6 +45,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   await host.supervisor.stopAll();
   host.monitor.stop();
   host.peers.stop();
+  host.clusterRuns.stop();
   await server.close();
   return EXIT.done;
 }
