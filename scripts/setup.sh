@@ -14,8 +14,8 @@ tests=0
 if [[ "${1:-}" == "--test" ]]; then
   # openssh-server: the peers-over-SSH tests run a real sshd on loopback (tests/support/sshd-server.ts);
   # iproute2 and procps: simulated nodes in network namespaces behind shaped veths (ip, tc), and pkill.
-  # slurmctld, slurmd, slurm-client and munge: the cluster tests run a real single-node Slurm 22.05
-  # in a temp folder (tests/support/slurm-cluster.ts).
+  # slurmctld, slurmd, slurm-client and munge: the cluster tests run a real Slurm 22.05 in a temp
+  # folder, with one node or two in network namespaces on a bridge (tests/support/slurm-cluster.ts).
   packages+=(chromium openssh-server iproute2 procps slurmctld slurmd slurm-client munge)
   build=0
   tests=1

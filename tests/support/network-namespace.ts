@@ -13,22 +13,16 @@ export class NetworkNamespace {
   private readonly hostLink: string;
 
   constructor() {
-    if (process.getuid?.() !== 0) throw new Error('network namespaces need root: run the tests as root (CI does)');
+    requireRoot();
     const id = randomBytes(3).toString('hex');
     const subnet = 1 + (parseInt(id.slice(0, 2), 16) % 250);
     this.name = `hpc-${id}`;
     this.hostLink = `hv${id}a`;
-    const nodeLink = `hv${id}b`;
     this.hostAddress = `10.213.${subnet}.1`;
     this.nodeAddress = `10.213.${subnet}.2`;
-    ip('netns', 'add', this.name);
-    ip('link', 'add', this.hostLink, 'type', 'veth', 'peer', 'name', nodeLink);
-    ip('link', 'set', nodeLink, 'netns', this.name);
+    addVethNamespace({ name: this.name, hostLink: this.hostLink, nodeLink: `hv${id}b`, nodeAddress: this.nodeAddress });
     ip('addr', 'add', `${this.hostAddress}/24`, 'dev', this.hostLink);
     ip('link', 'set', this.hostLink, 'up');
-    ip('-n', this.name, 'addr', 'add', `${this.nodeAddress}/24`, 'dev', nodeLink);
-    ip('-n', this.name, 'link', 'set', nodeLink, 'up');
-    ip('-n', this.name, 'link', 'set', 'lo', 'up');
   }
 
   /** The command line that runs `argv` inside the namespace. */
@@ -52,10 +46,40 @@ export class NetworkNamespace {
   }
 
   remove(): void {
-    ip('netns', 'del', this.name);
+    removeVethNamespace({ name: this.name, hostLink: this.hostLink });
   }
 }
 
-function ip(...args: string[]): void {
-  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+export function requireRoot(): void {
+  if (process.getuid?.() !== 0) throw new Error('network namespaces need root: run the tests as root (CI does)');
+}
+
+/**
+ * Namespace `name` with `lo` up and a veth pair into this namespace: `nodeLink` inside, up, with
+ * `nodeAddress`/24; `hostLink` here, down and without an address, for the caller to wire.
+ */
+export function addVethNamespace({ name, hostLink, nodeLink, nodeAddress }: { name: string; hostLink: string; nodeLink: string; nodeAddress: string }): void {
+  ip('netns', 'add', name);
+  ip('link', 'add', hostLink, 'type', 'veth', 'peer', 'name', nodeLink);
+  ip('link', 'set', nodeLink, 'netns', name);
+  ip('-n', name, 'addr', 'add', `${nodeAddress}/24`, 'dev', nodeLink);
+  ip('-n', name, 'link', 'set', nodeLink, 'up');
+  ip('-n', name, 'link', 'set', 'lo', 'up');
+}
+
+/**
+ * Deletes what addVethNamespace made. Our end of the veth goes first: the kernel frees a deleted
+ * namespace (and its end of the pair) only once nothing holds it, which a socket still retrying
+ * over a cut link can do for minutes.
+ */
+export function removeVethNamespace({ name, hostLink }: { name: string; hostLink: string }): void {
+  try {
+    ip('link', 'del', hostLink);
+  } finally {
+    ip('netns', 'del', name);
+  }
+}
+
+export function ip(...args: string[]): string {
+  return execFileSync('ip', args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
 }
