@@ -1,28 +1,38 @@
 import type { Command } from 'commander';
 import type { ClusterStatus } from '../../shared/cluster-status.js';
-import { localSlurm, readClusterStatus, SlurmUnavailable } from '../cluster/slurm-status.js';
+import { BadInput } from './bad-input.js';
+import { addClusterTargetOptions, clusterFromFlags, type ClusterTargetFlags } from './cluster-target-flags.js';
 import { EXIT } from './exit-codes.js';
 import { table } from './text-table.js';
 
 /** `hpc-studio cluster status`: the Slurm cluster this machine belongs to (a login node), as tables or one JSON object. */
 export function addClusterCommand(program: Command, done: (code: number) => void): void {
   const cluster = program.command('cluster').description('a Slurm cluster: its partitions, nodes and jobs');
-  cluster
-    .command('status')
-    .description("partitions, nodes (state, CPUs, GPUs, memory, load) and jobs (yours first, with why they wait), read from Slurm's own commands")
-    .option('--local', "the cluster this machine is a node of, found as Slurm's commands find it (SLURM_CONF or the default slurm.conf); the default", true)
+  addClusterTargetOptions(
+    cluster.command('status').description("partitions, nodes (state, CPUs, GPUs, memory, load) and jobs (yours first, with why they wait), read from Slurm's own commands"),
+  )
     .option('--json', 'one JSON object on stdout: {slurmVersion, partitions, nodes, jobs}', false)
-    .action(async (opts: { json: boolean }) => done(await statusCommand(opts)));
+    .action(async (opts: ClusterTargetFlags & { json: boolean }) => done(await statusCommand(opts)));
 }
 
-async function statusCommand(options: { json: boolean }): Promise<number> {
+async function statusCommand(options: ClusterTargetFlags & { json: boolean }): Promise<number> {
   let status: ClusterStatus;
   try {
-    status = await readClusterStatus(localSlurm());
+    const { cluster, close } = await clusterFromFlags(options);
+    let result;
+    try {
+      result = await cluster.getClusterStatus({});
+    } finally {
+      close();
+    }
+    if (result.kind === 'unavailable') {
+      process.stderr.write(`error: no Slurm cluster reachable: ${result.message}\n`);
+      return EXIT.failed;
+    }
+    status = result.status;
   } catch (error) {
-    const prefix = error instanceof SlurmUnavailable ? 'no Slurm cluster reachable' : 'reading the cluster failed';
-    process.stderr.write(`error: ${prefix}: ${(error as Error).message}\n`);
-    return EXIT.failed;
+    process.stderr.write(`error: ${error instanceof BadInput ? '' : 'reading the cluster failed: '}${(error as Error).message}\n`);
+    return error instanceof BadInput ? EXIT.badInput : EXIT.failed;
   }
   if (options.json) {
     process.stdout.write(JSON.stringify(status) + '\n');
