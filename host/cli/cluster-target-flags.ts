@@ -61,26 +61,31 @@ export async function clusterFromFlags(flags: ClusterTargetFlags): Promise<{ clu
   return { cluster: localClusterAccess(slurm, jobs), close: () => {} };
 }
 
-/** Through the app's agent on the login node, reached as `ssh://` peers are (loaded on use: ssh2 costs `--local` nothing). */
+/**
+ * Through the app's agent on the login node, reached as `ssh://` peers are, on the first call (so
+ * its failure is that call's error); loaded on use: ssh2 costs `--local` nothing.
+ */
 async function loginNodeCluster(target: SshTarget, flags: ClusterTargetFlags, dataDir: string): Promise<{ cluster: ClusterAccess; close: () => void }> {
-  const [{ connectAgentOverSsh }, { askPassphraseOnTerminal, confirmOnTerminal }, { forwardedClusterAccess }] = await Promise.all([
+  const [{ connectAgentOverSsh }, { askPassphraseOnTerminal, confirmOnTerminal }, { LoginNodeLink }] = await Promise.all([
     import('../ssh/remote-agent.js'),
     import('./ssh-prompts.js'),
     import('../cluster/cluster-gateway.js'),
   ]);
   const where = describeSshTarget(target);
-  const upload = new ByteProgress(`uploading the agent bundle to ${where}`);
-  const connection = await connectAgentOverSsh({
-    target,
-    identityFile: flags.identity,
-    passphrase: askPassphraseOnTerminal,
-    knownHostsFile: flags.knownHosts,
-    confirmUnknownHost: confirmOnTerminal(flags.acceptNewHost ?? false),
-    version: packageVersion(),
-    bundleCacheDir: join(dataDir, 'agent-bundles'),
-    onProgress: (progress) => {
-      if (progress.step === 'upload') upload.update(progress.sentBytes, progress.totalBytes);
-    },
-  }).finally(() => upload.stop());
-  return { cluster: forwardedClusterAccess(async () => connection.client, `ssh://${where}`), close: () => connection.close() };
+  const link = new LoginNodeLink(`ssh://${where}`, () => {
+    const upload = new ByteProgress(`uploading the agent bundle to ${where}`);
+    return connectAgentOverSsh({
+      target,
+      identityFile: flags.identity,
+      passphrase: askPassphraseOnTerminal,
+      knownHostsFile: flags.knownHosts,
+      confirmUnknownHost: confirmOnTerminal(flags.acceptNewHost ?? false),
+      version: packageVersion(),
+      bundleCacheDir: join(dataDir, 'agent-bundles'),
+      onProgress: (progress) => {
+        if (progress.step === 'upload') upload.update(progress.sentBytes, progress.totalBytes);
+      },
+    }).finally(() => upload.stop());
+  });
+  return { cluster: link.access, close: () => link.close() };
 }

@@ -7,6 +7,56 @@ import { CLUSTER_METHODS, type ClusterAccess, type ClusterAccessFor, type Cluste
 
 export type SshClusterTarget = Extract<ClusterTarget, { kind: 'ssh' }>;
 
+/**
+ * The app's agent on one login node, as a ClusterAccess: connected on the first call, again on a
+ * call after the connection dropped or a connect failed. No call is retried on a new connection,
+ * since a submit that may have reached Slurm must not be sent twice.
+ */
+export class LoginNodeLink {
+  private current: Promise<AgentConnection> | null = null;
+  private closed = false;
+  readonly access: ClusterAccess;
+
+  constructor(
+    private readonly url: string,
+    private readonly open: () => Promise<AgentConnection>,
+  ) {
+    this.access = forwardedClusterAccess(() => this.client(), url);
+  }
+
+  /** Ends the connection (the agent keeps running on the login node, as for peers); later calls are refused. */
+  close(): void {
+    this.closed = true;
+    void this.current?.then((c) => c.close(), () => {});
+    this.current = null;
+  }
+
+  private async client(): Promise<ApiClient> {
+    if (this.closed) throw new ApiError({ code: 'conflict', message: `target: ${this.url}: the app is shutting down` });
+    this.current ??= this.connect();
+    return (await this.current).client;
+  }
+
+  private connect(): Promise<AgentConnection> {
+    const made: Promise<AgentConnection> = this.open().then(
+      (connection) => {
+        void connection.client.whenClosed.then(() => {
+          if (this.current === made) this.current = null;
+          // The agent's socket is gone, not necessarily the SSH connection under it.
+          connection.close();
+        });
+        if (this.closed) connection.close();
+        return connection;
+      },
+      (error: unknown) => {
+        if (this.current === made) this.current = null;
+        throw error;
+      },
+    );
+    return made;
+  }
+}
+
 export interface ClusterGatewayDeps {
   /** This machine's cluster, for `{kind: 'local'}`. */
   local: ClusterAccess;
@@ -16,51 +66,29 @@ export interface ClusterGatewayDeps {
 
 /**
  * Every cluster the host is asked about: its own through Slurm's commands here, a login node's
- * through the app's agent there, which runs them as its own local cluster. One connection per
- * login node, made on first use and again after it dropped; none is retried under a call, since
- * a submit that may have reached Slurm must not be sent twice.
+ * through the app's agent there, which runs them as its own local cluster; one link per login node.
  */
 export class ClusterGateway {
-  private readonly connections = new Map<string, Promise<AgentConnection>>();
+  private readonly links = new Map<string, LoginNodeLink>();
   private closed = false;
 
   constructor(private readonly deps: ClusterGatewayDeps) {}
 
   readonly accessFor: ClusterAccessFor = async (target) => {
     if (target.kind === 'local') return this.deps.local;
-    // Connecting now, so an unreachable or refused login node is reported by the call that named it.
-    await this.connection(target);
-    return forwardedClusterAccess(async () => (await this.connection(target)).client, target.url);
+    let link = this.links.get(target.url);
+    if (!link) {
+      link = new LoginNodeLink(target.url, () => this.deps.connect(target));
+      if (this.closed) link.close();
+      else this.links.set(target.url, link);
+    }
+    return link.access;
   };
 
-  /** Ends every login-node connection (the agents keep running there, as for peers). */
+  /** Ends every login node's connection. */
   close(): void {
     this.closed = true;
-    for (const pending of this.connections.values()) void pending.then((c) => c.close(), () => {});
-    this.connections.clear();
-  }
-
-  private connection(target: SshClusterTarget): Promise<AgentConnection> {
-    if (this.closed) return Promise.reject(new ApiError({ code: 'conflict', message: `target: ${target.url}: the app is shutting down` }));
-    const kept = this.connections.get(target.url);
-    if (kept) return kept;
-    const made = this.deps.connect(target).then(
-      (connection) => {
-        void connection.client.whenClosed.then(() => {
-          if (this.connections.get(target.url) === made) this.connections.delete(target.url);
-          // The agent's socket is gone, not necessarily the SSH connection under it.
-          connection.close();
-        });
-        if (this.closed) connection.close();
-        return connection;
-      },
-      (error: unknown) => {
-        if (this.connections.get(target.url) === made) this.connections.delete(target.url);
-        throw asApiError(error, target.url);
-      },
-    );
-    this.connections.set(target.url, made);
-    return made;
+    for (const link of this.links.values()) link.close();
   }
 }
 
@@ -82,7 +110,7 @@ export function forwardedClusterAccess(client: () => Promise<ApiClient>, where: 
   return Object.fromEntries(CLUSTER_METHODS.map((method) => [method, forward(method)])) as unknown as ClusterAccess;
 }
 
-/** The agent's own errors as they came (a refused field, an unknown run); a broken connection named by the login node. */
+/** The agent's own errors as they came (a refused field, an unknown run); a failed or broken connection named by the login node. */
 function asApiError(error: unknown, where: string): ApiError {
   if (error instanceof ApiError) return error;
   return new ApiError({ code: 'internal', message: `cluster ${where}: ${error instanceof Error ? error.message : String(error)}` });

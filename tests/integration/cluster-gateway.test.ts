@@ -40,7 +40,7 @@ describe("the cluster gateway's connections to a login node's agent", () => {
     await agent.stop();
     // An access handed out before the drop fails with the login node named, and holds on to nothing.
     await expect(a.listClusterRuns({})).rejects.toThrow(/^cluster ssh:\/\/me@login1\.cluster\.example:22: (connection closed|agent at ws:\/\/127\.0\.0\.1:\d+: not reachable)/);
-    await expect(gateway.accessFor(target)).rejects.toThrow(/^cluster ssh:\/\/me@login1\.cluster\.example:22: agent at ws:\/\/127\.0\.0\.1:\d+: not reachable/);
+    await expect((await gateway.accessFor(target)).listClusterRuns({})).rejects.toThrow(/^cluster ssh:\/\/me@login1\.cluster\.example:22: agent at ws:\/\/127\.0\.0\.1:\d+: not reachable/);
 
     agent = await startAgent([], dataDir);
     expect(await a.listClusterRuns({})).toEqual([]);
@@ -48,9 +48,12 @@ describe("the cluster gateway's connections to a login node's agent", () => {
     const reconnected = opened.at(-1)!;
     expect(opened.slice(0, -1).every((c) => c !== reconnected)).toBe(true);
 
+    const connects = opened.length;
     gateway.close();
     await expect(reconnected.client.whenClosed).resolves.toBeInstanceOf(Error);
     await expect(a.listClusterRuns({})).rejects.toThrow('target: ssh://me@login1.cluster.example:22: the app is shutting down');
-    await expect(gateway.accessFor(target)).rejects.toThrow('the app is shutting down');
+    await expect((await gateway.accessFor(target)).getClusterStatus({})).rejects.toThrow('the app is shutting down');
+    await expect((await gateway.accessFor({ kind: 'ssh', url: 'ssh://me@login2.cluster.example:22' })).listClusterRuns({})).rejects.toThrow('the app is shutting down');
+    expect(opened).toHaveLength(connects);
   });
 });

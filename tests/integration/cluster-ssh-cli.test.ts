@@ -29,8 +29,10 @@ describe('`hpc-studio cluster status --ssh` through a login node', () => {
     const result = await runCli(['cluster', 'status', ...sshFlags(), '--json']);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toContain(`[127.0.0.1]:${node.sshd.port} is not in known_hosts (its ssh-ed25519 key is ${node.sshd.hostFingerprint()})`);
-    expect(result.stderr).toContain('--accept-new-host');
+    expect(result.stderr).toBe(
+      `error: cluster ssh://${node.login}: [127.0.0.1]:${node.sshd.port} is not in known_hosts (its ssh-ed25519 key is ${node.sshd.hostFingerprint()}); ` +
+        "check that fingerprint with the node's administrator, then run on a terminal to accept it, or pass --accept-new-host\n",
+    );
     expect(existsSync(knownHosts)).toBe(false);
     expect(node.logins()).toBe(0);
   });
