@@ -1,6 +1,8 @@
-import { readFileSync, existsSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClusterRun } from '../../shared/cluster-job.js';
 import { ClusterStatus } from '../../shared/cluster-status.js';
 import { runCli } from '../support/cli-process.js';
 import { startLoginNode, type TestLoginNode } from '../support/slurm-login-node.js';
@@ -10,11 +12,14 @@ import { tempDir } from '../support/studio-fixture.js';
 // slurm-login-node.ts): the app's agent on the login node reads the cluster as the user's own
 // Slurm commands there would, with the SSH session's SLURM_CONF.
 
-describe('`hpc-studio cluster status --ssh` through a login node', () => {
+const RUN = ['--dataset', 'fashion-mnist', '--model', 'mlp', '--epochs', '1', '--limit', '256', '--batch-size', '64'];
+
+describe('`hpc-studio cluster … --ssh` through a login node', () => {
   let node: TestLoginNode;
   const work = tempDir('cluster-ssh-cli');
   const knownHosts = join(work, 'known_hosts');
   const sshFlags = () => ['--ssh', node.login, '--identity', node.sshd.clientKey, '--known-hosts', knownHosts, '--data-dir', work];
+  const squeue = () => execFileSync('squeue', ['--noheader'], { env: node.slurm.env, encoding: 'utf8' }).trim();
   const withoutLoad = (status: ClusterStatus) => ({ ...status, nodes: status.nodes.map((n) => ({ ...n, load: null })) });
 
   beforeAll(async () => {
@@ -68,6 +73,51 @@ describe('`hpc-studio cluster status --ssh` through a login node', () => {
     expect(both.stderr).toMatch(/--local.*cannot be used with.*--ssh|--ssh.*cannot be used with.*--local/);
     expect(node.sshd.log().length).toBe(before);
   });
+
+  it('refuses a job name or partition a shell, sbatch or an option parser would read as more, before connecting', async () => {
+    const mark = join(work, 'ran');
+    const before = node.sshd.log().length;
+    for (const [flag, value] of [
+      ['--name', `x; touch ${mark}`],
+      ['--name', `job\n#SBATCH --wrap=touch ${mark}`],
+      ['--name', `--wrap=touch ${mark}`],
+      ['--partition', `$(touch ${mark})`],
+      ['--partition', `-p debug --wrap=touch ${mark}`],
+    ] as const) {
+      const args = flag === '--name' ? [`--name=${value}`] : ['--name', 'fine', `--partition=${value}`];
+      const result = await runCli(['cluster', 'submit', ...sshFlags(), ...args, ...RUN, '--json']);
+      expect(result.code, value).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr, value).toBe(`error: ${flag}: must be a ${flag === '--name' ? 'job' : 'partition'} name: 1–64 letters, digits, '.', '_' or '-', not starting with '-' or '.'\n`);
+    }
+    expect(node.sshd.log().length).toBe(before);
+    expect(squeue()).toBe('');
+    expect(existsSync(mark)).toBe(false);
+    for (const command of node.loginShellCommands()) expect(command).not.toMatch(/touch|wrap|SBATCH/);
+  });
+
+  it('runs a 1-task job submitted with --ssh to COMPLETED, as the user who logged in, and `cluster runs --ssh` shows it', async () => {
+    const submitted = await runCli(['cluster', 'submit', ...sshFlags(), '--name', 'over-ssh', ...RUN, '--time', '5', '--json']);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const run = ClusterRun.parse(JSON.parse(submitted.stdout));
+    expect(run.spec).toMatchObject({ name: 'over-ssh', nodes: 1, tasksPerNode: 1 });
+    const jobId = run.jobs[0]!.jobId;
+
+    let listed: ClusterRun | undefined;
+    for (const deadline = Date.now() + 45_000; listed?.jobs.at(-1)!.state !== 'COMPLETED'; ) {
+      if (Date.now() > deadline) throw new Error(`job ${jobId} never completed: ${JSON.stringify(listed?.jobs)}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const runs = await runCli(['cluster', 'runs', ...sshFlags(), '--json']);
+      expect(runs.code, runs.stderr).toBe(0);
+      listed = ClusterRun.array().parse(JSON.parse(runs.stdout)).find((r) => r.id === run.id);
+    }
+    expect(listed.jobs).toMatchObject([{ jobId, state: 'COMPLETED', resume: false }]);
+    expect(listed.runId).toMatch(/^run-/);
+    // The run lives on the login node's side, written by the job's task as the user who logged in.
+    const log = join(node.dataDir, 'cluster-runs', run.id, 'runs', listed.runId!, 'run.log.jsonl');
+    expect(statSync(log).uid).toBe(Number(execFileSync('id', ['-u', node.sshd.user], { encoding: 'utf8' })));
+    expect(readFileSync(log, 'utf8')).toMatch(/"type":"step"/);
+  }, 60_000);
 
   it('says the controller does not answer over SSH too', async () => {
     await node.slurm.kill('slurmctld');
