@@ -47,7 +47,8 @@ export function sshFlagTarget(value: string): SshTarget {
     return parseSshTarget(`ssh://${value}`);
   } catch (error) {
     if (!(error instanceof SshTargetError)) throw error;
-    const why = error.field === 'target' ? `got ${JSON.stringify(value)}` : error.message;
+    // The target and missing-user messages would quote the ssh:// added here; the others quote only the field.
+    const why = error.field === 'target' ? `got ${JSON.stringify(value)}` : !value.includes('@') ? `user: missing, got ${JSON.stringify(value)}` : error.message;
     throw new BadInput('ssh', `--ssh: must be USER@HOST[:PORT] (port default 22, an IPv6 host in brackets); ${why}`);
   }
 }
