@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_API_PATH, VERSION_HEADER } from '../../shared/agent-protocol.js';
@@ -103,7 +103,7 @@ describe('a Slurm cluster through the agent on its login node', () => {
     expect(commands.filter((c) => launcher.test(c)).length).toBeGreaterThan(0);
   });
 
-  it('in the app, reaches a login node only once it is a peer, keeps one connection, and makes it again after it dropped', async () => {
+  it('in the app, reaches a login node only once it is a peer, keeps one connection, makes it again after it dropped, and follows a run through it', async () => {
     const dataDir = tempDir('cluster-ssh-app');
     const host = createStudioHost({ dataDir, version: VERSION, spawnTrainer: forkTrainer(TRAINER_ENTRY), knownHostsFile: join(dataDir, 'known_hosts') });
     const target: ClusterTarget = { kind: 'ssh', url: `ssh://${node.login}` };
@@ -144,9 +144,26 @@ describe('a Slurm cluster through the agent on its login node', () => {
       expect(node.agentPid()).not.toBe(dropped);
       expect(node.logins() - beforeCalls).toBe(2);
 
+      // Followed through the same link: the job's log, copied from the login node into the app's runs.
+      let ended: ClusterRun | undefined;
+      for (const deadline = Date.now() + 30_000; ended?.jobs.at(-1)!.state !== 'COMPLETED'; ) {
+        if (Date.now() > deadline) throw new Error(`the job never completed: ${JSON.stringify(ended?.jobs)}`);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        ended = (await host.service.listClusterRuns({ target })).find((r) => r.id === run.id);
+      }
+      expect(await host.service.followClusterRun({ target, clusterRunId: run.id })).toEqual({ runId: ended.runId });
+      host.clusterRuns.start();
+      const onNode = readFileSync(join(node.dataDir, 'cluster-runs', run.id, 'runs', ended.runId!, 'run.log.jsonl'));
+      const copy = join(dataDir, 'runs', ended.runId!, 'run.log.jsonl');
+      await waitFor('the copy to catch up', () => existsSync(copy) && readFileSync(copy).length === onNode.length, 20_000);
+      expect(readFileSync(copy).equals(onNode)).toBe(true);
+      expect((await host.service.getRun({ runId: ended.runId! })).summary.status).toBe('done');
+      expect(node.logins() - beforeCalls).toBe(2);
+
       host.clusters.close();
       await expect(host.service.listClusterRuns({ target })).rejects.toThrow('the app is shutting down');
     } finally {
+      host.clusterRuns.stop();
       host.clusters.close();
       host.peers.stop();
       rmSync(dataDir, { recursive: true, force: true });
