@@ -65,8 +65,9 @@ export type ClusterRunId = z.infer<typeof ClusterRunId>;
 
 /** Slurm's job states a user meets; others Slurm may add are shown as they come. */
 export const ENDED_JOB_STATES = ['COMPLETED', 'CANCELLED', 'FAILED', 'TIMEOUT', 'PREEMPTED', 'NODE_FAIL', 'BOOT_FAIL', 'DEADLINE', 'OUT_OF_MEMORY'] as const;
-/** Ended states after which Resume makes sense: the job was stopped from outside, not by its own error. */
-export const RESUMABLE_JOB_STATES = ['CANCELLED', 'TIMEOUT', 'PREEMPTED', 'NODE_FAIL', 'BOOT_FAIL', 'DEADLINE', 'FAILED'] as const;
+/** States of a job that is in Slurm's queue or running. */
+export const LIVE_JOB_STATES = ['PENDING', 'CONFIGURING', 'RUNNING', 'COMPLETING', 'SUSPENDED', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_FED', 'RESIZING', 'SIGNALING', 'STAGE_OUT'] as const;
+export const isLive = (state: string): boolean => (LIVE_JOB_STATES as readonly string[]).includes(state);
 
 /** One sbatch of a cluster run: the first, a requeue keeps its id, each Resume is a new one. */
 export const ClusterJob = z.object({

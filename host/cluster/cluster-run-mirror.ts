@@ -1,7 +1,8 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { ClusterRunId, ClusterTarget, type ClusterRun } from '../../shared/cluster-job.js';
+import { ClusterRunId, ClusterTarget, isLive, type ClusterRun } from '../../shared/cluster-job.js';
+import { CLUSTER_REFRESH_SEC } from '../../shared/cluster-status.js';
 import { ApiError } from '../../shared/rpc-protocol.js';
 import { RunRecord } from '../../shared/run-record.js';
 import { writeFileAtomic } from '../atomic-file.js';
@@ -11,7 +12,6 @@ import type { ClusterAccessFor } from './cluster-access.js';
 const Followed = z.object({ runs: z.array(z.object({ target: ClusterTarget, clusterRunId: ClusterRunId, runId: z.string() })) });
 type FollowedRun = z.infer<typeof Followed>['runs'][number];
 
-const LIVE = new Set(['PENDING', 'CONFIGURING', 'RUNNING', 'COMPLETING', 'SUSPENDED', 'REQUEUED', 'RESIZING']);
 
 export interface ClusterRunMirrorDeps {
   store: RunStore;
@@ -21,7 +21,10 @@ export interface ClusterRunMirrorDeps {
   /** Each record copied in, as the run's own trainer would have reported it. */
   onRecord: (runId: string, record: RunRecord) => void;
   onError?: (error: unknown) => void;
+  /** How often the followed runs' logs are read. */
   pollMs?: number;
+  /** How often each cluster's queue is asked which of them still run: squeue is the controller's load, a log read is not. */
+  queueEveryMs?: number;
 }
 
 /**
@@ -35,6 +38,7 @@ export class ClusterRunMirror {
   /** Runs whose job is in Slurm's queue now: their page is live, not an interrupted run. */
   private readonly live = new Set<string>();
   private readonly settled = new Set<string>();
+  private readonly queues = new Map<string, { at: number; runs: Promise<ClusterRun[]> }>();
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
 
@@ -89,8 +93,8 @@ export class ClusterRunMirror {
 
   private async poll(followed: FollowedRun, known?: ClusterRun): Promise<void> {
     const cluster = await this.deps.cluster(followed.target);
-    const run = known ?? (await cluster.listClusterRuns({})).find((r) => r.id === followed.clusterRunId);
-    const live = run !== undefined && LIVE.has(run.jobs.at(-1)!.state);
+    const run = known ?? (await this.queue(followed.target)).find((r) => r.id === followed.clusterRunId);
+    const live = run !== undefined && isLive(run.jobs.at(-1)!.state);
     if (live) this.live.add(followed.runId);
     else this.live.delete(followed.runId);
     // A run with no job in the queue was read to its end once; it is read again only when a job runs it.
@@ -110,6 +114,16 @@ export class ClusterRunMirror {
     }
     if (live) this.settled.delete(followed.runId);
     else this.settled.add(followed.runId);
+  }
+
+  private queue(target: ClusterTarget): Promise<ClusterRun[]> {
+    const key = JSON.stringify(target);
+    const cached = this.queues.get(key);
+    if (cached && Date.now() - cached.at < (this.deps.queueEveryMs ?? CLUSTER_REFRESH_SEC.default * 1000)) return cached.runs;
+    const runs = this.deps.cluster(target).then((cluster) => cluster.listClusterRuns({}));
+    runs.catch(() => this.queues.delete(key));
+    this.queues.set(key, { at: Date.now(), runs });
+    return runs;
   }
 
   private copied(runId: string): number {

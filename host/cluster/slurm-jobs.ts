@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { ENDED_JOB_STATES, type ClusterFileChunk, type ClusterJob, type ClusterJobSpec, type ClusterRun } from '../../shared/cluster-job.js';
+import { ENDED_JOB_STATES, isLive, type ClusterFileChunk, type ClusterJob, type ClusterJobSpec, type ClusterRun } from '../../shared/cluster-job.js';
 import { ApiError } from '../../shared/rpc-protocol.js';
 import { readRunLog } from '../run-log.js';
 import { batchScript, UnsafeClusterPath } from './batch-script.js';
@@ -25,7 +25,6 @@ export interface SlurmJobsDeps {
 
 /** The most one read of a file on the cluster returns, so a long log comes in pieces the channel carries. */
 const CHUNK_BYTES = 1 << 20;
-const LIVE_STATES = new Set(['PENDING', 'CONFIGURING', 'RUNNING', 'COMPLETING', 'SUSPENDED', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_FED', 'RESIZING', 'SIGNALING', 'STAGE_OUT']);
 
 const notFound = (clusterRunId: string) => new ApiError({ code: 'not-found', message: `clusterRunId: no cluster run named ${JSON.stringify(clusterRunId)}` });
 const conflict = (message: string) => new ApiError({ code: 'conflict', message });
@@ -79,7 +78,7 @@ export class SlurmJobs {
     const folder = this.folder(clusterRunId);
     const run = await this.one(folder);
     const last = run.jobs.at(-1)!;
-    if (LIVE_STATES.has(last.state)) throw conflict(`job ${last.jobId} of ${clusterRunId} is ${last.state.toLowerCase()}: cancel it first, or requeue it`);
+    if (isLive(last.state)) throw conflict(`job ${last.jobId} of ${clusterRunId} is ${last.state.toLowerCase()}: cancel it first, or requeue it`);
     if (!run.resumable) throw conflict(`${clusterRunId} cannot be resumed: ${run.runId === null ? 'its job never started training' : 'it finished, or left no checkpoint'}`);
     writeFileAtomic(folder.scriptFile, this.script(folder, run.spec), 0o600);
     await this.sbatch(folder, true);
@@ -113,7 +112,7 @@ export class SlurmJobs {
   private async liveJob(clusterRunId: string, verb: string): Promise<{ folder: ClusterRunFolder; job: ClusterJob }> {
     const folder = this.folder(clusterRunId);
     const job = (await this.one(folder)).jobs.at(-1)!;
-    if (!LIVE_STATES.has(job.state)) throw conflict(`job ${job.jobId} of ${clusterRunId} has ended (${job.state.toLowerCase()}): nothing to ${verb}`);
+    if (!isLive(job.state)) throw conflict(`job ${job.jobId} of ${clusterRunId} has ended (${job.state.toLowerCase()}): nothing to ${verb}`);
     return { folder, job };
   }
 
@@ -184,8 +183,8 @@ export class SlurmJobs {
         createdAt,
         runId,
         jobs,
-        tasks: LIVE_STATES.has(last.state) ? folder.tasks(last.jobId).map(({ rank, node, address, gpus, hardware }) => ({ rank, node, address, gpus, hardware })) : [],
-        resumable: !LIVE_STATES.has(last.state) && runId !== null && hasCheckpoint(folder, runId) && !finished(folder, runId),
+        tasks: isLive(last.state) ? folder.tasks(last.jobId).map(({ rank, node, address, gpus, hardware }) => ({ rank, node, address, gpus, hardware })) : [],
+        resumable: !isLive(last.state) && runId !== null && hasCheckpoint(folder, runId) && !finished(folder, runId),
       };
     });
   }
