@@ -88,6 +88,9 @@ parent.onMessage((raw) => {
 
 // If the host dies, stop cleanly rather than train on as an orphan.
 parent.onDisconnect(() => (started ? control.stop() : void exit(EXIT.ok)));
+// A scheduler ending a job (Slurm at its time limit, scancel, preemption) signals every process
+// of it, this one too: stop at the step with a checkpoint, as the host asks at the same moment.
+process.on('SIGTERM', () => (started ? control.stop() : void exit(EXIT.ok)));
 
 const backendLoading = chooseBackend(process.env.HPC_STUDIO_BACKEND);
 backendLoading.then((backend) => emit({ type: 'ready', time: Date.now(), backend, pid: process.pid }), fail);

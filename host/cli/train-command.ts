@@ -89,10 +89,12 @@ export async function trainInForeground(host: StudioHost, config: RunConfig, opt
   });
 
   let interrupted = false;
-  const onSignal = () => {
-    if (interrupted) process.exit(EXIT.interrupted);
+  // A second Ctrl-C gives up on the checkpoint; SIGTERM never does: schedulers send it more than once.
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted && signal === 'SIGINT') process.exit(EXIT.interrupted);
+    if (interrupted) return;
     interrupted = true;
-    progress.log('stopping: writing a checkpoint… (press Ctrl-C again to abort)');
+    progress.log(`stopping: writing a checkpoint…${signal === 'SIGINT' ? ' (press Ctrl-C again to abort)' : ''}`);
     if (runId) void host.supervisor.stop(runId).catch(() => {});
   };
   process.on('SIGINT', onSignal);

@@ -6,7 +6,7 @@ import { ApiError } from '../../shared/rpc-protocol.js';
 import { readRunLog } from '../run-log.js';
 import { batchScript, UnsafeClusterPath } from './batch-script.js';
 import { ClusterRunFolder, type JobEntry } from './cluster-run-folder.js';
-import { jobsFromSqueue } from './slurm-output.js';
+import { jobEndInOutput, jobsFromSqueue } from './slurm-output.js';
 import { parseJson, slurmOutput, type RunSlurmCommand } from './slurm-status.js';
 import { writeFileAtomic } from '../atomic-file.js';
 
@@ -156,7 +156,8 @@ export class SlurmJobs {
         if (entry.type !== 'submitted') return [];
         const live = queue.get(entry.jobId);
         const ended = entries.findLast((e): e is JobEntry & { type: 'ended' } => e.type === 'ended' && e.jobId === entry.jobId);
-        const state = live ? live.state.toUpperCase() : (ended?.state ?? 'UNKNOWN');
+        const remembered = ended ?? (live ? null : jobEndInOutput(tail(folder.outputFile(entry.jobId)), entry.jobId));
+        const state = live ? live.state.toUpperCase() : (remembered?.state ?? 'UNKNOWN');
         if (live && (ENDED_JOB_STATES as readonly string[]).includes(state) && ended?.state !== state) {
           // Slurm forgets an ended job after MinJobAge; the folder remembers how it ended.
           folder.append({ type: 'ended', jobId: entry.jobId, time: this.now(), state, reason: live.reason });
@@ -165,7 +166,7 @@ export class SlurmJobs {
           jobId: entry.jobId,
           submittedAt: entry.time,
           state,
-          reason: live ? live.reason : (ended?.reason ?? 'None'),
+          reason: live ? live.reason : (remembered?.reason ?? 'None'),
           position: live?.position ?? null,
           nodes: live?.nodes ?? '',
           resume: entry.resume,
@@ -204,6 +205,20 @@ function finished(folder: ClusterRunFolder, runId: string): boolean {
   const log = folder.runLog(runId);
   if (!existsSync(log)) return false;
   return readRunLog(log).records.some((r) => r.type === 'done');
+}
+
+/** The last few KiB of a job's output, where slurmstepd says how it ended. */
+function tail(file: string): string {
+  if (!existsSync(file)) return '';
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const buffer = Buffer.alloc(Math.min(size, 16 * 1024));
+    readSync(fd, buffer, 0, buffer.length, size - buffer.length);
+    return buffer.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Whole lines of `file` from `offset`, at most CHUNK_BYTES of them. */

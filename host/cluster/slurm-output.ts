@@ -122,3 +122,21 @@ export function partitionsFromScontrol(text: string): ClusterStatus['partitions'
       };
     });
 }
+
+const STEPD_END = /\*\*\* JOB (\d+) ON \S+ CANCELLED AT \S+(?: DUE TO (TIME LIMIT|PREEMPTION|NODE FAILURE))?/g;
+const END_OF: Record<string, { state: string; reason: string }> = {
+  '': { state: 'CANCELLED', reason: 'None' },
+  'TIME LIMIT': { state: 'TIMEOUT', reason: 'TimeLimit' },
+  PREEMPTION: { state: 'PREEMPTED', reason: 'None' },
+  'NODE FAILURE': { state: 'NODE_FAIL', reason: 'None' },
+};
+
+/**
+ * How slurmstepd says it ended a job in the job's output (`*** JOB 7 ON node1 CANCELLED AT … DUE
+ * TO TIME LIMIT ***`): what is left once Slurm has forgotten the job and no task could record it.
+ */
+export function jobEndInOutput(text: string, jobId: number): { state: string; reason: string } | null {
+  let end: { state: string; reason: string } | null = null;
+  for (const m of text.matchAll(STEPD_END)) if (Number(m[1]) === jobId) end = END_OF[m[2] ?? '']!;
+  return end;
+}

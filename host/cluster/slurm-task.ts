@@ -76,7 +76,7 @@ export async function runSlurmTask(runDir: string, env: NodeJS.ProcessEnv = proc
   monitor.onSample((sample) => folder.writeHardware(place.rank, sample));
   await monitor.start();
   try {
-    return place.rank === 0 ? await lead(folder, place, me, spec.config, slurm, say) : await follow(folder, me, say);
+    return place.rank === 0 ? await lead(folder, place, me, spec.config, say) : await follow(folder, me, say);
   } finally {
     monitor.stop();
   }
@@ -111,7 +111,6 @@ async function lead(
   place: SlurmTaskPlace,
   me: TaskFile,
   config: RunConfig,
-  slurm: RunSlurmCommand,
   say: (line: string) => void,
 ): Promise<number> {
   folder.writeTask(me);
@@ -123,18 +122,6 @@ async function lead(
   const host = createCliHost(folder.dir, peerConnectorFromTokenFile(folder.secretFile, version));
   const earlier = folder.entries().find((e) => e.type === 'run');
 
-  // Slurm signals the steps when it ends a job from outside (time limit, scancel, preemption) and
-  // forgets the job minutes later: the state it gives now is kept with the run.
-  const onEnd = () =>
-    void slurmOutput(slurm, 'scontrol', ['show', 'job', String(place.jobId), '--oneliner'])
-      .then((line) => {
-        const state = /\bJobState=(\S+)/.exec(line)?.[1] ?? 'UNKNOWN';
-        const reason = /\bReason=(\S+)/.exec(line)?.[1] ?? 'None';
-        folder.append({ type: 'ended', jobId: place.jobId, time: Date.now(), state, reason });
-        say(`Slurm ends the job: ${state} (${reason}); stopping with a checkpoint`);
-      })
-      .catch((error: Error) => say(`could not ask Slurm why the job ends: ${error.message}`));
-  process.once('SIGTERM', onEnd);
   let code: number;
   try {
     code = await trainInForeground(host, config, {
@@ -148,7 +135,6 @@ async function lead(
       },
     });
   } finally {
-    process.off('SIGTERM', onEnd);
     writeFileSync(folder.finishedMarker(place.jobId), '');
   }
   if (code === EXIT.done) folder.append({ type: 'ended', jobId: place.jobId, time: Date.now(), state: 'COMPLETED', reason: 'None' });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readRunLog } from '../../host/run-log.js';
 import type { RunConfig } from '../../shared/run-config.js';
 import type { RunRecord } from '../../shared/run-record.js';
-import { readCheckpoint } from '../../trainer/checkpoint.js';
+import { checkpointWeights, maxWeightDifference } from '../support/checkpoint-weights.js';
 import { collectRecords, createTestHost, smallRun, waitFor } from '../support/studio-fixture.js';
 
 // Real trainer child processes on loopback, one per peer, exchanging gradients through the ring.
@@ -15,16 +15,7 @@ async function train(config: RunConfig) {
   const { runId } = await host.service.startRun({ config });
   await host.supervisor.idle();
   const log = readRunLog(host.store.paths(runId).log).records;
-  const checkpoint = readCheckpoint(host.store.paths(runId).checkpoints);
-  if (!checkpoint) throw new Error(`run ${runId} left no checkpoint: ${JSON.stringify(log.at(-1))}`);
-  return { log, weights: checkpoint.tensors.filter((t) => !t.name.startsWith('slot:')) };
-}
-
-function maxDifference(a: Awaited<ReturnType<typeof train>>['weights'], b: typeof a): number {
-  expect(b.map((t) => t.name)).toEqual(a.map((t) => t.name));
-  let max = 0;
-  a.forEach((t, i) => t.values.forEach((v, j) => (max = Math.max(max, Math.abs(v - b[i]!.values[j]!)))));
-  return max;
+  return { log, weights: checkpointWeights(host.store.paths(runId).checkpoints) };
 }
 
 const peers = (n: number) => ({ parallel: 'data' as const, peers: Array.from({ length: n }, () => 'local' as const) });
@@ -38,7 +29,7 @@ describe('data-parallel training over local peers', () => {
       const parallel = await train({ ...TWENTY_STEPS_OF_96, distribution: peers(n) });
       expect(parallel.log.at(-1), JSON.stringify(parallel.log.slice(-4))).toMatchObject({ type: "status", status: "done" });
       expect(steps(parallel.log)).toHaveLength(20);
-      expect(maxDifference(single.weights, parallel.weights), `${n} peers`).toBeLessThan(1e-5);
+      expect(maxWeightDifference(single.weights, parallel.weights), `${n} peers`).toBeLessThan(1e-5);
       // The run's loss is the global batch's, as the single trainer saw it.
       const lastLoss = (log: RunRecord[]) => (steps(log).at(-1) as { loss: number }).loss;
       expect(lastLoss(parallel.log)).toBeCloseTo(lastLoss(single.log), 4);
@@ -49,7 +40,7 @@ describe('data-parallel training over local peers', () => {
     const config = { ...TWENTY_STEPS_OF_96, batchSize: 64 };
     const single = await train(config);
     const parallel = await train({ ...config, distribution: peers(3) });
-    expect(maxDifference(single.weights, parallel.weights)).toBeLessThan(1e-5);
+    expect(maxWeightDifference(single.weights, parallel.weights)).toBeLessThan(1e-5);
   });
 
   it('records each peer\'s throughput, the split between computing and exchanging gradients, and the exchange overlapping the backward pass', async () => {

@@ -97,6 +97,8 @@ export async function startSlurm({ nodes: count = 1 }: { nodes?: number } = {}):
         'MpiDefault=none',
         'JobCompType=jobcomp/none',
         'AccountingStorageType=accounting_storage/none',
+        // A job past its limit gets SIGTERM, then SIGKILL this many seconds later (30 by default): time to checkpoint.
+        'KillWait=10',
         ...nodes.map(({ name, address }) =>
           network
             ? `NodeName=${name} NodeHostname=${name} NodeAddr=${address} CPUs=1 RealMemory=${memoryMB} State=UNKNOWN`
