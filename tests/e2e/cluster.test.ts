@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, SHOTS, startServeSession, type ServeSession } from '../support/serve-session.js';
 import { startSlurm, type TestSlurm } from '../support/slurm-cluster.js';
@@ -43,19 +44,33 @@ describe('the Cluster panel', () => {
     }
     expect(errors).toEqual([]);
   });
-  it('submits a training run as a job from its script, follows it to completion and shows its curves', async () => {
+
+  /** A fresh page on the panel, reading the cluster every 5 s, its fastest. */
+  async function openPanel(): Promise<{ page: Page; errors: string[]; panel: Locator }> {
     const { page, errors } = await openPage(session.browser, session.url, { countConsoleErrors: true });
     const panel = page.getByTestId('cluster-panel');
     await expect.poll(() => panel.getByTestId('cluster-node').count(), { timeout: 15_000 }).toBe(1);
     await panel.getByTestId('cluster-refresh').selectOption('5');
-    expect(await panel.getByTestId('cluster-target').inputValue()).toBe('local');
+    return { page, errors, panel };
+  }
 
-    // The run comes from the new-run form as it stands. Batches of 1 make it train for some 15 s, past
-    // the panel's fastest refresh, which 1 epoch of 2,000 examples in 64s (under 3 s) would slip through.
+  /**
+   * The run comes from the new-run form as it stands. Batches of 1 make it train for some 15 s,
+   * past the panel's fastest refresh, which 1 epoch of 2,000 examples in 64s (under 3 s) would slip through.
+   */
+  async function describeRun(page: Page): Promise<void> {
     await page.getByTestId('field-model').selectOption('mlp');
     await page.getByTestId('field-epochs').fill('3');
     await page.getByTestId('field-batchSize').fill('1');
     await page.getByTestId('field-limit').fill('2000');
+  }
+
+  const points = async (page: Page) => Number(await page.getByTestId('loss-chart').getAttribute('data-points'));
+
+  it('submits a training run as a job from its script, follows it to completion and shows its curves', async () => {
+    const { page, errors, panel } = await openPanel();
+    expect(await panel.getByTestId('cluster-target').inputValue()).toBe('local');
+    await describeRun(page);
     await panel.getByTestId('cluster-new-job').click();
     const form = panel.getByTestId('cluster-job-form');
     expect(await form.getByTestId('cluster-job-run').textContent()).toMatch(/^mlp on Fashion-MNIST \(first 2,000\) · 3 epochs · batch 1 · lr 0\.001 · adam$/);
@@ -112,14 +127,48 @@ describe('the Cluster panel', () => {
     // Show curves opens the run's own page, drawn from the log copied from the cluster.
     await expect.poll(() => run.getByTestId('cluster-run-curves').isEnabled(), { timeout: 20_000 }).toBe(true);
     await run.getByTestId('cluster-run-curves').click();
-    await expect.poll(async () => Number(await page.getByTestId('loss-chart').getAttribute('data-points')), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect.poll(() => points(page), { timeout: 30_000 }).toBeGreaterThan(0);
 
     await expect.poll(() => run.getAttribute('data-state'), { timeout: 60_000 }).toBe('completed');
     expect(await run.getByTestId('cluster-run-state').textContent()).toBe('completed');
     expect(await run.getByTestId('cluster-run-cancel').count()).toBe(0);
     await run.getByTestId('cluster-run-output-toggle').click();
-    await expect.poll(() => run.getByTestId('cluster-run-output').textContent()).not.toBe('(nothing written yet)');
+    await expect.poll(() => run.getByTestId('cluster-run-output').textContent()).toMatch(/epoch 3\/3: train loss \d/);
     await page.screenshot({ path: join(SHOTS, 'cluster-job.png') });
+    expect(errors).toEqual([]);
+  }, 90_000);
+
+  it('cancels a running job once confirmed, and resumes the run from its checkpoint in a new job', async () => {
+    const { page, errors, panel } = await openPanel();
+    await describeRun(page);
+    await panel.getByTestId('cluster-new-job').click();
+    const form = panel.getByTestId('cluster-job-form');
+    await form.getByTestId('cluster-job-name').fill('e2e-resume');
+    await form.getByTestId('cluster-job-preview').click();
+    expect(await form.getByTestId('cluster-job-script').textContent({ timeout: 10_000 })).toContain('#SBATCH --job-name=e2e-resume');
+    await form.getByTestId('cluster-job-submit').click();
+    const run = panel.getByTestId('cluster-run').filter({ hasText: 'e2e-resume' });
+    await expect.poll(() => run.getByTestId('cluster-run-curves').isEnabled(), { timeout: 30_000 }).toBe(true);
+    await run.getByTestId('cluster-run-curves').click();
+    await expect.poll(() => points(page), { timeout: 30_000 }).toBeGreaterThan(100);
+    const firstJob = await run.getByTestId('cluster-run-job').textContent();
+
+    await run.getByTestId('cluster-run-cancel').click();
+    const dialog = page.locator('dialog[open]');
+    expect(await dialog.textContent()).toContain('Cancel this job?');
+    await dialog.getByTestId('confirm-button').click();
+    await expect.poll(() => run.getAttribute('data-state'), { timeout: 20_000 }).toBe('cancelled');
+    await expect.poll(() => run.getByTestId('cluster-run-resume').count(), { timeout: 10_000 }).toBe(1);
+    expect(await run.getByTestId('cluster-run-cancel').count()).toBe(0);
+    const before = await points(page);
+
+    await run.getByTestId('cluster-run-resume').click();
+    await expect.poll(() => run.getByTestId('cluster-run-job').textContent()).not.toBe(firstJob);
+    expect(await run.textContent()).toContain('job 2 of this run');
+    await expect.poll(() => run.getAttribute('data-state'), { timeout: 60_000 }).toBe('completed');
+    // The followed run goes on on its page: the new job's steps come after the first job's, to the end.
+    await expect.poll(() => points(page), { timeout: 10_000 }).toBeGreaterThan(before);
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 10_000 }).toMatch(/done/);
     expect(errors).toEqual([]);
   }, 90_000);
 });
