@@ -28,11 +28,16 @@ export const useClusterJobOutputStore = defineStore('cluster-job-output', () => 
     const clusterRunId = openFor.value;
     if (!clusterRunId || jobId.value === null) return;
     try {
-      const chunk = await connection.client!.api.readClusterJobOutput({ target: clusterTarget.target, clusterRunId, jobId: jobId.value, offset });
-      if (mine !== sequence) return;
-      offset = chunk.nextOffset;
-      text.value = (text.value + chunk.text).slice(-KEEP_CHARS);
-      error.value = null;
+      // A read returns at most a chunk: read on until caught up with the file.
+      for (;;) {
+        const chunk = await connection.client!.api.readClusterJobOutput({ target: clusterTarget.target, clusterRunId, jobId: jobId.value, offset });
+        if (mine !== sequence) return;
+        text.value = (text.value + chunk.text).slice(-KEEP_CHARS);
+        error.value = null;
+        const progressed = chunk.nextOffset > offset;
+        offset = chunk.nextOffset;
+        if (!progressed || offset >= chunk.size) break;
+      }
     } catch (e) {
       if (mine === sequence) error.value = (e as Error).message;
     }

@@ -37,7 +37,7 @@ export const useClusterRunsStore = defineStore('cluster-runs', () => {
   }
 
   // The status store sets the pace; a cluster that answered is asked for its runs too.
-  watch(() => cluster.updatedAt, () => void refresh());
+  watch(() => cluster.updatedAt, () => void refresh(), { immediate: true });
   watch(
     () => clusterTarget.target,
     () => {
