@@ -271,6 +271,7 @@ function startApp(): void {
     host.monitor.stop();
     host.peers.stop();
     host.clusterRuns.stop();
+    host.clusters.close();
   });
 
   app.on('window-all-closed', () => {

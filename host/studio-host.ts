@@ -21,11 +21,13 @@ import type { SecretStore } from './secrets/secret-store.js';
 import { StudioService } from './studio-service.js';
 import { SweepQueue } from './sweep-queue.js';
 import { SweepStore } from './sweep-store.js';
-import { localClusterAccess, thisClusterOnly } from './cluster/cluster-access.js';
+import { localClusterAccess } from './cluster/cluster-access.js';
+import { ClusterGateway } from './cluster/cluster-gateway.js';
 import { CLUSTER_RUNS_DIR } from './cluster/cluster-run-folder.js';
 import { ClusterRunMirror } from './cluster/cluster-run-mirror.js';
 import { SlurmJobs } from './cluster/slurm-jobs.js';
 import { localSlurm } from './cluster/slurm-status.js';
+import { ApiError } from '../shared/rpc-protocol.js';
 import type { SpawnTrainer } from './trainer-process.js';
 import { TrainerSupervisor } from './trainer-supervisor.js';
 
@@ -44,6 +46,8 @@ export interface StudioHostOptions {
   datasetUploadLimit?: number;
   /** The agent bundle made when the app was packaged, for SSH peers (the installed app passes its resources' folder). */
   agentBundleDir?: string;
+  /** SSH peers' and login nodes' known_hosts; default ~/.ssh/known_hosts. */
+  knownHostsFile?: string;
   /**
    * The words that start `hpc-studio` here and on the cluster's nodes, for the Slurm jobs this host
    * submits; absent where there is none (the desktop app: it submits through a login node's agent).
@@ -62,6 +66,8 @@ export interface StudioHost {
   peers: PeerDirectory;
   /** Followed cluster runs; copied in once started (by the app and `serve`). */
   clusterRuns: ClusterRunMirror;
+  /** This machine's cluster and the login nodes' reached through the Peers panel; closed when the app or `serve` stops. */
+  clusters: ClusterGateway;
 }
 
 /** Wires the host services for one data directory: the same under Electron, `serve` and the CLI. */
@@ -78,6 +84,7 @@ export function createStudioHost(options: StudioHostOptions): StudioHost {
         target: url,
         identityFile,
         confirmUnknownHost: confirm,
+        knownHostsFile: options.knownHostsFile,
         version: options.version,
         bundleCacheDir: join(options.dataDir, 'agent-bundles'),
         prebuiltBundleDir: options.agentBundleDir,
@@ -105,9 +112,18 @@ export function createStudioHost(options: StudioHostOptions): StudioHost {
   });
   const sweeps = new SweepQueue({ supervisor, runs: store, sweeps: new SweepStore(options.dataDir) });
   const slurm = localSlurm(options.env);
-  const cluster = thisClusterOnly(
-    localClusterAccess(slurm, new SlurmJobs({ root: join(options.dataDir, CLUSTER_RUNS_DIR), slurm, cliCommand: options.cliCommand ?? null, version: options.version })),
-  );
+  const clusters = new ClusterGateway({
+    local: localClusterAccess(slurm, new SlurmJobs({ root: join(options.dataDir, CLUSTER_RUNS_DIR), slurm, cliCommand: options.cliCommand ?? null, version: options.version })),
+    // Only a login node whose host key the user confirmed in the Peers panel, with that panel's key file.
+    connect: async ({ url }) => {
+      if (!peers.list().some((peer) => peer.url === url)) {
+        const message = `${url} is not one of your peers: add the login node in the Peers panel first (its host key is confirmed there), then choose it as the cluster`;
+        throw new ApiError({ code: 'invalid', message: `target: ${message}`, fields: [{ field: 'target', message }] });
+      }
+      return peers.connector(url);
+    },
+  });
+  const cluster = clusters.accessFor;
   const clusterRuns = new ClusterRunMirror({
     store,
     cluster,
@@ -131,5 +147,5 @@ export function createStudioHost(options: StudioHostOptions): StudioHost {
     clusterRuns,
     datasets: new DatasetStore({ dir: join(options.dataDir, 'datasets'), limitBytes: options.datasetUploadLimit ?? DEFAULT_DATASET_UPLOAD_LIMIT }),
   });
-  return { service, supervisor, store, sweeps, monitor, peers, clusterRuns };
+  return { service, supervisor, store, sweeps, monitor, peers, clusterRuns, clusters };
 }

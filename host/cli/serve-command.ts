@@ -46,6 +46,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   host.monitor.stop();
   host.peers.stop();
   host.clusterRuns.stop();
+  host.clusters.close();
   await server.close();
   return EXIT.done;
 }

@@ -45,11 +45,3 @@ export function localClusterAccess(slurm: RunSlurmCommand, jobs: SlurmJobs): Clu
     readClusterJobOutput: async ({ clusterRunId, jobId, offset }) => jobs.readJobOutput(clusterRunId, jobId, offset),
   };
 }
-
-/** Only the cluster this host is a login node of. */
-export function thisClusterOnly(local: ClusterAccess): ClusterAccessFor {
-  return async (target) => {
-    if (target.kind === 'local') return local;
-    throw new ApiError({ code: 'invalid', message: `target: this host reaches only its own cluster, not ${target.url}`, fields: [{ field: 'target', message: 'only the local cluster here' }] });
-  };
-}

@@ -21,6 +21,8 @@ export type JobEntry = z.infer<typeof JobEntry>;
 /** What a task says of itself for the job it belongs to; `url` is its agent's, once it listens (ranks above 0). */
 export const TaskFile = z.object({
   jobId: z.number().int().positive(),
+  /** Slurm's SLURM_RESTART_COUNT: a requeued job runs again under the same id. */
+  attempt: z.number().int().nonnegative(),
   rank: ClusterTask.shape.rank,
   node: ClusterTask.shape.node,
   address: ClusterTask.shape.address,
@@ -107,22 +109,25 @@ export class ClusterRunFolder {
     writeFileAtomic(join(this.tasksDir, `${rank}.hardware.json`), JSON.stringify(sample) + '\n');
   }
 
-  /** The tasks of `jobId` that have said where they are, by rank. */
-  tasks(jobId: number): (TaskFile & { hardware: HardwareSample | null })[] {
+  /** The tasks of `jobId`'s latest attempt (or of `attempt`) that have said where they are, by rank. */
+  tasks(jobId: number, attempt?: number): (TaskFile & { hardware: HardwareSample | null })[] {
     if (!existsSync(this.tasksDir)) return [];
-    return readdirSync(this.tasksDir)
+    const all = readdirSync(this.tasksDir)
       .filter((name) => /^\d+\.json$/.test(name))
       .flatMap((name) => {
         const task = readJson(join(this.tasksDir, name), TaskFile);
-        if (!task || task.jobId !== jobId) return [];
-        return [{ ...task, hardware: readJson(join(this.tasksDir, `${task.rank}.hardware.json`), HardwareSample) }];
-      })
+        return task && task.jobId === jobId ? [task] : [];
+      });
+    const wanted = attempt ?? Math.max(...all.map((t) => t.attempt));
+    return all
+      .filter((t) => t.attempt === wanted)
+      .map((t) => ({ ...t, hardware: readJson(join(this.tasksDir, `${t.rank}.hardware.json`), HardwareSample) }))
       .sort((a, b) => a.rank - b.rank);
   }
 
-  /** The task's own marker that the job's training has ended, so the other tasks leave. */
-  finishedMarker(jobId: number): string {
-    return join(this.tasksDir, `finished-${jobId}`);
+  /** The first task's marker that this attempt's training has ended, so the other tasks leave. */
+  finishedMarker(jobId: number, attempt: number): string {
+    return join(this.tasksDir, `finished-${jobId}.${attempt}`);
   }
 
   size(file: string): number {

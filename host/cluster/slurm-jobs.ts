@@ -156,9 +156,13 @@ export class SlurmJobs {
         if (entry.type !== 'submitted') return [];
         const live = queue.get(entry.jobId);
         const ended = entries.findLast((e): e is JobEntry & { type: 'ended' } => e.type === 'ended' && e.jobId === entry.jobId);
-        const remembered = ended ?? (live ? null : jobEndInOutput(tail(folder.outputFile(entry.jobId)), entry.jobId));
-        const state = live ? live.state.toUpperCase() : (remembered?.state ?? 'UNKNOWN');
-        if (live && (ENDED_JOB_STATES as readonly string[]).includes(state) && ended?.state !== state) {
+        const queued = live?.state.toUpperCase();
+        const hasEnded = queued === undefined || (ENDED_JOB_STATES as readonly string[]).includes(queued);
+        // How a job ended: as its tasks recorded it (they know a preemption Slurm calls FAILED), else
+        // as Slurm says while it remembers the job, else as slurmstepd wrote in the job's output.
+        const remembered = ended ?? (queued === undefined ? jobEndInOutput(tail(folder.outputFile(entry.jobId)), entry.jobId) : null);
+        const state = !hasEnded ? queued : (remembered?.state ?? queued ?? 'UNKNOWN');
+        if (live && hasEnded && !ended) {
           // Slurm forgets an ended job after MinJobAge; the folder remembers how it ended.
           folder.append({ type: 'ended', jobId: entry.jobId, time: this.now(), state, reason: live.reason });
         }
@@ -166,7 +170,7 @@ export class SlurmJobs {
           jobId: entry.jobId,
           submittedAt: entry.time,
           state,
-          reason: live ? live.reason : (remembered?.reason ?? 'None'),
+          reason: !hasEnded || !remembered ? (live?.reason ?? 'None') : remembered.reason,
           position: live?.position ?? null,
           nodes: live?.nodes ?? '',
           resume: entry.resume,

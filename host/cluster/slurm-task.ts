@@ -19,6 +19,8 @@ import { localSlurm, slurmOutput, type RunSlurmCommand } from './slurm-status.js
 /** One task's place in its job, from the environment srun gives it. */
 export interface SlurmTaskPlace {
   jobId: number;
+  /** How many times Slurm has requeued the job (SLURM_RESTART_COUNT): each attempt gathers its tasks anew. */
+  attempt: number;
   rank: number;
   worldSize: number;
   node: string;
@@ -39,7 +41,8 @@ export function slurmTaskPlace(env: NodeJS.ProcessEnv): SlurmTaskPlace {
   const rank = integer('SLURM_PROCID', 0);
   if (rank >= worldSize) throw new Error(`SLURM_PROCID: ${rank} is not below SLURM_NTASKS (${worldSize})`);
   const gpus = (env.SLURM_STEP_GPUS ?? env.CUDA_VISIBLE_DEVICES ?? '').split(',').map((g) => g.trim()).filter(Boolean);
-  return { jobId: integer('SLURM_JOB_ID', 1), rank, worldSize, node: env.SLURMD_NODENAME ?? env.HOSTNAME ?? 'unknown', gpus };
+  const attempt = env.SLURM_RESTART_COUNT === undefined ? 0 : integer('SLURM_RESTART_COUNT', 0);
+  return { jobId: integer('SLURM_JOB_ID', 1), attempt, rank, worldSize, node: env.SLURMD_NODENAME ?? env.HOSTNAME ?? 'unknown', gpus };
 }
 
 /** The address Slurm reaches this node at (its NodeAddr), which the other tasks reach it at too. */
@@ -71,12 +74,12 @@ export async function runSlurmTask(runDir: string, env: NodeJS.ProcessEnv = proc
     return EXIT.badInput;
   }
   const { spec } = folder.readSpec();
-  const me: TaskFile = { jobId: place.jobId, rank: place.rank, node: place.node, address, gpus: place.gpus, url: null };
+  const me: TaskFile = { jobId: place.jobId, attempt: place.attempt, rank: place.rank, node: place.node, address, gpus: place.gpus, url: null };
   const monitor = createHardwareMonitor(TASK_HARDWARE_SAMPLE_MS, { env });
   monitor.onSample((sample) => folder.writeHardware(place.rank, sample));
   await monitor.start();
   try {
-    return place.rank === 0 ? await lead(folder, place, me, spec.config, say) : await follow(folder, me, say);
+    return place.rank === 0 ? await lead(folder, place, me, spec.config, slurm, say) : await follow(folder, me, say);
   } finally {
     monitor.stop();
   }
@@ -98,7 +101,7 @@ async function follow(folder: ClusterRunFolder, me: TaskFile, say: (line: string
   const onSignal = () => (stop = true);
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
-  while (!stop && !existsSync(folder.finishedMarker(me.jobId))) await sleep(500);
+  while (!stop && !existsSync(folder.finishedMarker(me.jobId, me.attempt))) await sleep(500);
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
   host.service.killPeerTrainers();
@@ -111,6 +114,7 @@ async function lead(
   place: SlurmTaskPlace,
   me: TaskFile,
   config: RunConfig,
+  slurm: RunSlurmCommand,
   say: (line: string) => void,
 ): Promise<number> {
   folder.writeTask(me);
@@ -135,11 +139,30 @@ async function lead(
       },
     });
   } finally {
-    writeFileSync(folder.finishedMarker(place.jobId), '');
+    writeFileSync(folder.finishedMarker(place.jobId, place.attempt), '');
   }
-  if (code === EXIT.done) folder.append({ type: 'ended', jobId: place.jobId, time: Date.now(), state: 'COMPLETED', reason: 'None' });
-  else if (code === EXIT.failed) folder.append({ type: 'ended', jobId: place.jobId, time: Date.now(), state: 'FAILED', reason: 'TrainingFailed' });
+  const ended = (state: string, reason: string) => folder.append({ type: 'ended', jobId: place.jobId, time: Date.now(), state, reason });
+  if (code === EXIT.done) ended('COMPLETED', 'None');
+  else if (code === EXIT.failed) ended('FAILED', 'TrainingFailed');
+  else if (code === EXIT.interrupted) {
+    // A job preempted with a grace time that stops in it ends by its own exit, which Slurm then
+    // calls FAILED; only its PreemptTime says what happened.
+    const preempted = await preemptedAt(slurm, place.jobId);
+    if (preempted) {
+      say(`Slurm preempted the job at ${preempted}; its checkpoint is kept`);
+      ended('PREEMPTED', 'Preempted');
+    }
+  }
   return code;
+}
+
+async function preemptedAt(slurm: RunSlurmCommand, jobId: number): Promise<string | null> {
+  try {
+    const at = /\bPreemptTime=(\S+)/.exec(await slurmOutput(slurm, 'scontrol', ['show', 'job', String(jobId), '--oneliner']))?.[1];
+    return at === undefined || at === 'None' ? null : at;
+  } catch {
+    return null;
+  }
 }
 
 /** The agents of ranks 1…N−1 of this job, in rank order, once each has said where it listens. */
@@ -147,9 +170,9 @@ async function gather(folder: ClusterRunFolder, place: SlurmTaskPlace, say: (lin
   if (place.worldSize === 1) return [];
   const deadline = Date.now() + GATHER_TIMEOUT_MS;
   for (;;) {
-    const ready = folder.tasks(place.jobId).filter((t) => t.rank > 0 && t.url !== null);
+    const ready = folder.tasks(place.jobId, place.attempt).filter((t) => t.rank > 0 && t.url !== null);
     if (ready.length === place.worldSize - 1) {
-      say(`${place.worldSize} tasks: ${folder.tasks(place.jobId).map((t) => `${t.rank}@${t.node}`).join(', ')}`);
+      say(`${place.worldSize} tasks: ${folder.tasks(place.jobId, place.attempt).map((t) => `${t.rank}@${t.node}`).join(', ')}`);
       return ready.map((t) => t.url!);
     }
     if (Date.now() > deadline) {

@@ -38,8 +38,12 @@ export interface TestSlurm {
  * running its own slurmd with 1 CPU and a share of the memory. Jobs spanning them run their tasks
  * in different network namespaces and talk across the bridge as separate hosts would; they still
  * share this machine's filesystem and kernel.
+ *
+ * `preemption`: a second partition, `urgent`, on the same nodes and of a higher priority tier,
+ * whose jobs preempt (cancel) the default partition's after a 10 s grace time, as clusters with a
+ * scavenger queue do.
  */
-export async function startSlurm({ nodes: count = 1 }: { nodes?: number } = {}): Promise<TestSlurm> {
+export async function startSlurm({ nodes: count = 1, preemption = false }: { nodes?: number; preemption?: boolean } = {}): Promise<TestSlurm> {
   if (process.getuid?.() !== 0) throw new Error('this test needs root: it runs a real Slurm (slurmctld, slurmd as root, munged)');
   if (!Number.isInteger(count) || count < 1 || count > 8) throw new Error(`nodes must be an integer from 1 to 8, got ${count}`);
   const dir = tempDir('slurm');
@@ -104,7 +108,9 @@ export async function startSlurm({ nodes: count = 1 }: { nodes?: number } = {}):
             ? `NodeName=${name} NodeHostname=${name} NodeAddr=${address} CPUs=1 RealMemory=${memoryMB} State=UNKNOWN`
             : `NodeName=${name} NodeHostname=${hostname()} NodeAddr=${address} CPUs=2 RealMemory=${memoryMB} State=UNKNOWN`,
         ),
-        `PartitionName=${partition} Nodes=${nodes.map((n) => n.name).join(',')} Default=YES MaxTime=INFINITE State=UP`,
+        ...(preemption ? ['PreemptType=preempt/partition_prio', 'PreemptMode=CANCEL'] : []),
+        `PartitionName=${partition} Nodes=${nodes.map((n) => n.name).join(',')} Default=YES MaxTime=INFINITE State=UP${preemption ? ' PriorityTier=1 GraceTime=10' : ''}`,
+        ...(preemption ? [`PartitionName=urgent Nodes=${nodes.map((n) => n.name).join(',')} MaxTime=INFINITE State=UP PriorityTier=10 PreemptMode=OFF`] : []),
         '',
       ].join('\n'),
     );
@@ -130,8 +136,9 @@ export async function startSlurm({ nodes: count = 1 }: { nodes?: number } = {}):
         `the test Slurm's ${count === 1 ? 'node' : `${count} nodes`} to be idle`,
         () => {
           try {
-            const states = execFileSync('sinfo', ['--noheader', '--Node', '--format=%T'], { env, encoding: 'utf8' }).split('\n');
-            return states.filter((state) => state.trim() === 'idle').length === count;
+            // One line per node and partition: a node in two partitions is listed twice.
+            const lines = execFileSync('sinfo', ['--noheader', '--Node', '--format=%N %T'], { env, encoding: 'utf8' }).split('\n');
+            return new Set(lines.filter((line) => line.trim().endsWith(' idle')).map((line) => line.split(' ')[0])).size === count;
           } catch {
             return false;
           }

@@ -43,6 +43,8 @@ export interface SshdOptions {
   remoteForwarding?: boolean;
   /** Run sshd, and so everything its users start, inside this namespace, listening on its node address. */
   namespace?: NetworkNamespace;
+  /** Variables sshd sets in every session (`SetEnv`), as a site's sshd_config may set SLURM_CONF. */
+  setEnv?: Record<string, string>;
 }
 
 /**
@@ -108,6 +110,8 @@ export async function startSshd(options: SshdOptions = {}): Promise<TestSshd> {
       `AllowUsers ${accounts.map((a) => a.user).join(' ')}`,
       'Subsystem sftp internal-sftp',
       'LogLevel VERBOSE',
+      // One line: sshd keeps only the first SetEnv it reads.
+      ...(options.setEnv ? [`SetEnv ${Object.entries(options.setEnv).map(([name, value]) => `${name}=${JSON.stringify(value)}`).join(' ')}`] : []),
       '',
     ].join('\n'),
   );
