@@ -160,6 +160,7 @@ describe('the Cluster panel', () => {
     await expect.poll(() => run.getAttribute('data-state'), { timeout: 20_000 }).toBe('cancelled');
     await expect.poll(() => run.getByTestId('cluster-run-resume').count(), { timeout: 10_000 }).toBe(1);
     expect(await run.getByTestId('cluster-run-cancel').count()).toBe(0);
+    await panel.screenshot({ path: join(SHOTS, 'cluster-job-cancelled.png') });
     const before = await points(page);
 
     await run.getByTestId('cluster-run-resume').click();
