@@ -12,11 +12,12 @@ export interface BatchScriptInput {
 }
 
 /**
- * `#SBATCH` lines are read by sbatch itself, not a shell: it splits them on blanks and knows no
- * quoting, so a path there with a blank, a quote, `%` or a newline cannot be written safely and is
- * refused (`%` would also be read as one of `--output`'s patterns).
+ * `#SBATCH` lines are read by sbatch itself, not a shell: it splits them on blanks and takes a
+ * double-quoted value whole, but has no escapes. A path is written there in double quotes, so
+ * a blank is fine (`~/.config/HPC Studio`); a quote, `$`, `%` (a pattern of `--output`), a
+ * backslash or a newline cannot be written safely and is refused.
  */
-const DIRECTIVE_SAFE_PATH = /^[A-Za-z0-9_./+,:@~=-]+$/;
+const DIRECTIVE_SAFE_PATH = /^[A-Za-z0-9 _./+,:@~=()-]+$/;
 
 export class UnsafeClusterPath extends Error {
   override readonly name = 'UnsafeClusterPath';
@@ -31,7 +32,7 @@ export function batchScript({ spec, clusterRunId, output, task, version }: Batch
   const outputPath = output.replace('%j', '');
   if (!DIRECTIVE_SAFE_PATH.test(outputPath)) {
     throw new UnsafeClusterPath(
-      `the cluster run folder ${JSON.stringify(output)} cannot go in an #SBATCH line (only letters, digits and _ . / + , : @ ~ = -): pick a data directory without blanks, quotes or %`,
+      `the cluster run folder ${JSON.stringify(output)} cannot go in an #SBATCH line (only letters, digits, blanks and _ . / + , : @ ~ = ( ) -): pick a data directory without quotes, $, % or backslashes`,
     );
   }
   const directive = (option: string, value: string | number | undefined) => (value === undefined ? [] : [`#SBATCH --${option}=${value}`]);
@@ -45,8 +46,8 @@ export function batchScript({ spec, clusterRunId, output, task, version }: Batch
     ...directive('ntasks-per-node', spec.tasksPerNode),
     ...directive('gpus-per-node', spec.gpusPerNode > 0 ? spec.gpusPerNode : undefined),
     ...directive('time', spec.timeLimitMin),
-    ...directive('chdir', outputPath.slice(0, outputPath.lastIndexOf('/')) || '/'),
-    ...directive('output', output),
+    ...directive('chdir', `"${outputPath.slice(0, outputPath.lastIndexOf('/')) || '/'}"`),
+    ...directive('output', `"${output}"`),
     // A requeued job writes on after its first attempt's lines.
     '#SBATCH --open-mode=append',
     '#SBATCH --requeue',

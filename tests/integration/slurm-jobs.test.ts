@@ -52,7 +52,12 @@ describe('training jobs on a real Slurm', () => {
     const job = await submit('--name', 'dp2', '--tasks-per-node', '2', '--time', '5', '--epochs', '1', '--limit', '2094');
     expect(job.spec).toMatchObject({ nodes: 1, tasksPerNode: 2, timeLimitMin: 5 });
     expect(job.spec.partition).toBeUndefined();
-    const done = await until(job.id, (r) => state(r) === 'COMPLETED', 'completed', 120_000);
+    const followed = await cli('logs', job.id, '--follow');
+    expect(followed.code, followed.stderr).toBe(0);
+    expect(followed.stdout).toMatch(/\[task 0\] 2 tasks: 0@hpcnode, 1@hpcnode[\s\S]*run run-\S+ done in/);
+    expect(followed.stderr).toContain(`job ${job.jobs[0]!.jobId} completed`);
+    const done = (await runs()).find((r) => r.id === job.id)!;
+    expect(state(done)).toBe('COMPLETED');
     expect(done.runId).toMatch(/^run-/);
 
     const localDir = tempDir('local');

@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './network-probes.js';
+import { freePorts } from './network-probes.js';
 import { SimulatedNodeNetwork } from './simulated-node-network.js';
 import { tempDir, waitFor } from './studio-fixture.js';
 
@@ -42,8 +42,12 @@ export interface TestSlurm {
  * `preemption`: a second partition, `urgent`, on the same nodes and of a higher priority tier,
  * whose jobs preempt (cancel) the default partition's after a 10 s grace time, as clusters with a
  * scavenger queue do.
+ *
+ * `gpus`: each node declares that many GPUs in its Gres, backed by device files the test makes
+ * (character devices like /dev/null: there is no GPU here). Slurm allocates them to jobs as it
+ * would real ones and tells each task which it got (SLURM_STEP_GPUS, CUDA_VISIBLE_DEVICES).
  */
-export async function startSlurm({ nodes: count = 1, preemption = false }: { nodes?: number; preemption?: boolean } = {}): Promise<TestSlurm> {
+export async function startSlurm({ nodes: count = 1, preemption = false, gpus = 0 }: { nodes?: number; preemption?: boolean; gpus?: number } = {}): Promise<TestSlurm> {
   if (process.getuid?.() !== 0) throw new Error('this test needs root: it runs a real Slurm (slurmctld, slurmd as root, munged)');
   if (!Number.isInteger(count) || count < 1 || count > 8) throw new Error(`nodes must be an integer from 1 to 8, got ${count}`);
   const dir = tempDir('slurm');
@@ -69,7 +73,7 @@ export async function startSlurm({ nodes: count = 1, preemption = false }: { nod
     chmodSync(key, 0o600);
     // munged's socket is a path, so slurmd in a node's network namespace reaches it too.
     const socket = join(dir, 'munge.sock');
-    const [ctldPort, slurmdPort] = [await freePort(), await freePort()];
+    const [ctldPort, slurmdPort] = await freePorts(2);
     const memoryMB = Math.floor(((totalmem() / 2 ** 20) * 0.8) / count);
     const conf = join(dir, 'slurm.conf');
     writeFileSync(
@@ -103,10 +107,11 @@ export async function startSlurm({ nodes: count = 1, preemption = false }: { nod
         'AccountingStorageType=accounting_storage/none',
         // A job past its limit gets SIGTERM, then SIGKILL this many seconds later (30 by default): time to checkpoint.
         'KillWait=10',
+        ...(gpus > 0 ? ['GresTypes=gpu'] : []),
         ...nodes.map(({ name, address }) =>
-          network
+          (network
             ? `NodeName=${name} NodeHostname=${name} NodeAddr=${address} CPUs=1 RealMemory=${memoryMB} State=UNKNOWN`
-            : `NodeName=${name} NodeHostname=${hostname()} NodeAddr=${address} CPUs=2 RealMemory=${memoryMB} State=UNKNOWN`,
+            : `NodeName=${name} NodeHostname=${hostname()} NodeAddr=${address} CPUs=2 RealMemory=${memoryMB} State=UNKNOWN`) + (gpus > 0 ? ` Gres=gpu:${gpus}` : ''),
         ),
         ...(preemption ? ['PreemptType=preempt/partition_prio', 'PreemptMode=CANCEL'] : []),
         `PartitionName=${partition} Nodes=${nodes.map((n) => n.name).join(',')} Default=YES MaxTime=INFINITE State=UP${preemption ? ' PriorityTier=1 GraceTime=10' : ''}`,
@@ -114,6 +119,11 @@ export async function startSlurm({ nodes: count = 1, preemption = false }: { nod
         '',
       ].join('\n'),
     );
+    if (gpus > 0) {
+      mkdirSync(join(dir, 'dev'));
+      for (let i = 0; i < gpus; i++) execFileSync('mknod', [join(dir, 'dev', `fakegpu${i}`), 'c', '1', '3']);
+      writeFileSync(join(dir, 'gres.conf'), `Name=gpu File=${join(dir, 'dev', `fakegpu[0-${gpus - 1}]`)}\n`);
+    }
     const env = { ...process.env, SLURM_CONF: conf };
     const start = (name: string, [command, args]: [string, string[]]) => {
       const child = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -26,8 +26,7 @@ export interface TestLoginNode {
  * user; the cluster a real single-node Slurm. Its slurm.conf is outside /etc/slurm, so that user's
  * Slurm commands find it only through SLURM_CONF, which sshd gives every session (`SetEnv`, as a
  * site's sshd_config or /etc/environment would): the agent the app starts there inherits it. So
- * does HPC_STUDIO_DATA_DIR, a scratch folder as a cluster user would set, since the default data
- * directory (~/.config/HPC Studio) has a blank that an #SBATCH line cannot carry. The user's login
+ * does HPC_STUDIO_DATA_DIR, a scratch folder as a cluster user would set. The user's login
  * shell is /bin/sh behind a wrapper that writes down what it is asked to run.
  */
 export async function startLoginNode(): Promise<TestLoginNode> {

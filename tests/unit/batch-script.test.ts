@@ -21,8 +21,8 @@ describe('the batch script', () => {
       '#SBATCH --ntasks-per-node=2',
       '#SBATCH --gpus-per-node=1',
       '#SBATCH --time=90',
-      '#SBATCH --chdir=/home/ada/.hpc/cluster-runs/mnist-1',
-      '#SBATCH --output=/home/ada/.hpc/cluster-runs/mnist-1/slurm-%j.out',
+      '#SBATCH --chdir="/home/ada/.hpc/cluster-runs/mnist-1"',
+      '#SBATCH --output="/home/ada/.hpc/cluster-runs/mnist-1/slurm-%j.out"',
       '#SBATCH --open-mode=append',
       '#SBATCH --requeue',
     ]);
@@ -37,8 +37,9 @@ describe('the batch script', () => {
     expect(words).toBe(`node\n${odd}\n`);
   });
 
-  it('refuses a run folder that cannot be written in an #SBATCH line (blank, quote, %, newline)', () => {
-    for (const dir of ['/home/my runs', "/home/o'brien", '/home/100%', '/home/a\nb']) {
+  it('double-quotes the run folder in #SBATCH lines, and refuses one that cannot be written there', () => {
+    expect(script(['node'], '/root/.config/HPC Studio/cluster-runs/x/slurm-%j.out')).toContain('#SBATCH --chdir="/root/.config/HPC Studio/cluster-runs/x"\n');
+    for (const dir of ['/home/say "hi"', "/home/o'brien", '/home/100%', '/home/a\nb', '/home/$USER', '/home/a\\b']) {
       expect(() => script(['node'], `${dir}/slurm-%j.out`), dir).toThrow(/cannot go in an #SBATCH line/);
     }
   });
