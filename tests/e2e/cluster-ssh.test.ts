@@ -53,7 +53,8 @@ describe('the Cluster panel on a login node over SSH', () => {
     await form.getByTestId('cluster-job-timeLimitMin').fill('5');
     await form.getByTestId('cluster-job-preview').click();
     // The script was written by the agent on the login node, for its own data directory.
-    expect(await form.getByTestId('cluster-job-script').textContent({ timeout: 20_000 })).toContain(`#SBATCH --chdir=${join(node.dataDir, 'cluster-runs')}/e2e-ssh-`);
+    const script = await form.getByTestId('cluster-job-script').textContent({ timeout: 20_000 });
+    expect(script).toContain(`#SBATCH --chdir="${join(node.dataDir, 'cluster-runs')}/e2e-ssh-`);
     await form.getByTestId('cluster-job-submit').click();
     const run = panel.getByTestId('cluster-run').filter({ hasText: 'e2e-ssh' });
     await expect.poll(() => run.getAttribute('data-state'), { timeout: 60_000 }).toBe('completed');
