@@ -5,7 +5,16 @@ export function saveFile(fileName: string, mimeType: string, base64: string): vo
   const binary = atob(base64);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  const url = URL.createObjectURL(new Blob([bytes], { type: mimeType }));
+  saveBlob(fileName, new Blob([bytes], { type: mimeType }));
+}
+
+/** Text made here (a batch script), saved as UTF-8. */
+export function saveText(fileName: string, mimeType: string, text: string): void {
+  saveBlob(fileName, new Blob([text], { type: `${mimeType};charset=utf-8` }));
+}
+
+function saveBlob(fileName: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
   link.href = url;
   link.download = fileName;
