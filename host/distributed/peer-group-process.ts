@@ -185,7 +185,7 @@ class PeerGroupProcess implements TrainerProcess {
       this.exited = true;
       if (this.reformTimer) clearTimeout(this.reformTimer);
       // Rank 0 ends the run (done, stopped or failed): the others have nothing left to do.
-      for (const follower of this.followers) follower.kill('SIGTERM');
+      for (const follower of this.followers) follower.kill('SIGKILL');
       listener(code, signal);
     });
   }
@@ -211,7 +211,7 @@ class PeerGroupProcess implements TrainerProcess {
         if (this.started) return this.peerLost(rank, why);
         // Before training, a peer that cannot take part means the run cannot be what was asked for.
         this.relay({ type: 'error', time: Date.now(), field: `distribution.peers.${rank}`, message: `peer ${rank} (${this.addresses[rank]}) ${why}` });
-        this.leader.kill('SIGTERM');
+        this.leader.kill('SIGKILL');
       });
     }
   }
@@ -274,7 +274,7 @@ class PeerGroupProcess implements TrainerProcess {
     if (this.exited || this.finished || this.lost.has(peer)) return;
     if (peer === 0) {
       this.relay({ type: 'error', time: Date.now(), message: `the other peers lost the leader (peer 0): ${reason}` });
-      return this.leader.kill('SIGTERM');
+      return this.leader.kill('SIGKILL');
     }
     if (this.pipeline) {
       this.relay({
@@ -282,7 +282,7 @@ class PeerGroupProcess implements TrainerProcess {
         time: Date.now(),
         message: `stage ${peer + 1} (peer ${peer}, ${this.addresses[peer]}) was lost: ${reason}; a model-parallel run cannot go on without one of its stages (resume it from its last checkpoint)`,
       });
-      return this.leader.kill('SIGTERM');
+      return this.leader.kill('SIGKILL');
     }
     this.lost.add(peer);
     this.trainers[peer]!.kill('SIGKILL');
@@ -343,7 +343,7 @@ class PeerGroupProcess implements TrainerProcess {
         if (this.exited) return;
         const message = error instanceof Error ? error.message : String(error);
         this.relay({ type: 'error', time: Date.now(), field: 'distribution.ringTransport', message: `the ring's SSH relay could not be set up: ${message}` });
-        this.leader.kill('SIGTERM');
+        this.leader.kill('SIGKILL');
       });
   }
 
@@ -421,7 +421,7 @@ class PeerGroupProcess implements TrainerProcess {
       this.checked.add(index);
       if (sum !== leader) {
         this.relay({ type: 'error', time: Date.now(), message: `peer ${index} (${this.addresses[index]}) holds other parameters than the leader (checksum ${sum}, leader ${leader})` });
-        return this.leader.kill('SIGTERM');
+        return this.leader.kill('SIGKILL');
       }
       if (generation > 0) this.relay({ type: 'peer-joined', time: Date.now(), step, peer: index, address: this.addresses[index]!, peers: this.members.length, checksum: sum });
     }
@@ -450,7 +450,7 @@ class PeerGroupProcess implements TrainerProcess {
       const message = `peer ${rank} (${this.addresses[rank]}) loaded other data than the others (dataset fingerprint ${fingerprint}, the others ${first}): give every node the same dataset`;
       if (!this.started) {
         this.relay({ type: 'error', time: Date.now(), field: `distribution.peers.${rank}`, message });
-        return this.leader.kill('SIGTERM');
+        return this.leader.kill('SIGKILL');
       }
       // A newcomer turned away: it never joins, so its going is no loss.
       this.relay({ type: 'log', time: Date.now(), level: 'error', message });
