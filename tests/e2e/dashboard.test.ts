@@ -26,10 +26,12 @@ describe('the dashboard in a browser', () => {
     // The System panel: live CPU and memory, and (no NVIDIA GPU on this machine) why there is no GPU.
     await expect.poll(() => page.getByTestId('gpu-status').textContent(), { timeout: 10_000 }).toMatch(/No GPU detected\s*nvidia-smi not found/);
     await expect.poll(() => page.getByTestId('memory-used').textContent()).toMatch(/^\d+\.\d \/ \d+\.\d GiB$/);
-    const cpuReadings = new Set<string>();
+    // Live: new samples keep arriving (their values may not change on a machine pegged at 100 %).
+    const sampleTimes = new Set<string>();
     await expect
-      .poll(async () => cpuReadings.add((await page.getByTestId('cpu-total').textContent()) ?? '').size, { timeout: 15_000 })
-      .toBeGreaterThan(2);
+      .poll(async () => sampleTimes.add((await page.getByTestId('system-panel').getAttribute('data-sample-time')) ?? '').size, { timeout: 15_000 })
+      .toBeGreaterThan(3);
+    expect(await page.getByTestId('cpu-total').textContent()).toMatch(/^\d+ %$/);
 
     await page.getByTestId('field-model').selectOption('mlp');
     await page.getByTestId('field-epochs').fill('20');
