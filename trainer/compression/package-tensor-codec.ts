@@ -2,7 +2,7 @@ import { tensorSections, type ByteSection, type Int8Quantization, type TensorEnt
 import { csrGeometry, csrToDense, denseToCsr, type CsrTensor } from './csr-tensor.js';
 import { float16ToFloat32, float32ToFloat16 } from './float16.js';
 import { dequantizeInt8, quantizeInt8, type Int8Scheme } from './int8-quantization.js';
-import type { NamedTensor } from './magnitude-pruning.js';
+import { isPrunable, type NamedTensor } from './magnitude-pruning.js';
 
 /** How one tensor is stored in a package. */
 export type TensorEncodingChoice =
@@ -86,4 +86,21 @@ export function decodeTensor(entry: TensorEntry, weights: Uint8Array): NamedTens
       return { name, shape, values: dequantizeInt8({ shape, values: dense, quantization: q }) };
     }
   }
+}
+
+/** One way to store a whole model: the encoding its kernels get. */
+export type ModelEncoding = 'float32' | 'float16' | { int8: Int8Scheme } | { csr: Int8Scheme | 'float32' };
+
+/**
+ * Encodes a model's parameters: kernels as `encoding` says; biases (a fraction of a percent of
+ * the parameters, added after the product) stay float32, or float16 in a float16 model.
+ */
+export function encodeModelTensors(tensors: readonly NamedTensor[], encoding: ModelEncoding): EncodedTensor[] {
+  return tensors.map((t) => {
+    const kernel = isPrunable(t.name, t.shape);
+    if (encoding === 'float32' || (!kernel && encoding !== 'float16')) return encodeTensor(t, { encoding: 'float32' });
+    if (encoding === 'float16') return encodeTensor(t, { encoding: 'float16' });
+    if ('int8' in encoding) return encodeTensor(t, { encoding: 'int8', scheme: encoding.int8 });
+    return encodeTensor(t, encoding.csr === 'float32' ? { encoding: 'csr' } : { encoding: 'csr', scheme: encoding.csr });
+  });
 }
