@@ -169,6 +169,10 @@ export const ModelMetrics = z.object({
 });
 export type ModelMetrics = z.infer<typeof ModelMetrics>;
 
+export const ModelId = z
+  .string({ error: 'must be 1 to 100 letters, digits, dots, dashes or underscores, starting with a letter or digit' })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, { error: 'must be 1 to 100 letters, digits, dots, dashes or underscores, starting with a letter or digit' });
+
 const runId = z.string({ error: 'must be a run id' }).min(1, { error: 'must be a run id' }).max(200, { error: 'must be a run id' });
 
 /** Which compression made a model, with its settings. */
@@ -209,7 +213,7 @@ export const ModelLineage = z.object({
   sourceRunId: runId,
   compression: CompressionSettings,
   /** The package this one was made from, when it was not made from the run's checkpoint. */
-  parentModelId: z.string().optional(),
+  parentModelId: ModelId.optional(),
   /** ms since the Unix epoch. */
   createdAt: z.number({ error: 'must be a time in ms since 1970' }).int({ error: 'must be a time in ms since 1970' }).min(0, {
     error: 'must be a time in ms since 1970',
@@ -217,11 +221,23 @@ export const ModelLineage = z.object({
 });
 export type ModelLineage = z.infer<typeof ModelLineage>;
 
-export const ModelId = z
-  .string({ error: 'must be 1 to 100 letters, digits, dots, dashes or underscores, starting with a letter or digit' })
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, { error: 'must be 1 to 100 letters, digits, dots, dashes or underscores, starting with a letter or digit' });
-
 const sha256 = z.string({ error: 'must be 64 lowercase hex digits' }).regex(/^[0-9a-f]{64}$/, { error: 'must be 64 lowercase hex digits' });
+
+/**
+ * A layer's output range seen over the calibration slice (held-out examples), and the asymmetric
+ * int8 parameters an int8 inference path quantizes that activation with; `layer: "input"` is the
+ * model's input.
+ */
+export const ActivationRange = z
+  .object({
+    layer: name,
+    min: z.number({ error: 'must be a finite number' }).refine(Number.isFinite, { error: 'must be a finite number' }),
+    max: z.number({ error: 'must be a finite number' }).refine(Number.isFinite, { error: 'must be a finite number' }),
+    scale,
+    zeroPoint: integerIn(-128, 127),
+  })
+  .refine((r) => r.min <= r.max, { error: 'min must be ≤ max', path: ['min'] });
+export type ActivationRange = z.infer<typeof ActivationRange>;
 
 const ELEMENT_BYTES = { float32: 4, float16: 2, int8: 1, uint16: 2, uint32: 4 } as const;
 
@@ -256,6 +272,8 @@ export const ModelManifest = z
       byteLength: integerIn(0, Number.MAX_SAFE_INTEGER),
       sha256,
     }),
+    /** Present when activation ranges were calibrated for int8 inference. */
+    activations: z.array(ActivationRange).optional(),
     metrics: ModelMetrics,
     lineage: ModelLineage,
   })

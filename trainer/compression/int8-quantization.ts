@@ -109,7 +109,8 @@ function symmetricRange(lo: number, hi: number): [number, number] {
   return [maxAbs > 0 ? maxAbs / 127 : 1, 0];
 }
 
-function asymmetricRange(lo: number, hi: number): [number, number] {
+/** The asymmetric int8 scale and zero point of a range (always widened to contain 0, so 0 is exact). */
+export function asymmetricRange(lo: number, hi: number): [number, number] {
   const min = Math.min(lo, 0);
   const max = Math.max(hi, 0);
   if (max === min) return [1, 0];

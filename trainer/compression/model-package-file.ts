@@ -8,6 +8,7 @@ import {
   MODEL_PACKAGE_VERSION,
   MODEL_WEIGHTS_FILE,
   ModelManifest,
+  type ActivationRange,
   type ModelArchitecture,
   type ModelLineage,
   type ModelMetrics,
@@ -35,6 +36,8 @@ export interface ModelPackageInput {
   id: string;
   architecture: ModelArchitecture;
   tensors: readonly EncodedTensor[];
+  /** Calibrated activation ranges, for an int8 inference path. */
+  activations?: ActivationRange[];
   /** sizeBytes is the weights file's length, filled in here. */
   metrics: Omit<ModelMetrics, 'sizeBytes'>;
   lineage: ModelLineage;
@@ -67,6 +70,7 @@ export function buildModelPackage(input: ModelPackageInput): ModelPackage {
     architecture: input.architecture,
     tensors: placed.map((p) => p.entry),
     weights: { file: MODEL_WEIGHTS_FILE, byteLength: weights.byteLength, sha256: sha256Hex(weights) },
+    ...(input.activations ? { activations: input.activations } : {}),
     metrics: { ...input.metrics, sizeBytes: weights.byteLength },
     lineage: input.lineage,
   });
