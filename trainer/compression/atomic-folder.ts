@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+
+const TEMP_MARK = '.tmp-';
+const TEMP_NAME = /^\..+\.tmp-(\d+)-[0-9a-f]{8}$/;
 
 export class FolderExistsError extends Error {
   constructor(readonly dir: string) {
@@ -19,7 +22,7 @@ export function writeFolderAtomically(dir: string, files: readonly { name: strin
   if (existsSync(dir)) throw new FolderExistsError(dir);
   const parent = dirname(dir);
   mkdirSync(parent, { recursive: true });
-  const temp = join(parent, `.${basename(dir)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const temp = join(parent, `.${basename(dir)}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`);
   mkdirSync(temp);
   try {
     for (const { name, bytes } of files) writeDurably(join(temp, name), bytes);
@@ -55,5 +58,27 @@ function fsyncPath(path: string): void {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Removes the temp folders in `parent` that writers which are no longer running left behind (a crash mid-write). */
+export function removeAbandonedTempFolders(parent: string, isRunning: (pid: number) => boolean = processIsRunning): string[] {
+  if (!existsSync(parent)) return [];
+  const removed: string[] = [];
+  for (const name of readdirSync(parent)) {
+    const pid = TEMP_NAME.exec(name)?.[1];
+    if (pid === undefined || isRunning(Number(pid))) continue;
+    rmSync(join(parent, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+function processIsRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
