@@ -111,10 +111,6 @@ export class TrainingLoop {
       this.pos.lrAnchor = { lr: this.pos.lr, scheduledLr: o.config.lr };
     }
     o.optimizer.lr = this.pos.lr;
-    if (o.teacher && !this.pos.distillation) {
-      const { temperature, alpha } = o.config.distillation!;
-      this.pos.distillation = { temperature, alpha };
-    }
     this.memory = new TensorMemoryReport(o.emit, this.now);
   }
 
