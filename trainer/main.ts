@@ -122,10 +122,7 @@ async function train(command: Extract<TrainerCommand, { type: 'start' }>, backen
     log('info', `pipeline over ${stages.length} peers, ${config.distribution?.microBatches ?? DEFAULT_MICRO_BATCHES} micro-batches per step; ${described.join('; ')}`);
   }
   const teacher = config.distillation ? loadTeacher(command, dataset.info) : undefined;
-  if (teacher) {
-    if (role) throw new InputError('distillation', 'distillation: a distilled run trains on one trainer; leave out distribution');
-    log('info', `distilling from ${teacher.description} at temperature ${config.distillation!.temperature}, alpha ${config.distillation!.alpha} (the weight of the labels' loss)`);
-  }
+  if (teacher) log('info', `distilling from ${teacher.description} at temperature ${config.distillation!.temperature}, alpha ${config.distillation!.alpha} (the weight of the labels' loss)`);
   const optimizer = createOptimizer(config.optimizer, model.variables, config.lr);
   let position = freshPosition(config);
   if (checkpoint && !pipelined) {
