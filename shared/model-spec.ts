@@ -11,10 +11,9 @@ export const MODEL_SPEC_SYNTAX = 'linear | mlp | mlp:W1[,W2…] | cnn';
  */
 export function parseModelArg(arg: string): { ok: true; spec: { model: string; hidden?: number[] } } | { ok: false; message: string } {
   const [kind, widths, ...rest] = arg.split(':');
-  if (rest.length > 0 || kind === undefined || !(MODEL_KINDS as readonly string[]).includes(kind)) {
-    return { ok: false, message: `must be ${MODEL_SPEC_SYNTAX}` };
-  }
-  if (widths === undefined) return { ok: true, spec: { model: kind } };
+  // A bare kind, known or not, is the schema's to judge.
+  if (widths === undefined) return { ok: true, spec: { model: arg } };
+  if (rest.length > 0 || !(MODEL_KINDS as readonly string[]).includes(kind!)) return { ok: false, message: `must be ${MODEL_SPEC_SYNTAX}` };
   if (kind !== 'mlp') return { ok: false, message: 'only an mlp takes hidden widths (mlp:W1[,W2…])' };
   const hidden = widths.split(',').map((w) => (w.trim() === '' ? NaN : Number(w)));
   if (hidden.some((w) => !Number.isInteger(w))) {

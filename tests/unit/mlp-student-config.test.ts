@@ -45,7 +45,7 @@ describe('an mlp with chosen hidden widths', () => {
     expect(parseModelArg('cnn')).toEqual({ ok: true, spec: { model: 'cnn' } });
     expect(parseModelArg('cnn:32')).toEqual({ ok: false, message: 'only an mlp takes hidden widths (mlp:W1[,W2…])' });
     expect(parseModelArg('mlp:64,x')).toMatchObject({ ok: false, message: expect.stringContaining('integers from 1 to 4096') });
-    expect(parseModelArg('rnn')).toMatchObject({ ok: false });
+    expect(parseModelArg('rnn:2')).toEqual({ ok: false, message: 'must be linear | mlp | mlp:W1[,W2…] | cnn' });
     expect(describeModel({ model: 'mlp', hidden: [128, 64] })).toBe('mlp:128,64');
     expect(describeModel({ model: 'cnn' })).toBe('cnn');
   });
