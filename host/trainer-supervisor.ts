@@ -9,6 +9,7 @@ import {
   type TrainerCommand,
   type TrainerEvent,
 } from '../shared/trainer-protocol.js';
+import { resolveTeacher, type TeacherHandle } from './distillation-teacher.js';
 import type { RunLogWriter } from './run-log.js';
 import { describeHolder, type DataDirLock } from './run-lock.js';
 import type { RunStore } from './run-store.js';
@@ -69,9 +70,10 @@ export class TrainerSupervisor {
 
   /** Resolves with the run's id once the trainer has loaded its data and begun. */
   async start(config: RunConfig): Promise<string> {
+    const teacher = this.teacherOf(config);
     this.assertIdle();
     const { runId, log } = this.deps.store.create(config);
-    return this.launch(runId, log, config, false);
+    return this.launch(runId, log, config, false, teacher);
   }
 
   /** Continues a stopped or failed run from its newest checkpoint, as the same run. */
@@ -86,7 +88,8 @@ export class TrainerSupervisor {
       throw new ApiError({ code: 'conflict', message: `run ${runId} has no checkpoint to resume from` });
     }
     const config = distribution === undefined ? summary.config : { ...summary.config, distribution };
-    return this.launch(runId, this.deps.store.appendLog(runId), config, true);
+    const teacher = this.teacherOf(config);
+    return this.launch(runId, this.deps.store.appendLog(runId), config, true, teacher);
   }
 
   pause(runId: string): void {
@@ -99,6 +102,11 @@ export class TrainerSupervisor {
 
   setHyperparams(runId: string, change: HyperparamChange): void {
     const run = this.running(runId);
+    const distillOnly = (['temperature', 'alpha'] as const).find((field) => change[field] !== undefined);
+    if (distillOnly && !run.distilled) {
+      const message = `change.${distillOnly}: run ${runId} is not distilled; temperature and alpha apply only to a distilled run`;
+      throw new ApiError({ code: 'invalid', message, fields: [{ field: `change.${distillOnly}`, message }] });
+    }
     run.append({ type: 'hyperparams-requested', time: this.now(), change });
     run.send({ type: 'set-hyperparams', change });
   }
@@ -143,6 +151,15 @@ export class TrainerSupervisor {
     }
   }
 
+  /** A distilled run's teacher, checked before anything is stored or started. */
+  private teacherOf(config: RunConfig): TeacherHandle | undefined {
+    if (!config.distillation) return undefined;
+    return resolveTeacher(this.deps.store, config, (id) => {
+      const holder = this.deps.lock.holder();
+      return this.active?.runId === id || (holder?.runId === id && holder.purpose !== 'evaluation');
+    });
+  }
+
   private running(runId: string): SupervisedRun {
     if (!this.active || this.active.runId !== runId) {
       throw new ApiError({ code: 'conflict', message: `run ${runId} is not training now` });
@@ -150,7 +167,7 @@ export class TrainerSupervisor {
     return this.active;
   }
 
-  private launch(runId: string, log: RunLogWriter, config: RunConfig, resume: boolean): Promise<string> {
+  private launch(runId: string, log: RunLogWriter, config: RunConfig, resume: boolean, teacher?: TeacherHandle): Promise<string> {
     try {
       this.deps.lock.acquire(runId);
     } catch (error) {
@@ -159,7 +176,7 @@ export class TrainerSupervisor {
       throw error;
     }
     const child = this.deps.spawnTrainer({ ...process.env, ...this.deps.env });
-    const run = new SupervisedRun(runId, child, log, this.now, config.distribution?.parallel ?? null, (record) => {
+    const run = new SupervisedRun(runId, child, log, this.now, config.distribution?.parallel ?? null, config.distillation !== undefined, (record) => {
       if (record.type === 'ready') this.backend = record.backend;
       for (const l of this.recordListeners) l(runId, record);
       if (record.type === 'status') for (const l of this.statusListeners) l();
@@ -173,7 +190,7 @@ export class TrainerSupervisor {
       for (const l of this.statusListeners) l();
     });
     const checkpointDir = this.deps.store.paths(runId).checkpoints;
-    return run.begin({ type: 'start', runId, config, checkpointDir, resume }).then(() => runId);
+    return run.begin({ type: 'start', runId, config, checkpointDir, resume, ...(teacher ? { teacher } : {}) }).then(() => runId);
   }
 }
 
@@ -202,6 +219,8 @@ class SupervisedRun {
     private readonly now: () => number,
     /** How the run's peers split the work; null for a run on one trainer. */
     readonly parallel: 'data' | 'model' | null,
+    /** Takes live temperature and alpha changes. */
+    readonly distilled: boolean,
     private readonly emit: (record: RunRecord) => void,
   ) {
     this.startedPromise = new Promise<void>((resolve, reject) => {

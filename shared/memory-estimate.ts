@@ -1,4 +1,4 @@
-import type { ModelKind, OptimizerKind } from './run-config.js';
+import { DEFAULT_MLP_HIDDEN, type ModelKind, type OptimizerKind } from './run-config.js';
 import type { DatasetInfo } from './trainer-protocol.js';
 
 /**
@@ -88,14 +88,16 @@ const dense = (name: string, inputs: number, width: number, hidden: boolean): La
   activations: (hidden ? 3 : 2) * width,
 });
 
-/** The layers of the app's models (trainer/models/), with the same shapes. */
-export function modelLayers(model: ModelKind, data: Pick<DataShape, 'inputShape' | 'outputs'>): Layer[] {
+/** The layers of the app's models (trainer/models/), with the same shapes; `hidden`: an mlp's widths. */
+export function modelLayers(model: ModelKind, data: Pick<DataShape, 'inputShape' | 'outputs'>, hidden: readonly number[] = DEFAULT_MLP_HIDDEN): Layer[] {
   const inputs = data.inputShape.reduce((a, b) => a * b, 1);
   switch (model) {
     case 'linear':
       return [dense('dense', inputs, data.outputs, false)];
-    case 'mlp':
-      return [dense('dense1', inputs, 256, true), dense('dense2', 256, 128, true), dense('dense3', 128, data.outputs, false)];
+    case 'mlp': {
+      const widths = [inputs, ...hidden, data.outputs];
+      return widths.slice(1).map((width, i) => dense(`dense${i + 1}`, widths[i]!, width, i < widths.length - 2));
+    }
     case 'cnn': {
       const [height, width, channels] = data.inputShape as [number, number, number];
       const conv = (name: string, h: number, w: number, cin: number, cout: number): { layer: Layer; h: number; w: number } => {
@@ -113,8 +115,13 @@ export function modelLayers(model: ModelKind, data: Pick<DataShape, 'inputShape'
   }
 }
 
-export function estimateMemory(config: { model: ModelKind; optimizer: OptimizerKind; batchSize: number }, data: DataShape): MemoryEstimate {
-  const layers = modelLayers(config.model, data);
+/** How many weights and biases a model has. */
+export function parameterCount(config: { model: ModelKind; hidden?: readonly number[] }, data: Pick<DataShape, 'inputShape' | 'outputs'>): number {
+  return modelLayers(config.model, data, config.hidden).reduce((sum, l) => sum + l.params, 0);
+}
+
+export function estimateMemory(config: { model: ModelKind; hidden?: readonly number[]; optimizer: OptimizerKind; batchSize: number }, data: DataShape): MemoryEstimate {
+  const layers = modelLayers(config.model, data, config.hidden);
   const inputs = data.inputShape.reduce((a, b) => a * b, 1);
   const parameters = layers.reduce((sum, l) => sum + l.params, 0);
   const largest = Math.max(...layers.map((l) => l.kernel));

@@ -21,7 +21,16 @@ export const LIMITS = {
   patience: { min: 1, max: 1000 },
   imageSize: { min: 8, max: 128 },
   splitFraction: { min: 0, max: 0.5 },
+  /** An mlp's hidden layers: how many, and each one's width. */
+  hiddenLayers: { min: 1, max: 8 },
+  hiddenWidth: { min: 1, max: 4096 },
+  temperature: { min: 0.5, max: 20 },
+  alpha: { min: 0, max: 1 },
 } as const;
+
+/** What plain `mlp` means: input → 256 ReLU → 128 ReLU → outputs. */
+export const DEFAULT_MLP_HIDDEN = [256, 128] as const;
+export const DEFAULT_DISTILLATION = { temperature: 4, alpha: 0.5 } as const;
 
 export const SCHEDULE_KINDS = ['step', 'cosine'] as const;
 
@@ -116,6 +125,26 @@ export const EarlyStopping = z.object({
 });
 export type EarlyStopping = z.infer<typeof EarlyStopping>;
 
+const between = (min: number, max: number) => {
+  const error = `must be a number from ${min} to ${max}`;
+  return z.number({ error }).min(min, { error }).max(max, { error });
+};
+export const Temperature = between(LIMITS.temperature.min, LIMITS.temperature.max);
+export const DistillationAlpha = between(LIMITS.alpha.min, LIMITS.alpha.max);
+
+/**
+ * Knowledge distillation (Hinton et al. 2015): the run is a student trained on
+ * alpha · CE(student, labels) + (1 − alpha) · T² · KL(softmax(teacher/T) ‖ softmax(student/T)),
+ * its teacher a finished classification run on the same dataset with more parameters.
+ */
+export const Distillation = z.object({
+  teacherRunId: z.string({ error: 'must be a run id' }).min(1, { error: 'must be a run id' }).max(100, { error: 'must be a run id' }),
+  temperature: Temperature.default(DEFAULT_DISTILLATION.temperature),
+  /** The weight of the hard-label loss; the teacher's soft targets get 1 − alpha. */
+  alpha: DistillationAlpha.default(DEFAULT_DISTILLATION.alpha),
+});
+export type Distillation = z.infer<typeof Distillation>;
+
 export const RunConfig = z.object({
   dataset: DatasetSpec,
   model: z.enum(MODEL_KINDS, { error: `must be one of: ${MODEL_KINDS.join(', ')}` }),
@@ -132,6 +161,20 @@ export const RunConfig = z.object({
   earlyStopping: EarlyStopping.optional(),
   /** Absent: one trainer. */
   distribution: Distribution.optional(),
+  /** The mlp's hidden widths, input side first; absent: DEFAULT_MLP_HIDDEN. */
+  hidden: z
+    .array(int('hidden', LIMITS.hiddenWidth.min, LIMITS.hiddenWidth.max), { error: `must be a list of ${LIMITS.hiddenLayers.min}–${LIMITS.hiddenLayers.max} layer widths` })
+    .min(LIMITS.hiddenLayers.min, { error: `must be a list of ${LIMITS.hiddenLayers.min}–${LIMITS.hiddenLayers.max} layer widths` })
+    .max(LIMITS.hiddenLayers.max, { error: `must be a list of ${LIMITS.hiddenLayers.min}–${LIMITS.hiddenLayers.max} layer widths` })
+    .optional(),
+  distillation: Distillation.optional(),
+}).superRefine((config, ctx) => {
+  if (config.hidden !== undefined && config.model !== 'mlp') {
+    ctx.addIssue({ code: 'custom', path: ['hidden'], message: `only for the mlp model (got model ${config.model})` });
+  }
+  if (config.distillation !== undefined && config.distribution !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['distillation'], message: 'a distilled run trains on one trainer; leave out distribution' });
+  }
 });
 export type RunConfig = z.infer<typeof RunConfig>;
 

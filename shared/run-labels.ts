@@ -1,3 +1,4 @@
+import { describeModel } from './model-spec.js';
 import { describeDataset, type RunConfig } from './run-config.js';
 import type { RunSummary } from './run-record.js';
 
@@ -26,7 +27,7 @@ export function formatDuration(seconds: number): string {
 export function configEntries(c: RunConfig): [label: string, value: string][] {
   return [
     ['dataset', describeDataset(c.dataset)],
-    ['model', c.model],
+    ['model', c.distillation ? `${describeModel(c)}, distilled from run ${c.distillation.teacherRunId} (temperature ${c.distillation.temperature}, alpha ${c.distillation.alpha})` : describeModel(c)],
     ['optimizer', c.optimizer],
     ['lr', String(c.lr)],
     ['batch size', String(c.batchSize)],

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { PeerAddress, PeerRole } from './distributed.js';
 import { RingEndpoint } from './ring-membership.js';
 import { RingLinkRoute } from './ring-route.js';
-import { BatchSize, LearningRate, RunConfig } from './run-config.js';
+import { BatchSize, DistillationAlpha, LearningRate, RunConfig, Temperature } from './run-config.js';
 
 /**
  * The trainer child's contract: commands in, events out. Both ends validate every
@@ -28,10 +28,11 @@ export function describeBackend(backend: Pick<BackendChoice, 'name' | 'detail'>)
   return backend.detail ? `${backend.name} (${backend.detail})` : backend.name;
 }
 
+/** `temperature` and `alpha` apply only to a distilled run. */
 export const HyperparamChange = z
-  .object({ lr: LearningRate.optional(), batchSize: BatchSize.optional() })
-  .refine((c) => c.lr !== undefined || c.batchSize !== undefined, {
-    error: 'give lr, batchSize or both',
+  .object({ lr: LearningRate.optional(), batchSize: BatchSize.optional(), temperature: Temperature.optional(), alpha: DistillationAlpha.optional() })
+  .refine((c) => c.lr !== undefined || c.batchSize !== undefined || c.temperature !== undefined || c.alpha !== undefined, {
+    error: 'give one or more of lr, batchSize, temperature, alpha',
   });
 export type HyperparamChange = z.infer<typeof HyperparamChange>;
 
@@ -45,6 +46,8 @@ const StartCommand = z.object({
   resume: z.boolean(),
   /** Set when this trainer is one of a data-parallel run's peers. */
   peer: PeerRole.optional(),
+  /** A distilled run's teacher, as the host found it (required when config.distillation is set). */
+  teacher: z.object({ config: RunConfig, checkpointFile: z.string().min(1) }).optional(),
 });
 
 /** A start for a peer trainer on another host: its role required, its checkpoints that host's business. */
@@ -120,6 +123,8 @@ export const StepEvent = z.object({
    * were already being summed while it still computed (the overlap with the backward pass).
    */
   exchange: z.object({ samples: z.number().int(), computeMs: z.number(), commMs: z.number(), overlapMs: z.number().optional() }).optional(),
+  /** A distilled run's step: `loss` = alpha · hardLoss + (1 − alpha) · softLoss, at this temperature and alpha. */
+  distillation: z.object({ hardLoss: finite, softLoss: finite, temperature: z.number(), alpha: z.number() }).optional(),
 });
 
 export const HINT_KINDS = ['input-bound', 'gpu-memory', 'throttling', 'memory-pressure', 'tensor-leak'] as const;
@@ -190,6 +195,9 @@ export const TrainerEvent = z.discriminatedUnion('type', [
     step: z.number().int(),
     lr: z.number(),
     batchSize: z.number().int(),
+    /** A distilled run's temperature and alpha from this step on. */
+    temperature: z.number().optional(),
+    alpha: z.number().optional(),
   }),
   /** Early stopping triggered after `epoch`; the test set is evaluated next and the run ends `done`. */
   z.object({
@@ -221,6 +229,8 @@ export const TrainerEvent = z.discriminatedUnion('type', [
     testAccuracy: finite.optional(),
     /** Regression only: learned weights in the CSV's own units, by feature name, plus `bias`. */
     weights: z.record(z.string(), z.number()).optional(),
+    /** Inference throughput: test examples per second through the final model (batches of 1000). */
+    testSamplesPerSec: z.number().optional(),
   }),
   z.object({ type: z.literal('stopped'), time, step: z.number().int(), checkpoint: z.string().optional() }),
   /** A data-parallel peer's data port is open (after loading its data): the host answers with `ring` once every peer's is. */

@@ -33,6 +33,8 @@ export const TrainingPosition = z.object({
   epochCount: z.number().int(),
   /** The last live lr change, which rescales the schedule from then on (trainer/lr-schedule.ts). */
   lrAnchor: z.object({ lr: z.number(), scheduledLr: z.number() }).optional(),
+  /** A distilled run's temperature and alpha now (changed live, they differ from its config's). */
+  distillation: z.object({ temperature: z.number(), alpha: z.number() }).optional(),
   validation: ValidationState.optional(),
 });
 export type TrainingPosition = z.infer<typeof TrainingPosition>;

@@ -31,7 +31,7 @@ export async function evaluateRun(
   const progress = (phase: 'load-data' | 'evaluate') => (done: number, total: number) =>
     emit({ type: 'progress', time: Date.now(), phase, done, total });
   const dataset = await loadDataset(config, progress('load-data'));
-  const model = createModel(config.model, dataset.info, config.seed);
+  const model = createModel(config, dataset.info, config.seed);
   restoreParameters(model, chosen.checkpoint);
   const target = config.dataset.kind === 'csv' ? config.dataset.target : 'label';
   const evaluation = evaluateTestSet(dataset, model, target, progress('evaluate'));

@@ -9,6 +9,7 @@ import { loadDataset } from './data/load-dataset.js';
 import { InputError } from './input-error.js';
 import { checkSchedule } from './lr-schedule.js';
 import { createModel } from './models/create-model.js';
+import { loadTeacher } from './distillation-teacher.js';
 import type { LayerRange } from './models/model.js';
 import { datasetFingerprint } from './data/dataset-fingerprint.js';
 import { joinPeers } from './distributed/join-peers.js';
@@ -112,7 +113,7 @@ async function train(command: Extract<TrainerCommand, { type: 'start' }>, backen
     (message) => log('warn', message),
   );
   const stages = pipelined ? pipelineStages(command, dataset.info) : undefined;
-  const model = createModel(config.model, dataset.info, config.seed, stages?.[role!.rank]);
+  const model = createModel(config, dataset.info, config.seed, stages?.[role!.rank]);
   if (stages && leads) {
     const described = stages.map(({ from, to }, i) => {
       const held = model.layers.slice(from, to);
@@ -120,6 +121,8 @@ async function train(command: Extract<TrainerCommand, { type: 'start' }>, backen
     });
     log('info', `pipeline over ${stages.length} peers, ${config.distribution?.microBatches ?? DEFAULT_MICRO_BATCHES} micro-batches per step; ${described.join('; ')}`);
   }
+  const teacher = config.distillation ? loadTeacher(command, dataset.info) : undefined;
+  if (teacher) log('info', `distilling from ${teacher.description} at temperature ${config.distillation!.temperature}, alpha ${config.distillation!.alpha} (the weight of the labels' loss)`);
   const optimizer = createOptimizer(config.optimizer, model.variables, config.lr);
   let position = freshPosition(config);
   if (checkpoint && !pipelined) {
@@ -156,6 +159,7 @@ async function train(command: Extract<TrainerCommand, { type: 'start' }>, backen
     resumedFromStep: command.resume && (checkpoint || pipelined) ? position.step : undefined,
     peers,
     pipeline,
+    teacher: teacher?.model,
     saveCheckpoint: async (at, which) => {
       const file = which === 'best' ? BEST_CHECKPOINT_FILE : CHECKPOINT_FILE;
       const own = await snapshot(runId, config, model, optimizer, at);
@@ -188,7 +192,7 @@ async function train(command: Extract<TrainerCommand, { type: 'start' }>, backen
 /** The layers each stage of a model-parallel run holds: the model cut where its stages' work is most even. */
 function pipelineStages(command: Extract<TrainerCommand, { type: 'start' }>, info: Parameters<typeof createModel>[1]): LayerRange[] {
   const { config, peer } = command;
-  const layers = createModel(config.model, info, config.seed, { from: 0, to: 0 }).layers;
+  const layers = createModel(config, info, config.seed, { from: 0, to: 0 }).layers;
   if (layers.length < peer!.worldSize) {
     throw new InputError(
       'distribution.peers',

@@ -17,6 +17,7 @@ import { RingReformed } from './distributed/ring-reformed.js';
 import type { PeerGroup } from './distributed/peer-group.js';
 import type { TrainingControl } from './training-control.js';
 import { softmaxCrossEntropy } from './kernels/softmax-cross-entropy.js';
+import { distillationLoss } from './distillation-loss.js';
 import { TensorMemoryReport } from './tensor-memory-report.js';
 import { afterValidation } from './validation-tracker.js';
 
@@ -49,21 +50,34 @@ export interface TrainingLoopOptions {
    * every stage walks the same batches through the pipeline, and rank 0 leads as above.
    */
   pipeline?: PipelineStage;
+  /** A distilled run's teacher: the student learns from its logits as well as from the labels. */
+  teacher?: Model;
 }
 
 interface StepResult {
   loss: number;
   correct: number;
   exchange?: TrainerEventOf<'step'>['exchange'];
+  distillation?: TrainerEventOf<'step'>['distillation'];
+}
+
+/** Besides the loss and the hits, a distilled step's two parts of its loss (kept out of every tidy). */
+interface Gradients {
+  value: tf.Scalar;
+  grads: tf.NamedTensorMap;
+  hits: tf.Scalar;
+  parts?: [hardLoss: tf.Scalar, softLoss: tf.Scalar];
 }
 
 const EVAL_BATCH = 1000;
 const THROUGHPUT_SMOOTHING = 0.1;
 
 export function freshPosition(config: RunConfig): TrainingPosition {
+  const { distillation } = config;
   return {
     step: 0, epoch: 1, epochOffset: 0, samplesSeen: 0, lr: config.lr, batchSize: config.batchSize,
     elapsedMs: 0, epochLossSum: 0, epochCorrect: 0, epochCount: 0,
+    ...(distillation ? { distillation: { temperature: distillation.temperature, alpha: distillation.alpha } } : {}),
   };
 }
 
@@ -145,7 +159,7 @@ export class TrainingLoop {
         this.pos.lr = this.o.optimizer.lr = scheduledLr(config, this.schedulePoint(), this.pos.lrAnchor);
         const started = this.now();
         const size = Math.min(this.pos.batchSize, train.count - this.pos.epochOffset);
-        const { loss, correct, exchange } = this.o.peers
+        const { loss, correct, exchange, distillation } = this.o.peers
           ? await this.peerStep(this.o.peers, order, this.pos.epochOffset, size)
           : this.o.pipeline
             ? await this.pipelineStep(this.o.pipeline, order, this.pos.epochOffset, size)
@@ -166,6 +180,7 @@ export class TrainingLoop {
           samplesSeen: this.pos.samplesSeen,
           etaSec: this.remainingSamples() / Math.max(this.samplesPerSec, 1e-9),
           exchange,
+          distillation,
         });
         this.memory.afterStep(this.pos.step, this.remainingSamples() === 0);
         // Peers checkpoint at the step their leader says, so every stage of a pipeline takes part.
@@ -236,18 +251,28 @@ export class TrainingLoop {
       }
       this.pos.batchSize = Math.min(change.batchSize, trainSize);
     }
-    this.o.emit({ type: 'hyperparams', time: this.now(), step: this.pos.step + 1, lr: this.pos.lr, batchSize: this.pos.batchSize });
+    const distillation = this.pos.distillation;
+    if (change.temperature !== undefined || change.alpha !== undefined) {
+      if (distillation) {
+        distillation.temperature = change.temperature ?? distillation.temperature;
+        distillation.alpha = change.alpha ?? distillation.alpha;
+      } else {
+        this.o.emit({ type: 'log', time: this.now(), level: 'warn', message: 'temperature and alpha apply only to a distilled run; ignored' });
+      }
+    }
+    this.o.emit({ type: 'hyperparams', time: this.now(), step: this.pos.step + 1, lr: this.pos.lr, batchSize: this.pos.batchSize, ...distillation });
   }
 
   private trainStep(order: Uint32Array, offset: number, size: number): StepResult {
     const { model, optimizer } = this.o;
     return tf.tidy(() => {
       const { x, y } = this.batch(this.o.dataset.train, order, offset, size);
-      const { value, grads, hits } = this.gradients(x, y);
+      const { value, grads, hits, parts } = this.gradients(x, y);
       optimizer.apply(model.variables.map((v) => grads[v.name]!));
-      const [loss, correct] = tf.stack([value, hits]).dataSync();
-      hits.dispose();
-      return { loss: loss! * this.lossScale, correct: correct! };
+      const [loss, correct, hardLoss, softLoss] = tf.stack([value, hits, ...(parts ?? [])]).dataSync();
+      tf.dispose([hits, ...(parts ?? [])]);
+      const distillation = parts && { hardLoss: hardLoss!, softLoss: softLoss!, ...this.pos.distillation! };
+      return { loss: loss! * this.lossScale, correct: correct!, distillation };
     });
   }
 
@@ -337,16 +362,28 @@ export class TrainingLoop {
 
   /**
    * The batch's loss and its gradient per parameter (each also handed to `hook`'s gradient when
-   * given); `hits` is kept out of every tidy, so the caller disposes it.
+   * given); `hits` and a distilled step's `parts` are kept out of every tidy, so the caller disposes them.
    */
-  private gradients(x: tf.Tensor2D, y: tf.Tensor, hook?: ParameterHook): { value: tf.Scalar; grads: tf.NamedTensorMap; hits: tf.Scalar } {
+  private gradients(x: tf.Tensor2D, y: tf.Tensor, hook?: ParameterHook): Gradients {
     let hits: tf.Scalar | undefined;
+    let parts: Gradients['parts'];
+    // Outside the gradient's tape: the teacher only predicts.
+    const teacherLogits = this.o.teacher?.apply(x);
     const { value, grads } = tf.variableGrads(() => {
-      const result = this.lossAndHits(hook ? (this.o.model.forward(x, hook) as tf.Tensor2D) : this.o.model.apply(x), y);
+      const output = hook ? (this.o.model.forward(x, hook) as tf.Tensor2D) : this.o.model.apply(x);
+      if (teacherLogits) {
+        const { temperature, alpha } = this.pos.distillation!;
+        const result = distillationLoss(output, teacherLogits, y as tf.Tensor1D, temperature, alpha);
+        hits = tf.keep(result.hits);
+        parts = [tf.keep(result.hardLoss), tf.keep(result.softLoss)];
+        return result.loss;
+      }
+      const result = this.lossAndHits(output, y);
       hits = tf.keep(result.hits);
       return result.loss;
     }, this.o.model.variables as tf.Variable[]);
-    return { value, grads, hits: hits! };
+    teacherLogits?.dispose();
+    return { value, grads, hits: hits!, parts };
   }
 
   /** The batch's mean loss, and for classification how many it got right (0 for regression). */
@@ -481,9 +518,11 @@ export class TrainingLoop {
 
   private async finish(): Promise<void> {
     const { dataset, emit } = this.o;
+    const testStarted = performance.now();
     const test = await this.evaluate(dataset.test, (done) =>
       emit({ type: 'progress', time: this.now(), phase: 'evaluate', done, total: dataset.test.count }),
     );
+    const testSamplesPerSec = dataset.test.count / (Math.max(1e-3, performance.now() - testStarted) / 1000);
     await this.checkpoint();
     emit({
       type: 'done',
@@ -492,6 +531,7 @@ export class TrainingLoop {
       testLoss: test.loss,
       testAccuracy: test.accuracy,
       weights: dataset.standardisation ? await this.learnedWeights() : undefined,
+      testSamplesPerSec,
     });
   }
 

@@ -1,5 +1,6 @@
 import { fieldErrors, type FieldError } from '../../shared/field-error.js';
 import { DEFAULT_IMAGE_SPLIT, DEFAULT_RUN_CONFIG, parseDatasetArg, RunConfig, type ImageFolderArgs } from '../../shared/run-config.js';
+import { MODEL_SPEC_SYNTAX, parseModelArg } from '../../shared/model-spec.js';
 import { parseEarlyStopFlag, parseScheduleFlag } from './schedule-flags.js';
 
 export interface TrainFlags {
@@ -47,6 +48,7 @@ const FLAG_OF: Record<string, keyof TrainFlags> = {
   'dataset.imageSize': 'imageSize',
   'dataset.channels': 'channels',
   model: 'model',
+  hidden: 'model',
   epochs: 'epochs',
   batchSize: 'batchSize',
   lr: 'lr',
@@ -78,7 +80,9 @@ export type ConfigResult = { ok: true; config: RunConfig } | { ok: false; errors
 export function configFromFlags(flags: TrainFlags): ConfigResult {
   const missing: FieldError[] = [];
   if (!flags.dataset) missing.push({ field: 'dataset', message: '--dataset: required; one of fashion-mnist, csv:FILE, images:DIR' });
-  if (!flags.model) missing.push({ field: 'model', message: '--model: required; one of linear, mlp, cnn' });
+  if (!flags.model) missing.push({ field: 'model', message: `--model: required; one of ${MODEL_SPEC_SYNTAX}` });
+  const model = flags.model === undefined ? undefined : parseModelArg(flags.model);
+  if (model && !model.ok) missing.push({ field: 'model', message: `--model: ${model.message} (got ${JSON.stringify(flags.model)})` });
   const images = flags.dataset?.startsWith('images:') ?? false;
   for (const flag of IMAGE_FLAGS) {
     if (flags[flag] !== undefined && flags[flag] !== false && !images) {
@@ -95,10 +99,10 @@ export function configFromFlags(flags: TrainFlags): ConfigResult {
   for (const flag of ['parallel', 'interface', 'minPeers', 'batchOnChange', 'microBatches', 'peerDataset', 'ringOver'] as const) {
     if (flags[flag] !== undefined && flags.peers === undefined) missing.push({ field: flag, message: `--${kebab(flag)}: needs --peers (the peers to train on)` });
   }
-  if (missing.length > 0 || !schedule.ok || !earlyStop.ok) return { ok: false, errors: missing };
+  if (missing.length > 0 || !schedule.ok || !earlyStop.ok || !model?.ok) return { ok: false, errors: missing };
   const candidate = {
     dataset: parseDatasetArg(flags.dataset!, flags.datasetDir, flags.target, images ? imageArgs(flags) : undefined),
-    model: flags.model,
+    ...model.spec,
     epochs: number(flags.epochs, DEFAULT_RUN_CONFIG.epochs),
     batchSize: number(flags.batchSize, DEFAULT_RUN_CONFIG.batchSize),
     lr: number(flags.lr, DEFAULT_RUN_CONFIG.lr),

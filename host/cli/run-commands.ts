@@ -1,4 +1,5 @@
 import { describeDataset } from '../../shared/run-config.js';
+import { describeModel } from '../../shared/model-spec.js';
 import { configEntries, finalMetric, formatBytes } from '../../shared/run-labels.js';
 import type { RunSummary } from '../../shared/run-record.js';
 import { ApiError } from '../../shared/rpc-protocol.js';
@@ -40,7 +41,7 @@ export function runsListCommand(options: Options): number {
     process.stdout.write(`no runs in ${options.dataDir}\n`);
     return EXIT.done;
   }
-  const rows = runs.map((r) => [r.id, new Date(r.createdAt).toLocaleString(), describeDataset(r.config.dataset), r.config.model, r.status, finalMetric(r)]);
+  const rows = runs.map((r) => [r.id, new Date(r.createdAt).toLocaleString(), describeDataset(r.config.dataset), describeModel(r.config), r.status, finalMetric(r)]);
   process.stdout.write(table([['ID', 'CREATED', 'DATASET', 'MODEL', 'STATUS', 'FINAL METRIC'], ...rows]));
   for (const r of runs) if (r.status === 'failed' && r.reason) process.stdout.write(`  ${r.id}: ${r.reason}\n`);
   return EXIT.done;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { DEFAULT_FASHION_MNIST_DIR, DEFAULT_IMAGE_SPLIT, LIMITS, MODEL_KINDS, OPTIMIZER_KINDS } from '../../shared/run-config.js';
+import { MODEL_SPEC_SYNTAX } from '../../shared/model-spec.js';
+import { DEFAULT_FASHION_MNIST_DIR, DEFAULT_IMAGE_SPLIT, LIMITS, OPTIMIZER_KINDS } from '../../shared/run-config.js';
 import { EARLY_STOP_SYNTAX, SCHEDULE_SYNTAX } from './schedule-flags.js';
 
 /** What one run is (dataset, model, hyperparameters), as `train` and `cluster submit` take it: read by configFromFlags. */
@@ -8,7 +9,7 @@ export function addRunConfigOptions(command: Command): Command {
     .option('--dataset <name>', 'fashion-mnist | csv:FILE | images:DIR (one subfolder of PNG/JPEG images per class)')
     .option('--dataset-dir <dir>', 'folder with the Fashion-MNIST IDX files', DEFAULT_FASHION_MNIST_DIR)
     .option('--target <column>', 'the CSV column to predict (csv datasets)')
-    .option('--model <kind>', MODEL_KINDS.join(' | '))
+    .option('--model <kind>', `${MODEL_SPEC_SYNTAX} (mlp:64 is one hidden layer of 64; plain mlp is 256,128)`)
     .option('--epochs <n>', `${LIMITS.epochs.min}–${LIMITS.epochs.max} (default 3)`)
     .option('--batch-size <n>', `${LIMITS.batchSize.min}–${LIMITS.batchSize.max}, at most the training set (default 64)`)
     .option('--lr <x>', `learning rate, > 0 and ≤ ${LIMITS.lr.max} (default 0.001)`)

@@ -11,6 +11,7 @@ import { configFromFlags, type TrainFlags } from './config-from-flags.js';
 import { EXIT } from './exit-codes.js';
 import { formatBytes, formatDuration } from '../../shared/run-labels.js';
 import { dataShapeOf, estimateMemory } from '../../shared/memory-estimate.js';
+import { describeModel } from '../../shared/model-spec.js';
 import type { DatasetInfo } from '../../shared/trainer-protocol.js';
 import { TrainProgress } from './train-progress.js';
 
@@ -60,6 +61,11 @@ export interface ForegroundOptions {
   start: () => Promise<{ runId: string }>;
   /** Told the run's id as soon as its first record is written. */
   onRunId?: (runId: string) => void;
+  /**
+   * What a finished run adds to its report: fields for the `done` line (held back with --json
+   * until the run has ended, so it is the last line) and lines printed after the summary.
+   */
+  report?: (runId: string, done: RunRecord & { type: 'done' }, dataset: DatasetInfo | undefined) => { fields: object; lines: string[] };
 }
 
 /** One run of `host` to its end, with the progress bar on stderr; SIGINT/SIGTERM stop it with a checkpoint. */
@@ -83,7 +89,7 @@ export async function trainInForeground(host: StudioHost, config: RunConfig, opt
     else if (record.type === 'ready') last.backend = record.backend.name;
     else if (record.type === 'started') last.dataset = record.dataset;
     else if (record.type === 'memory') last.peakStepBytes = Math.max(last.peakStepBytes ?? 0, record.peakStepBytes);
-    if (options.json && !HOST_ONLY.has(record.type)) {
+    if (options.json && !HOST_ONLY.has(record.type) && !(record.type === 'done' && options.report)) {
       out({ ...record, runId: id });
     }
   });
@@ -116,7 +122,9 @@ export async function trainInForeground(host: StudioHost, config: RunConfig, opt
 
   const status = last.status;
   if (status?.status === 'done' && last.done) {
-    if (!options.json) printSummary(runId, config, last.done, last.backend, (Date.now() - startedAt) / 1000, memoryLine(config, last));
+    const report = options.report?.(runId, last.done, last.dataset);
+    if (options.json && report) out({ ...last.done, runId, ...report.fields });
+    if (!options.json) printSummary(runId, config, last.done, last.backend, (Date.now() - startedAt) / 1000, memoryLine(config, last), report?.lines);
     return EXIT.done;
   }
   if (status?.status === 'stopped') {
@@ -152,8 +160,9 @@ function printSummary(
   backend: string | undefined,
   seconds: number,
   memory: string | null,
+  extra: readonly string[] = [],
 ): void {
-  const lines = [`run ${runId} done in ${formatDuration(seconds)} (${config.model}, ${backend ?? 'unknown backend'})`];
+  const lines = [`run ${runId} done in ${formatDuration(seconds)} (${describeModel(config)}, ${backend ?? 'unknown backend'})`];
   if (done.testAccuracy !== undefined) {
     lines.push(`test loss ${done.testLoss.toFixed(4)}  test accuracy ${done.testAccuracy.toFixed(4)} (${(done.testAccuracy * 100).toFixed(2)} %)`);
   } else {
@@ -164,6 +173,7 @@ function printSummary(
     for (const [name, w] of Object.entries(done.weights)) lines.push(`  ${name.padEnd(width)}  ${w.toFixed(4)}`);
   }
   if (memory) lines.push(memory);
+  lines.push(...extra);
   process.stdout.write(lines.join('\n') + '\n');
 }
 

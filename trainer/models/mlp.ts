@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { DEFAULT_MLP_HIDDEN } from '../../shared/run-config.js';
 import { denseBiasRelu } from '../kernels/fused-layer-kernels.js';
 import { LayerStack } from './layer-stack.js';
 import type { LayerRange, Model } from './model.js';
 
-/** input → 256 ReLU → 128 ReLU → outputs. */
-export function mlpModel(inputs: number, outputs: number, seed: number, hold?: LayerRange): Model {
+/** input → each of `hidden` ReLU (default 256 → 128) → outputs; layers dense1, dense2, … */
+export function mlpModel(inputs: number, outputs: number, seed: number, hold?: LayerRange, hidden: readonly number[] = DEFAULT_MLP_HIDDEN): Model {
   const stack = new LayerStack(seed, hold);
   const dense = (name: string, from: number, to: number, relu: boolean) =>
     stack.add(
@@ -16,8 +17,7 @@ export function mlpModel(inputs: number, outputs: number, seed: number, hold?: L
       (x, [w, b]) =>
         relu ? denseBiasRelu(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D) : tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias: b }),
     );
-  dense('dense1', inputs, 256, true);
-  dense('dense2', 256, 128, true);
-  dense('dense3', 128, outputs, false);
+  const widths = [inputs, ...hidden, outputs];
+  for (let i = 1; i < widths.length; i++) dense(`dense${i}`, widths[i - 1]!, widths[i]!, i < widths.length - 1);
   return stack.build();
 }
