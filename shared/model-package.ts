@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { integerIn } from './integer-range.js';
-import { MODEL_KINDS } from './run-config.js';
+import { MlpHidden, MODEL_KINDS } from './run-config.js';
 
 /**
  * The app's own model format (`hpc-model`): a folder with `model.json` (this manifest) and
@@ -125,6 +125,8 @@ export const ModelArchitecture = z
       .min(1, { error: 'must be a list of 1 to 3 sizes' })
       .max(3, { error: 'must be a list of 1 to 3 sizes' }),
     classes: integerIn(2, 100_000).optional(),
+    /** An mlp's hidden widths when not the default (a distilled student's `mlp:64`). */
+    hidden: MlpHidden.optional(),
   })
   .superRefine((a, ctx) => {
     if ((a.task === 'classification') !== (a.classes !== undefined)) {

@@ -145,6 +145,12 @@ export const Distillation = z.object({
 });
 export type Distillation = z.infer<typeof Distillation>;
 
+/** An mlp's hidden layer widths, input side first. */
+export const MlpHidden = z
+  .array(int('hidden', LIMITS.hiddenWidth.min, LIMITS.hiddenWidth.max), { error: `must be a list of ${LIMITS.hiddenLayers.min}–${LIMITS.hiddenLayers.max} layer widths` })
+  .min(LIMITS.hiddenLayers.min, { error: `must be a list of ${LIMITS.hiddenLayers.min}–${LIMITS.hiddenLayers.max} layer widths` })
+  .max(LIMITS.hiddenLayers.max, { error: `must be a list of ${LIMITS.hiddenLayers.min}–${LIMITS.hiddenLayers.max} layer widths` });
+
 export const RunConfig = z.object({
   dataset: DatasetSpec,
   model: z.enum(MODEL_KINDS, { error: `must be one of: ${MODEL_KINDS.join(', ')}` }),
@@ -162,11 +168,7 @@ export const RunConfig = z.object({
   /** Absent: one trainer. */
   distribution: Distribution.optional(),
   /** The mlp's hidden widths, input side first; absent: DEFAULT_MLP_HIDDEN. */
-  hidden: z
-    .array(int('hidden', LIMITS.hiddenWidth.min, LIMITS.hiddenWidth.max), { error: `must be a list of ${LIMITS.hiddenLayers.min}–${LIMITS.hiddenLayers.max} layer widths` })
-    .min(LIMITS.hiddenLayers.min, { error: `must be a list of ${LIMITS.hiddenLayers.min}–${LIMITS.hiddenLayers.max} layer widths` })
-    .max(LIMITS.hiddenLayers.max, { error: `must be a list of ${LIMITS.hiddenLayers.min}–${LIMITS.hiddenLayers.max} layer widths` })
-    .optional(),
+  hidden: MlpHidden.optional(),
   distillation: Distillation.optional(),
 }).superRefine((config, ctx) => {
   if (config.hidden !== undefined && config.model !== 'mlp') {

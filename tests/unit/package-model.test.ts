@@ -11,18 +11,19 @@ import { createModel } from '../../trainer/models/create-model.js';
 import { CNN_SHAPES, LINEAGE, parameterTensors } from '../support/compression-fixtures.js';
 
 const DATA = { task: 'classification' as const, inputShape: [28, 28, 1], classes: 10, trainSize: 0, validationSize: 0, testSize: 0 };
-const architecture = architectureOf('mlp', DATA);
+const architecture = architectureOf({ model: 'mlp' }, DATA);
+const student = architectureOf({ model: 'mlp', hidden: [64] }, DATA);
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
 /** A freshly initialised MLP's parameters, written as a package and read back into a new model. */
-function roundTrip(encoding: ModelEncoding) {
-  const trained = createModel('mlp', DATA, 7);
+function roundTrip(encoding: ModelEncoding, shape = architecture) {
+  const trained = createModel({ model: 'mlp', hidden: shape.hidden }, DATA, 7);
   const tensors = trained.names.map((name, i) => ({ name, shape: [...trained.variables[i]!.shape], values: trained.variables[i]!.dataSync() as Float32Array }));
   const dir = join(mkdtempSync(join(tmpdir(), 'package-model-')), 'model');
-  writeModelPackage(dir, buildModelPackage({ id: 'roundtrip', architecture, tensors: encodeModelTensors(tensors, encoding), metrics: {}, lineage: LINEAGE }));
+  writeModelPackage(dir, buildModelPackage({ id: 'roundtrip', architecture: shape, tensors: encodeModelTensors(tensors, encoding), metrics: {}, lineage: LINEAGE }));
   const read = readModelPackage(dir);
   const restored = modelWithTensors(read.manifest.architecture, read.tensors);
   const x = tf.randomUniform([64, 784], 0, 1, 'float32', 1) as tf.Tensor2D;
@@ -35,6 +36,12 @@ function roundTrip(encoding: ModelEncoding) {
 describe('packages into models', () => {
   it('export → import gives identical predictions for a float32 package', () => {
     const { before, after } = roundTrip('float32');
+    expect(after).toEqual(before);
+  });
+
+  it("keeps a distilled student's own widths (mlp:64)", () => {
+    expect(student.hidden).toEqual([64]);
+    const { before, after } = roundTrip('float32', student);
     expect(after).toEqual(before);
   });
 
