@@ -13,20 +13,13 @@ import { EXIT } from './exit-codes.js';
 import { parseEarlyStopFlag, parseScheduleFlag } from './schedule-flags.js';
 import { table } from './text-table.js';
 import { trainInForeground } from './train-command.js';
+import type { TrainFlags } from './config-from-flags.js';
 
-export interface DistillOptions {
+/** The student's run flags, as `train` takes them; the dataset is the teacher's. */
+export interface DistillOptions extends Pick<TrainFlags, 'epochs' | 'batchSize' | 'lr' | 'optimizer' | 'seed' | 'limit' | 'schedule' | 'warmupSteps' | 'earlyStop'> {
   student?: string;
   temperature?: string;
   alpha?: string;
-  epochs?: string;
-  batchSize?: string;
-  lr?: string;
-  optimizer?: string;
-  seed?: string;
-  limit?: string;
-  schedule?: string;
-  warmupSteps?: string;
-  earlyStop?: string;
   dataDir: string;
   json: boolean;
 }
