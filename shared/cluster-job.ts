@@ -52,6 +52,9 @@ export const ClusterJobSpec = z
     if (spec.config.distribution !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['config', 'distribution'], message: "a cluster job's peers are its Slurm tasks: leave distribution out and set nodes and tasksPerNode" });
     }
+    if (spec.config.distillation !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['config', 'distillation'], message: "a cluster job's tasks are not handed a teacher's checkpoint: distill on this machine" });
+    }
     const tasks = spec.nodes * spec.tasksPerNode;
     if (tasks > MAX_PEERS) {
       ctx.addIssue({ code: 'custom', path: ['tasksPerNode'], message: `nodes × tasksPerNode must be at most ${MAX_PEERS} tasks (one trainer each); got ${spec.nodes} × ${spec.tasksPerNode} = ${tasks}` });

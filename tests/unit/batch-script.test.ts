@@ -66,12 +66,16 @@ describe("a cluster job's names", () => {
     expect(fieldErrors(ClusterJobSpec.safeParse(spec({ name: '--wrap=id' })).error!)[0]!.message).toContain("letters, digits, '.', '_' or '-', not starting with '-' or '.'");
   });
 
-  it('takes at most 16 trainers, and leaves the peers to Slurm', () => {
+  it('takes at most 16 trainers, leaves the peers to Slurm, and refuses a distillation it cannot hand a teacher', () => {
     expect(fieldErrors(ClusterJobSpec.safeParse(spec({ nodes: 4, tasksPerNode: 5 })).error!)).toEqual([
       { field: 'tasksPerNode', message: 'tasksPerNode: nodes × tasksPerNode must be at most 16 tasks (one trainer each); got 4 × 5 = 20' },
     ]);
     const withPeers = spec({ config: { ...DEFAULT_RUN_CONFIG, distribution: { parallel: 'data', peers: ['local', 'local'] } } });
     expect(fieldErrors(ClusterJobSpec.safeParse(withPeers).error!).map((e) => e.field)).toEqual(['config.distribution']);
+    const distilled = spec({ config: { ...DEFAULT_RUN_CONFIG, model: 'mlp', hidden: [64], distillation: { teacherRunId: 'run-20261125-000000-abcd', temperature: 4, alpha: 0.5 } } });
+    expect(fieldErrors(ClusterJobSpec.safeParse(distilled).error!)).toEqual([
+      { field: 'config.distillation', message: "config.distillation: a cluster job's tasks are not handed a teacher's checkpoint: distill on this machine" },
+    ]);
     expect(fieldErrors(ClusterJobSpec.safeParse(spec({ timeLimitMin: 0 })).error!)[0]!.message).toBe('timeLimitMin: must be an integer from 1 to 10080');
   });
 });
