@@ -35,6 +35,19 @@ export interface TrainFlags {
 const IMAGE_FLAGS = ['valSplit', 'testSplit', 'splitFolders', 'imageSize', 'channels'] as const;
 const SPEC_FLAGS = new Set<keyof TrainFlags>(['schedule', 'earlyStop']);
 
+/** How a run's training fields are set on the command line, the same for `train` and `distill`. */
+export const HYPERPARAMETER_FLAGS = {
+  epochs: 'epochs',
+  batchSize: 'batchSize',
+  lr: 'lr',
+  optimizer: 'optimizer',
+  seed: 'seed',
+  limit: 'limit',
+  schedule: 'schedule',
+  warmupSteps: 'warmupSteps',
+  earlyStopping: 'earlyStop',
+} as const satisfies Record<string, keyof TrainFlags>;
+
 /** The flag a user typed for each config field, so errors speak the user's language. */
 const FLAG_OF: Record<string, keyof TrainFlags> = {
   dataset: 'dataset',
@@ -49,19 +62,11 @@ const FLAG_OF: Record<string, keyof TrainFlags> = {
   'dataset.channels': 'channels',
   model: 'model',
   hidden: 'model',
-  epochs: 'epochs',
-  batchSize: 'batchSize',
-  lr: 'lr',
-  optimizer: 'optimizer',
-  seed: 'seed',
-  limit: 'limit',
-  schedule: 'schedule',
+  ...HYPERPARAMETER_FLAGS,
   'schedule.kind': 'schedule',
   'schedule.everyEpochs': 'schedule',
   'schedule.gamma': 'schedule',
   'schedule.minLr': 'schedule',
-  warmupSteps: 'warmupSteps',
-  earlyStopping: 'earlyStop',
   'earlyStopping.patience': 'earlyStop',
   'earlyStopping.minDelta': 'earlyStop',
   distribution: 'peers',

@@ -13,7 +13,7 @@ import { EXIT } from './exit-codes.js';
 import { parseEarlyStopFlag, parseScheduleFlag } from './schedule-flags.js';
 import { table } from './text-table.js';
 import { trainInForeground } from './train-command.js';
-import type { TrainFlags } from './config-from-flags.js';
+import { HYPERPARAMETER_FLAGS, type TrainFlags } from './config-from-flags.js';
 
 /** The student's run flags, as `train` takes them; the dataset is the teacher's. */
 export interface DistillOptions extends Pick<TrainFlags, 'epochs' | 'batchSize' | 'lr' | 'optimizer' | 'seed' | 'limit' | 'schedule' | 'warmupSteps' | 'earlyStop'> {
@@ -33,15 +33,7 @@ const FLAG_OF: Record<string, keyof DistillOptions> = {
   hidden: 'student',
   'distillation.temperature': 'temperature',
   'distillation.alpha': 'alpha',
-  epochs: 'epochs',
-  batchSize: 'batchSize',
-  lr: 'lr',
-  optimizer: 'optimizer',
-  seed: 'seed',
-  limit: 'limit',
-  schedule: 'schedule',
-  warmupSteps: 'warmupSteps',
-  earlyStopping: 'earlyStop',
+  ...HYPERPARAMETER_FLAGS,
 };
 
 /**

@@ -3,7 +3,6 @@ import { closeSync, existsSync, fstatSync, openSync, readdirSync, readSync } fro
 import { join } from 'node:path';
 import { ENDED_JOB_STATES, isLive, type ClusterFileChunk, type ClusterJob, type ClusterJobSpec, type ClusterRun } from '../../shared/cluster-job.js';
 import { ApiError } from '../../shared/rpc-protocol.js';
-import { readRunLog } from '../run-log.js';
 import { batchScript, UnsafeClusterPath } from './batch-script.js';
 import { ClusterRunFolder, type JobEntry } from './cluster-run-folder.js';
 import { jobEndInOutput, jobsFromSqueue } from './slurm-output.js';
@@ -184,7 +183,8 @@ export class SlurmJobs {
         runId,
         jobs,
         tasks: isLive(last.state) ? folder.tasks(last.jobId).map(({ rank, node, address, gpus, hardware }) => ({ rank, node, address, gpus, hardware })) : [],
-        resumable: !isLive(last.state) && runId !== null && hasCheckpoint(folder, runId) && !finished(folder, runId),
+        // A job completes only once its run is done (its first task exits 0 only then): no run log is read per listing.
+        resumable: !isLive(last.state) && runId !== null && hasCheckpoint(folder, runId) && !jobs.some((j) => j.state === 'COMPLETED'),
       };
     });
   }
@@ -202,12 +202,6 @@ function runIdOf(entries: readonly JobEntry[]): string | null {
 function hasCheckpoint(folder: ClusterRunFolder, runId: string): boolean {
   const dir = join(folder.dir, 'runs', runId, 'checkpoints');
   return existsSync(dir) && readdirSync(dir).length > 0;
-}
-
-function finished(folder: ClusterRunFolder, runId: string): boolean {
-  const log = folder.runLog(runId);
-  if (!existsSync(log)) return false;
-  return readRunLog(log).records.some((r) => r.type === 'done');
 }
 
 /** The last few KiB of a job's output, where slurmstepd says how it ended. */

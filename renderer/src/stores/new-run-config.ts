@@ -4,9 +4,23 @@ import { DEFAULT_FASHION_MNIST_DIR } from '../../../shared/run-config.js';
 import { useConnectionStore } from './connection.js';
 import { useImageFolderStore } from './image-folder.js';
 import { useRunOptionsDraftStore } from './run-options-draft.js';
-import { useTrainingStore } from './training.js';
+import { useTrainingStore, type RunDraft } from './training.js';
 
 const num = (text: string) => (text.trim() === '' ? Number.NaN : Number(text));
+
+/** The draft's own fields as a run config, unchecked, its dataset a file: the sweep form's base as well. */
+export function draftFields(form: RunDraft, defaultDatasetDir: string) {
+  return {
+    dataset: form.dataset === 'csv' ? { kind: 'csv', path: form.csvPath, target: form.target } : { kind: 'fashion-mnist', dir: defaultDatasetDir },
+    model: form.model,
+    epochs: num(form.epochs),
+    batchSize: num(form.batchSize),
+    lr: num(form.lr),
+    optimizer: form.optimizer,
+    seed: num(form.seed),
+    limit: form.limit.trim() === '' ? undefined : num(form.limit),
+  };
+}
 
 /**
  * The run the new-run form's fields describe, unchecked and without peers: the form adds its
@@ -18,24 +32,11 @@ export const useNewRunConfigStore = defineStore('new-run-config', () => {
   const images = useImageFolderStore();
   const connection = useConnectionStore();
 
-  const candidate = computed(() => {
-    const form = training.draft;
-    return {
-      dataset: images.chosen
-        ? images.spec()
-        : form.dataset === 'csv'
-          ? { kind: 'csv', path: form.csvPath, target: form.target }
-          : { kind: 'fashion-mnist', dir: connection.info?.defaultDatasetDir ?? DEFAULT_FASHION_MNIST_DIR },
-      model: form.model,
-      epochs: num(form.epochs),
-      batchSize: num(form.batchSize),
-      lr: num(form.lr),
-      optimizer: form.optimizer,
-      seed: num(form.seed),
-      limit: form.limit.trim() === '' ? undefined : num(form.limit),
-      ...runOptions.toConfig(),
-    };
-  });
+  const candidate = computed(() => ({
+    ...draftFields(training.draft, connection.info?.defaultDatasetDir ?? DEFAULT_FASHION_MNIST_DIR),
+    ...(images.chosen ? { dataset: images.spec() } : {}),
+    ...runOptions.toConfig(),
+  }));
 
   return { candidate };
 });
