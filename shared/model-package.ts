@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { INT8_SCHEMES, Sparsity } from './compression-job.js';
 import { integerIn } from './integer-range.js';
 import { MlpHidden, MODEL_KINDS } from './run-config.js';
 
@@ -16,7 +17,6 @@ export const MAX_MODEL_MANIFEST_BYTES = 16 * 1024 * 1024;
 /** Per-axis and total element limits: far above any model the app trains, low enough that sizes stay exact integers. */
 export const TENSOR_LIMITS = { rank: { min: 1, max: 6 }, dim: { min: 1, max: 1 << 24 }, elements: 2 ** 31 - 1 } as const;
 
-const INT8_SCHEMES = ['per-tensor', 'per-channel'] as const;
 export const TENSOR_ENCODINGS = ['float32', 'float16', 'int8', 'csr'] as const;
 export type TensorEncoding = (typeof TENSOR_ENCODINGS)[number];
 
@@ -142,12 +142,6 @@ const fraction01 = z
 const nonNegative = z.number({ error: 'must be a finite number ≥ 0' }).min(0, { error: 'must be a finite number ≥ 0' }).refine(Number.isFinite, {
   error: 'must be a finite number ≥ 0',
 });
-
-/** A pruning target: the share of a layer's weights set to zero, strictly between 0 and 1. */
-export const Sparsity = z
-  .number({ error: 'must be a number > 0 and < 1' })
-  .gt(0, { error: 'must be a number > 0 and < 1' })
-  .lt(1, { error: 'must be a number > 0 and < 1' });
 
 /** How far a tensor's restored values are from the original's. */
 export const TensorError = z.object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CompressionJob } from './compression-job.js';
 import { Distribution } from './distributed.js';
 import { integerIn } from './integer-range.js';
 
@@ -170,12 +171,17 @@ export const RunConfig = z.object({
   /** The mlp's hidden widths, input side first; absent: DEFAULT_MLP_HIDDEN. */
   hidden: MlpHidden.optional(),
   distillation: Distillation.optional(),
+  /** A compression run: it makes smaller variants of a finished run's model instead of training one. */
+  compression: CompressionJob.optional(),
 }).superRefine((config, ctx) => {
   if (config.hidden !== undefined && config.model !== 'mlp') {
     ctx.addIssue({ code: 'custom', path: ['hidden'], message: `only for the mlp model (got model ${config.model})` });
   }
   if (config.distillation !== undefined && config.distribution !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['distillation'], message: 'a distilled run trains on one trainer; leave out distribution' });
+  }
+  if (config.compression !== undefined && (config.distribution !== undefined || config.distillation !== undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['compression'], message: 'a compression run runs on one trainer from a finished run; leave out distribution and distillation' });
   }
 });
 export type RunConfig = z.infer<typeof RunConfig>;

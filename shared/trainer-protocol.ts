@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CompressedVariant } from './compression-variant.js';
 import { PeerAddress, PeerRole } from './distributed.js';
 import { RingEndpoint } from './ring-membership.js';
 import { RingLinkRoute } from './ring-route.js';
@@ -46,6 +47,8 @@ const StartCommand = z.object({
   resume: z.boolean(),
   /** Set when this trainer is one of a data-parallel run's peers. */
   peer: PeerRole.optional(),
+  /** A compression run's source (config.compression.sourceRunId) as the host found it: its config and the checkpoint to load. */
+  source: z.object({ config: RunConfig, checkpointFile: z.string().min(1) }).optional(),
   /** A distilled run's teacher, as the host found it (required when config.distillation is set). */
   teacher: z.object({ config: RunConfig, checkpointFile: z.string().min(1) }).optional(),
 });
@@ -233,6 +236,8 @@ export const TrainerEvent = z.discriminatedUnion('type', [
     testSamplesPerSec: z.number().optional(),
   }),
   z.object({ type: z.literal('stopped'), time, step: z.number().int(), checkpoint: z.string().optional() }),
+  /** A compression run made and measured one model (the fp32 original first), stored as an hpc-model package. */
+  z.object({ type: z.literal('variant'), time, variant: CompressedVariant }),
   /** A data-parallel peer's data port is open (after loading its data): the host answers with `ring` once every peer's is. */
   z.object({
     type: z.literal('data-port'),

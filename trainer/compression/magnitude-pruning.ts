@@ -1,4 +1,4 @@
-import { Sparsity } from '../../shared/model-package.js';
+import { Sparsity } from '../../shared/compression-job.js';
 
 export interface NamedTensor {
   name: string;

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { CompressionSettings, ModelId, ModelMetrics } from './model-package.js';
+
+/** One layer's share of exact zeros in a pruned model. */
+export const LayerSparsityRow = z.object({
+  name: z.string(),
+  size: z.number().int().min(0),
+  zeros: z.number().int().min(0),
+  /** zeros / size. */
+  sparsity: z.number().min(0).max(1),
+  /** Kernels are pruned; biases stay dense. */
+  prunable: z.boolean(),
+});
+export type LayerSparsityRow = z.infer<typeof LayerSparsityRow>;
+
+/**
+ * One model a compression run made and measured (the fp32 original first, `compression.kind:
+ * "none"`), stored as the `hpc-model` package `modelId` = `<runId>.<label>`.
+ */
+export const CompressedVariant = z.object({
+  modelId: ModelId,
+  /** `fp32`, `int8`, `float16`, `sparse-75`: unique within its run. */
+  label: z.string().regex(/^[a-z0-9][a-z0-9.-]{0,39}$/),
+  compression: CompressionSettings,
+  metrics: ModelMetrics,
+  /** Pruned variants: each layer's measured sparsity. */
+  layers: z.array(LayerSparsityRow).optional(),
+});
+export type CompressedVariant = z.infer<typeof CompressedVariant>;
+
+/** A variant as the CLI's `--json` done line lists it. */
+export function variantSummary(v: CompressedVariant): {
+  label: string;
+  modelId: string;
+  dtype?: string;
+  sparsity?: number;
+  sizeBytes: number;
+  testAccuracy?: number;
+  samplesPerSec?: number;
+} {
+  const c = v.compression;
+  return {
+    label: v.label,
+    modelId: v.modelId,
+    ...(c.kind === 'quantization' ? { dtype: c.dtype } : c.kind === 'none' ? { dtype: 'float32' } : {}),
+    ...(c.kind === 'pruning' ? { sparsity: c.sparsity } : {}),
+    sizeBytes: v.metrics.sizeBytes,
+    testAccuracy: v.metrics.testAccuracy,
+    samplesPerSec: v.metrics.samplesPerSec,
+  };
+}
