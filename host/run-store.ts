@@ -24,6 +24,8 @@ export interface RunPaths {
   seriesCache: string;
   /** The cached evaluation of the run's best (else latest) checkpoint. */
   evaluation: string;
+  /** A compression run's variants, each an hpc-model package `models/<label>/`. */
+  models: string;
 }
 
 /**
@@ -56,6 +58,7 @@ export class RunStore {
       checkpoints: join(dir, 'checkpoints'),
       seriesCache: join(dir, 'series.cache'),
       evaluation: join(dir, 'evaluation.json'),
+      models: join(dir, 'models'),
     };
   }
 
