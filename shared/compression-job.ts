@@ -69,3 +69,16 @@ export type PruningJob = z.infer<typeof PruningJob>;
 /** A compression run's job (`RunConfig.compression`): what it makes from which finished run. */
 export const CompressionJob = z.discriminatedUnion('kind', [QuantizationJob, PruningJob], { error: 'kind must be one of: quantization, pruning' });
 export type CompressionJob = z.infer<typeof CompressionJob>;
+
+/** `int8 per-channel symmetric of run-…`, `pruned to 50 / 75 / 90 % (one-shot, 2 fine-tuning epochs) of run-…`. */
+export function describeCompression(job: CompressionJob): string {
+  if (job.kind === 'quantization') {
+    const int8 = job.dtypes.includes('int8') ? ` (int8 ${job.scheme}, ${job.symmetric ? 'symmetric' : 'asymmetric'})` : '';
+    return `quantized to ${job.dtypes.join(' and ')}${int8} from run ${job.sourceRunId}`;
+  }
+  const targets = job.sparsities.map((s) => Math.round(s * 1000) / 10).join(' / ');
+  return `pruned to ${targets} % (${job.schedule}, ${job.finetuneEpochs} fine-tuning epoch${job.finetuneEpochs === 1 ? '' : 's'}) from run ${job.sourceRunId}`;
+}
+
+/** What the run list calls a compression run. */
+export const COMPRESSION_VERBS: Record<CompressionJob['kind'], string> = { quantization: 'quantized', pruning: 'pruned' };

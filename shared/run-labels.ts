@@ -1,3 +1,4 @@
+import { describeCompression } from './compression-job.js';
 import { describeModel } from './model-spec.js';
 import { describeDataset, type RunConfig } from './run-config.js';
 import type { RunSummary } from './run-record.js';
@@ -36,6 +37,7 @@ export function configEntries(c: RunConfig): [label: string, value: string][] {
     ['limit', c.limit === undefined ? 'all' : String(c.limit)],
     ['lr schedule', describeSchedule(c)],
     ['early stopping', c.earlyStopping ? `patience ${c.earlyStopping.patience}, min delta ${c.earlyStopping.minDelta}` : 'off'],
+    ...(c.compression ? [['compression', describeCompression(c.compression)] as [string, string]] : []),
     ['peers', c.distribution ? `${c.distribution.parallel}-parallel over ${c.distribution.peers.length}: ${c.distribution.peers.join(', ')}` : 'one trainer'],
   ];
 }

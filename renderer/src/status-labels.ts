@@ -1,4 +1,5 @@
 import type { RunStatus, RunSummary } from '../../shared/run-record.js';
+import { COMPRESSION_VERBS } from '../../shared/compression-job.js';
 import { describeDataset } from '../../shared/run-config.js';
 
 export const STATUS_ICON: Record<RunStatus, string> = {
@@ -10,7 +11,10 @@ export const STATUS_ICON: Record<RunStatus, string> = {
 };
 
 export function runTitle(run: RunSummary): string {
-  return `${describeDataset(run.config.dataset).replace(/^csv:.*\//, 'csv:')} · ${run.config.model}`;
+  const title = `${describeDataset(run.config.dataset).replace(/^csv:.*\//, 'csv:')} · ${run.config.model}`;
+  const job = run.config.compression;
+  // The list cuts long titles short: what kind of run it is comes first.
+  return job ? `${COMPRESSION_VERBS[job.kind]} · ${title}` : run.config.distillation ? `distilled · ${title}` : title;
 }
 
 export function formatTime(ms: number): string {

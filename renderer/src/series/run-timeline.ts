@@ -1,3 +1,4 @@
+import type { CompressedVariant } from '../../../shared/compression-variant.js';
 import { formatDuration } from '../../../shared/run-labels.js';
 import type { RunRecord, RunStatus } from '../../../shared/run-record.js';
 import type { BackendChoice, DatasetInfo, TrainerEventOf } from '../../../shared/trainer-protocol.js';
@@ -50,6 +51,8 @@ export class RunTimeline {
   memory: TrainerEventOf<'memory'> | null = null;
   /** How the data-parallel ring's links travel, once any went over the app's SSH relay. */
   ringRoute: TrainerEventOf<'ring-route'> | null = null;
+  /** A compression run's models so far, the fp32 original first. */
+  readonly variants: CompressedVariant[] = [];
 
   constructor(readonly runId: string) {}
 
@@ -119,6 +122,9 @@ export class RunTimeline {
         break;
       case 'ring-route':
         this.ringRoute = record;
+        break;
+      case 'variant':
+        this.variants.push(record.variant);
         break;
       case 'hint':
         this.hints.push(record);

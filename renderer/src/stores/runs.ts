@@ -52,6 +52,12 @@ export const useRunsStore = defineStore('runs', () => {
     comparing.value = true;
   }
 
+  /** Shows exactly these runs side by side. */
+  function compareRuns(ids: readonly string[]): void {
+    comparedIds.value = [...ids];
+    compare();
+  }
+
   async function remove(runId: string): Promise<void> {
     try {
       await connection.client!.api.deleteRun({ runId });
@@ -82,5 +88,5 @@ export const useRunsStore = defineStore('runs', () => {
     }
   }
 
-  return { summaries, selectedId, selected, comparedIds, compared, comparing, error, refresh, select, toggleCompared, compare, remove, resume, setMeta };
+  return { summaries, selectedId, selected, comparedIds, compared, comparing, error, refresh, select, toggleCompared, compare, compareRuns, remove, resume, setMeta };
 });
