@@ -51,6 +51,8 @@ export class RunTimeline {
   memory: TrainerEventOf<'memory'> | null = null;
   /** How the data-parallel ring's links travel, once any went over the app's SSH relay. */
   ringRoute: TrainerEventOf<'ring-route'> | null = null;
+  /** A distilled run's temperature and alpha, once a change applied (before that, its config's). */
+  distillation: { temperature: number; alpha: number } | null = null;
   /** A compression run's models so far, the fp32 original first. */
   readonly variants: CompressedVariant[] = [];
 
@@ -79,6 +81,9 @@ export class RunTimeline {
         const parts = [];
         if (!prev || prev.lr !== record.lr) parts.push(`lr→${formatNumber(record.lr)}`);
         if (!prev || prev.batchSize !== record.batchSize) parts.push(`bs→${record.batchSize}`);
+        if (record.temperature !== undefined && record.temperature !== this.distillation?.temperature) parts.push(`T→${record.temperature}`);
+        if (record.alpha !== undefined && record.alpha !== this.distillation?.alpha) parts.push(`α→${record.alpha}`);
+        if (record.temperature !== undefined && record.alpha !== undefined) this.distillation = { temperature: record.temperature, alpha: record.alpha };
         this.markers.push({ step: record.step, time: record.time, label: parts.join(' ') || `lr→${formatNumber(record.lr)}`, kind: 'hyperparams' });
         break;
       }

@@ -163,7 +163,7 @@ export const useTrainingStore = defineStore('training', () => {
     }
   }
 
-  async function apply(candidate: { lr?: number; batchSize?: number }): Promise<void> {
+  async function apply(candidate: { lr?: number; batchSize?: number; temperature?: number; alpha?: number }): Promise<void> {
     liveErrors.value = {};
     const checked = HyperparamChange.safeParse(candidate);
     if (!checked.success) {
