@@ -19,7 +19,7 @@ import { pairedDifference } from './paired-difference.js';
  *   data. Bar: mean paired gain > 2 × its standard error.
  *
  * The distillation settings were chosen on a pilot with seeds 100–104 (`--seeds 100,101,102,103,104`),
- * never on the reported seeds 1–5. A short cnn teacher over all the data added nothing measurable
+ * never on the reported seeds 1–5. A short cnn teacher over all the data (last session) added nothing
  * to mlp:64, nor did this teacher with 2,000 examples for 10 epochs; on 2,000 examples for 30
  * epochs the student alone overfits and the teacher's soft targets (it saw all the data) help.
  * Temperature and alpha are the defaults: 2/0.1, 2/0.5 and 4/0.5 did the same on the pilot.
