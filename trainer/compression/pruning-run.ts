@@ -14,13 +14,6 @@ import { modelWithTensors } from './package-model.js';
 import { gradualSparsity, PruningMasks } from './pruning-masks.js';
 import { measureModel, modelTensors, storeVariant } from './variant-measure.js';
 
-/**
- * Fine-tuning runs at the source's learning rate times this. Measured on Fashion-MNIST (mlp,
- * 2,000 examples, 1 epoch of Adam at 0.001, 90 % one-shot, 2 fine-tuning epochs): see
- * docs/architecture.md's compression section for the figures.
- */
-export const FINETUNE_LR_FACTOR = 0.1;
-
 /** Where the loop's own bookkeeping is not the compression run's: it has one start and one end, and no checkpoints. */
 const LOOP_ONLY = new Set<TrainerEvent['type']>(['started', 'done', 'checkpoint']);
 
@@ -53,7 +46,7 @@ export async function pruningRun(ctx: CompressionContext, job: PruningJob, confi
           type: 'log',
           time: ctx.now(),
           level: 'info',
-          message: `fine-tuning ${labels[i]} (${job.schedule}, ${job.finetuneEpochs} epoch${job.finetuneEpochs === 1 ? '' : 's'} at lr ${config.lr * FINETUNE_LR_FACTOR}) from step ${step + 1}`,
+          message: `fine-tuning ${labels[i]} (${job.schedule}, ${job.finetuneEpochs} epoch${job.finetuneEpochs === 1 ? '' : 's'} at lr ${config.lr}) from step ${step + 1}`,
         });
         const finished = await fineTune(ctx, job, config, model, masks, sparsity, step);
         step = finished.step;
@@ -89,8 +82,9 @@ async function fineTune(
 ): Promise<{ outcome: 'done' | 'stopped'; step: number }> {
   const epochs = job.finetuneEpochs;
   const gradual = job.schedule === 'gradual';
-  const tuneConfig: RunConfig = { ...config, epochs, lr: config.lr * FINETUNE_LR_FACTOR, schedule: undefined, warmupSteps: undefined, earlyStopping: undefined };
-  const optimizer = createOptimizer(config.optimizer, model.variables, tuneConfig.lr);
+  // The source's lr, constant: a tenth of it recovered far less (docs/architecture.md, Compression runs).
+  const tuneConfig: RunConfig = { ...config, epochs, schedule: undefined, warmupSteps: undefined, earlyStopping: undefined };
+  const optimizer = createOptimizer(config.optimizer, model.variables, config.lr);
   masks.hold(optimizer);
   masks.prune(gradual ? gradualSparsity(sparsity, 1, epochs) : sparsity);
   const loop = new TrainingLoop({
