@@ -43,7 +43,7 @@ export function calibrateActivations(
       tf.tidy(() => {
         let h: tf.Tensor = tf.tensor2d(x, [size, featureSize]);
         stages.forEach((stage, i) => {
-          h = stage.forward(h.reshape([size, ...layers[i]!.input]));
+          h = stage.forward(tf.reshape(h, [size, ...layers[i]!.input]));
           calibration.observe(layers[i]!.name, h.dataSync() as Float32Array);
         });
       });
