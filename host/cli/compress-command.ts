@@ -57,7 +57,7 @@ async function compressCommand(checked: { ok: true; job: CompressionJob } | { ok
       const variants = host.store
         .readLog(runId)
         .records.flatMap((r) => (r.type === 'variant' ? [r.variant] : []));
-      return { fields: { variants: variants.map(variantSummary) }, lines: ['', variantTable(variants).trimEnd()] };
+      return { fields: { variants: variants.map(variantSummary) }, lines: ['', variantTable(variants).trimEnd(), '', layerTable(variants).trimEnd()] };
     },
   });
 }
@@ -80,6 +80,29 @@ export function variantTable(variants: readonly CompressedVariant[]): string {
       delta === undefined || v === fp32 ? '' : `${delta >= 0 ? '+' : ''}${delta.toFixed(2)}`,
       m.samplesPerSec === undefined ? '–' : `${Math.round(m.samplesPerSec).toLocaleString('en')}${m.inferencePath === 'dequantized-fp32' ? ' (dequantized fp32)' : ''}`,
       sparsity === undefined ? '' : `${(sparsity * 100).toFixed(1)} % of kernels`,
+    ]);
+  }
+  return table(rows);
+}
+
+/**
+ * Per layer (tensor), each variant's figure: a pruned one's share of zeros, a quantized one's
+ * restoration error (RMS error relative to the original's RMS).
+ */
+export function layerTable(variants: readonly CompressedVariant[]): string {
+  const shown = variants.filter((v) => v.layers || v.metrics.layerErrors);
+  const names = shown[0]?.layers?.map((l) => l.name) ?? shown[0]?.metrics.layerErrors?.map((e) => e.name) ?? [];
+  const pruned = shown.some((v) => v.layers);
+  const rows = [[pruned ? 'layer (share of zeros)' : 'layer (relative RMS error)', ...shown.map((v) => v.label)]];
+  for (const name of names) {
+    rows.push([
+      name,
+      ...shown.map((v) => {
+        const layer = v.layers?.find((l) => l.name === name);
+        if (layer) return `${(layer.sparsity * 100).toFixed(1)} %`;
+        const error = v.metrics.layerErrors?.find((e) => e.name === name);
+        return error ? `${(error.relativeRmse * 100).toFixed(3)} %` : '–';
+      }),
     ]);
   }
   return table(rows);

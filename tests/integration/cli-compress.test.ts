@@ -55,6 +55,10 @@ describe('hpc-studio quantize and prune', () => {
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^fp32 +918\.5 KiB +1\.00× +\d+\.\d\d %/m);
     expect(table.stdout).toMatch(/^int8 +2\d\d\.\d KiB +0\.2\d× +\d+\.\d\d % +[+-]\d+\.\d\d +[\d,]+ \(dequantized fp32\)$/m);
+    // Per layer, the int8 weights' error relative to the original's RMS; biases stay float32.
+    expect(table.stdout).toMatch(/^layer \(relative RMS error\) +int8$/m);
+    expect(table.stdout).toMatch(/^dense1\/kernel +[0-5]\.\d{3} %$/m);
+    expect(table.stdout).toMatch(/^dense1\/bias +0\.000 %$/m);
   }, 30_000);
 
   it('prunes to each sparsity with a fine-tuning epoch: steps count on across variants, each stored sparse and smaller, the pruned share exact', async () => {
