@@ -9,7 +9,9 @@ import {
   type TrainerCommand,
   type TrainerEvent,
 } from '../shared/trainer-protocol.js';
+import { resolveCompressionSource } from './compression-source.js';
 import { resolveTeacher, type TeacherHandle } from './distillation-teacher.js';
+import type { FinishedRunHandle } from './finished-run-source.js';
 import type { RunLogWriter } from './run-log.js';
 import { describeHolder, type DataDirLock } from './run-lock.js';
 import type { RunStore } from './run-store.js';
@@ -71,9 +73,12 @@ export class TrainerSupervisor {
   /** Resolves with the run's id once the trainer has loaded its data and begun. */
   async start(config: RunConfig): Promise<string> {
     const teacher = this.teacherOf(config);
+    // A compression run is stored with its source's config and the job, whatever else it was given.
+    const compression = config.compression && resolveCompressionSource(this.deps.store, config.compression, (id) => this.trainingNow(id));
+    const runConfig = compression?.config ?? config;
     this.assertIdle();
-    const { runId, log } = this.deps.store.create(config);
-    return this.launch(runId, log, config, false, teacher);
+    const { runId, log } = this.deps.store.create(runConfig);
+    return this.launch(runId, log, runConfig, false, { teacher, source: compression?.source });
   }
 
   /** Continues a stopped or failed run from its newest checkpoint, as the same run. */
@@ -89,7 +94,7 @@ export class TrainerSupervisor {
     }
     const config = distribution === undefined ? summary.config : { ...summary.config, distribution };
     const teacher = this.teacherOf(config);
-    return this.launch(runId, this.deps.store.appendLog(runId), config, true, teacher);
+    return this.launch(runId, this.deps.store.appendLog(runId), config, true, { teacher });
   }
 
   pause(runId: string): void {
@@ -154,10 +159,13 @@ export class TrainerSupervisor {
   /** A distilled run's teacher, checked before anything is stored or started. */
   private teacherOf(config: RunConfig): TeacherHandle | undefined {
     if (!config.distillation) return undefined;
-    return resolveTeacher(this.deps.store, config, (id) => {
-      const holder = this.deps.lock.holder();
-      return this.active?.runId === id || (holder?.runId === id && holder.purpose !== 'evaluation');
-    });
+    return resolveTeacher(this.deps.store, config, (id) => this.trainingNow(id));
+  }
+
+  /** Whether a trainer (here, or another process on this data dir) is training that run now. */
+  private trainingNow(runId: string): boolean {
+    const holder = this.deps.lock.holder();
+    return this.active?.runId === runId || (holder?.runId === runId && holder.purpose !== 'evaluation');
   }
 
   private running(runId: string): SupervisedRun {
@@ -167,7 +175,13 @@ export class TrainerSupervisor {
     return this.active;
   }
 
-  private launch(runId: string, log: RunLogWriter, config: RunConfig, resume: boolean, teacher?: TeacherHandle): Promise<string> {
+  private launch(
+    runId: string,
+    log: RunLogWriter,
+    config: RunConfig,
+    resume: boolean,
+    { teacher, source }: { teacher?: TeacherHandle; source?: FinishedRunHandle },
+  ): Promise<string> {
     try {
       this.deps.lock.acquire(runId);
     } catch (error) {
@@ -189,8 +203,18 @@ export class TrainerSupervisor {
       if (outcome.rejectedInput && !resume) this.deps.store.delete(runId);
       for (const l of this.statusListeners) l();
     });
-    const checkpointDir = this.deps.store.paths(runId).checkpoints;
-    return run.begin({ type: 'start', runId, config, checkpointDir, resume, ...(teacher ? { teacher } : {}) }).then(() => runId);
+    const paths = this.deps.store.paths(runId);
+    return run
+      .begin({
+        type: 'start',
+        runId,
+        config,
+        checkpointDir: paths.checkpoints,
+        resume,
+        ...(teacher ? { teacher } : {}),
+        ...(source ? { source, modelsDir: paths.models } : {}),
+      })
+      .then(() => runId);
   }
 }
 

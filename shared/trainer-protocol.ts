@@ -49,6 +49,8 @@ const StartCommand = z.object({
   peer: PeerRole.optional(),
   /** A compression run's source (config.compression.sourceRunId) as the host found it: its config and the checkpoint to load. */
   source: z.object({ config: RunConfig, checkpointFile: z.string().min(1) }).optional(),
+  /** A compression run's folder for its variants (RunPaths.models): each is written to `<modelsDir>/<label>/`. */
+  modelsDir: z.string().min(1).optional(),
   /** A distilled run's teacher, as the host found it (required when config.distillation is set). */
   teacher: z.object({ config: RunConfig, checkpointFile: z.string().min(1) }).optional(),
 });

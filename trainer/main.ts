@@ -10,6 +10,7 @@ import { InputError } from './input-error.js';
 import { checkSchedule } from './lr-schedule.js';
 import { createModel } from './models/create-model.js';
 import { loadTeacher } from './distillation-teacher.js';
+import { compressionRun } from './compression/compression-run.js';
 import type { LayerRange } from './models/model.js';
 import { datasetFingerprint } from './data/dataset-fingerprint.js';
 import { joinPeers } from './distributed/join-peers.js';
@@ -98,6 +99,11 @@ backendLoading.then((backend) => emit({ type: 'ready', time: Date.now(), backend
 
 async function train(command: Extract<TrainerCommand, { type: 'start' }>, backend: BackendChoice): Promise<number> {
   const { config, runId, checkpointDir } = command;
+  if (config.compression) {
+    log('info', `backend ${describeBackend(backend)}`);
+    await compressionRun(command, control, emit, log);
+    return EXIT.ok;
+  }
   const role = command.peer;
   const pipelined = role !== undefined && config.distribution?.parallel === 'model';
   // Only the leader reads checkpoints; the other peers are sent its state once the ring forms.

@@ -8,6 +8,7 @@ import { appCommand } from './app-command.js';
 import { evaluateCommand } from './evaluate-command.js';
 import { monitorCommand } from './monitor-command.js';
 import { addClusterCommand } from './cluster-command.js';
+import { addCompressCommands } from './compress-cli.js';
 import { addDistillCommand } from './distill-cli.js';
 import { addRunConfigOptions } from './run-config-options.js';
 import { addNodeCommand } from './node-cli.js';
@@ -57,6 +58,7 @@ export async function main(argv: string[]): Promise<number> {
     code = await sweepCommand({ ...opts, dataDir: opts.dataDir ?? defaultDataDir() });
   });
   addDistillCommand(program, dataDirOption, (c) => (code = c));
+  addCompressCommands(program, dataDirOption, (c) => (code = c));
 
   const runs = program.command('runs').description('stored runs: list, show, compare, delete');
   const runsOptions = (opts: { dataDir?: string; json: boolean }) => ({ dataDir: opts.dataDir ?? defaultDataDir(), json: opts.json });

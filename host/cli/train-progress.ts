@@ -43,6 +43,8 @@ export class TrainProgress {
         );
         break;
       case 'started':
+        // A run that trains no steps (a quantization run) goes straight on to its measurements.
+        if (record.totalSteps === 0) break;
         this.totalSteps = Math.max(1, record.totalSteps);
         this.render('training', record.resumedFromStep ?? 0, this.totalSteps, `${record.dataset.trainSize} examples, ${record.stepsPerEpoch} steps/epoch`);
         break;

@@ -12,6 +12,8 @@ export interface OptimizerState {
  */
 export abstract class Optimizer {
   updates = 0;
+  /** Runs after every update: a constraint on the parameters (pruning masks hold pruned weights at exactly 0). */
+  afterUpdate: (() => void) | null = null;
   protected readonly slots: Record<string, tf.Variable[]> = {};
 
   constructor(
@@ -28,6 +30,7 @@ export abstract class Optimizer {
     // One tidy per parameter: an update's temporaries (a dozen per parameter for Adam) are freed
     // before the next, instead of all parameters' at once at the peak of the step.
     grads.forEach((g, i) => tf.tidy(() => this.update(i, g)));
+    this.afterUpdate?.();
   }
 
   protected abstract update(index: number, grad: tf.Tensor): void;
