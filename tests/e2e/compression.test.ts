@@ -1,0 +1,66 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatBytes } from '../../shared/run-labels.js';
+import { ModelManifest } from '../../shared/model-package.js';
+import { RunConfig } from '../../shared/run-config.js';
+import { openPage, SHOTS, startServeSession, type ServeSession } from '../support/serve-session.js';
+import { tempDir } from '../support/studio-fixture.js';
+
+describe('compressing a finished run in the browser', () => {
+  let session: ServeSession;
+  const dataDir = tempDir('e2e-compress');
+
+  beforeAll(async () => {
+    session = await startServeSession(dataDir);
+  });
+
+  afterAll(() => session?.close());
+
+  it('quantizes a finished run from its page and shows fp32 beside int8 and float16, as stored on disk', async () => {
+    const { page, errors } = await openPage(session.browser, session.url, { viewport: { width: 1280, height: 2200 }, countConsoleErrors: true });
+    await page.getByTestId('field-model').selectOption('mlp');
+    await page.getByTestId('field-epochs').fill('1');
+    await page.getByTestId('field-limit').fill('2000');
+    await page.getByTestId('start-button').click();
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 60_000 }).toMatch(/done/i);
+    const [sourceId] = readdirSync(join(dataDir, 'runs'));
+
+    await page.getByTestId('compress-button').click();
+    // Bad input is refused beside its field, and nothing starts.
+    await page.getByTestId('compress-tool-prune').check();
+    await page.getByTestId('compress-sparsities').fill('0.5, 1.5');
+    await page.getByTestId('compress-start').click();
+    await expect.poll(() => page.getByTestId('compress-error-sparsities').textContent()).toMatch(/sparsities.*must be a number > 0 and < 1/);
+    expect(readdirSync(join(dataDir, 'runs'))).toHaveLength(1);
+
+    await page.getByTestId('compress-tool-quantize').check();
+    await page.getByTestId('compress-dtype-float16').check();
+    await page.getByTestId('compress-start').click();
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 60_000 }).toMatch(/done/i);
+    const table = page.getByTestId('compression-table');
+    await expect.poll(() => table.locator('tbody tr[data-testid^="variant-"]').count(), { timeout: 10_000 }).toBe(3);
+    await page.getByTestId('compression-results').screenshot({ path: join(SHOTS, 'compression-quantization.png') });
+
+    const runId = readdirSync(join(dataDir, 'runs')).find((id) => id !== sourceId)!;
+    const config = RunConfig.parse(JSON.parse(readFileSync(join(dataDir, 'runs', runId, 'config.json'), 'utf8')));
+    expect(config.compression).toMatchObject({ kind: 'quantization', sourceRunId: sourceId, dtypes: ['int8', 'float16'], scheme: 'per-channel', symmetric: true });
+
+    const manifest = (label: string) => ModelManifest.parse(JSON.parse(readFileSync(join(dataDir, 'runs', runId, 'models', label, 'model.json'), 'utf8')));
+    for (const label of ['fp32', 'int8', 'float16']) {
+      const row = table.getByTestId(`variant-${label}`);
+      const { metrics, id } = manifest(label);
+      expect(id).toBe(`${runId}.${label}`);
+      expect(await row.getByTestId('variant-size').textContent()).toBe(formatBytes(metrics.sizeBytes));
+      expect(await row.getByTestId('variant-accuracy').textContent()).toBe(`${(metrics.testAccuracy! * 100).toFixed(2)} %`);
+    }
+    const [fp32, int8] = [manifest('fp32'), manifest('int8')];
+    expect(int8.metrics.sizeBytes / fp32.metrics.sizeBytes).toBeLessThanOrEqual(0.3);
+    expect(Math.abs(int8.metrics.testAccuracy! - fp32.metrics.testAccuracy!)).toBeLessThan(0.02);
+    // int8 runs dequantized on fp32 kernels here, and the table says so next to its speed.
+    expect(await table.getByTestId('variant-int8').getByTestId('variant-path').textContent()).toMatch(/dequantized to fp32 first/);
+    expect(await page.getByTestId('compression-chart').getAttribute('data-points')).toBe('3');
+    expect(await page.getByTestId('layer-table').locator('tbody tr').count()).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+  }, 180_000);
+});
