@@ -77,8 +77,10 @@ describe('TensorFlow.js export', () => {
     }
   });
 
-  it('gives a layers model that tfjs-layers loads and that predicts what our model predicts', async () => {
-    for (const [architecture, shapes] of [[MLP_ARCHITECTURE, MLP_SHAPES], [CNN_ARCHITECTURE, CNN_SHAPES]] as const) {
+  it('gives a layers model that tfjs-layers loads and that predicts what our model predicts, a one-layer student’s too', async () => {
+    const student: ModelArchitecture = { ...MLP_ARCHITECTURE, hidden: [64] };
+    const studentShapes: [string, number[]][] = [['dense1/kernel', [784, 64]], ['dense1/bias', [64]], ['dense2/kernel', [64, 10]], ['dense2/bias', [10]]];
+    for (const [architecture, shapes] of [[MLP_ARCHITECTURE, MLP_SHAPES], [CNN_ARCHITECTURE, CNN_SHAPES], [student, studentShapes]] as const) {
       const weights = parameterTensors(shapes, 5);
       const { modelJson, weightData } = toTfjsModel(packageOf('float32', weights, architecture));
       const loaded = await tfl.loadLayersModel(

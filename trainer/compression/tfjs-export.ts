@@ -1,5 +1,6 @@
 import type { io } from '@tensorflow/tfjs-core';
 import { MODEL_PACKAGE_FORMAT, tensorSections, type ModelManifest, type TensorEntry } from '../../shared/model-package.js';
+import { DEFAULT_MLP_HIDDEN } from '../../shared/run-config.js';
 import { writeFolderAtomically } from './atomic-folder.js';
 import type { ModelPackage } from './model-package-file.js';
 
@@ -91,6 +92,11 @@ export function writeTfjsModel(dir: string, pkg: ModelPackage): TfjsModel {
 
 type KerasLayer = { class_name: string; config: Record<string, unknown> };
 
+/** An mlp's dense1 … dense(n+1): ReLU after each hidden layer, logits out. */
+function mlpLayers(hidden: number, dense: (name: string, relu: boolean, first?: boolean) => KerasLayer): KerasLayer[] {
+  return Array.from({ length: hidden + 1 }, (_, i) => dense(`dense${i + 1}`, i < hidden, i === 0));
+}
+
 /** The Sequential topology of trainer/models' networks; widths come from the kernels, so it follows the weights it is given. */
 function kerasTopology(manifest: ModelManifest): object {
   const { architecture } = manifest;
@@ -118,7 +124,7 @@ function kerasTopology(manifest: ModelManifest): object {
   });
   const layers: KerasLayer[] =
     architecture.model === 'linear' ? [dense('dense', false, true)]
-    : architecture.model === 'mlp' ? [dense('dense1', true, true), dense('dense2', true), dense('dense3', false)]
+    : architecture.model === 'mlp' ? mlpLayers(architecture.hidden?.length ?? DEFAULT_MLP_HIDDEN.length, dense)
     : [
         { class_name: 'Reshape', config: { name: 'image', target_shape: architecture.inputShape, ...input } },
         conv('conv1'),
