@@ -19,6 +19,8 @@ import type { RunEvaluator } from './run-evaluator.js';
 import { SampleHistory } from './monitor/sample-history.js';
 import type { RunStore } from './run-store.js';
 import { RunTransfer } from './run-transfer.js';
+import { modelDownload } from './model-download.js';
+import { ModelStore } from './model-store.js';
 import type { SweepQueue } from './sweep-queue.js';
 import type { SpawnTrainer } from './trainer-process.js';
 import type { TrainerSupervisor } from './trainer-supervisor.js';
@@ -52,6 +54,7 @@ export class StudioService implements StudioApi {
   private readonly listeners = new Set<StudioEventListener>();
   private readonly hardware: SampleHistory;
   private readonly transfer: RunTransfer;
+  private readonly models: ModelStore;
   private readonly peer: PeerDescriber;
   private readonly peerTrainers: PeerTrainers;
 
@@ -62,6 +65,7 @@ export class StudioService implements StudioApi {
       this.emit('run-record', { runId, record });
     });
     deps.supervisor.onStatusChange(() => this.emit('runs-changed', {}));
+    this.models = new ModelStore(deps.store, (id) => this.isActive(id));
     this.transfer = new RunTransfer({ store: deps.store, version: deps.version, isActive: (id) => this.isActive(id), now: Date.now, hostName: hostname() });
     deps.sweeps.onChange((sweep) => this.emit('sweeps-changed', { sweep }));
     this.peerTrainers = new PeerTrainers({
@@ -160,6 +164,7 @@ export class StudioService implements StudioApi {
   };
 
   exportRun: StudioApi['exportRun'] = (params) => this.transfer.exportRun(params);
+  exportModel: StudioApi['exportModel'] = async ({ modelId, format }) => modelDownload(this.models.open(modelId), format, Date.now());
 
   importRun: StudioApi['importRun'] = async (params) => {
     const result = await this.transfer.importRun(params);

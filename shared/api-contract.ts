@@ -8,6 +8,7 @@ import { HardwareSample, SAMPLE_INTERVAL_MS } from './hardware-sample.js';
 import { PeerDescription } from './peer-description.js';
 import { AddPeerParams, AddSshPeerParams, AddSshPeerResult, AgentUrl, PeerStatus, SshUrl } from './peer-status.js';
 import { PeerAddress } from './distributed.js';
+import { MODEL_EXPORT_FORMATS, ModelId } from './model-package.js';
 import { RunConfig } from './run-config.js';
 import { ProbeTcpParams, TcpReach } from './ring-route.js';
 import { RunDetail, RunMeta, RunRecord, RunSummary } from './run-record.js';
@@ -151,6 +152,8 @@ export const apiMethods = {
     params: ClusterRunRef.extend({ jobId: z.number().int().positive().optional(), offset: z.number().int().nonnegative() }),
     result: ClusterFileChunk,
   },
+  /** A model (a run's own, or a compression run's variant) as a tar of the folder `export` writes. */
+  exportModel: { params: z.object({ modelId: ModelId, format: z.enum(MODEL_EXPORT_FORMATS, { error: `must be one of: ${MODEL_EXPORT_FORMATS.join(', ')}` }) }), result: ExportRunResult },
 } as const;
 
 /** Params nested under one key, whose name a form's field errors leave out. */

@@ -20,6 +20,10 @@ export const TENSOR_LIMITS = { rank: { min: 1, max: 6 }, dim: { min: 1, max: 1 <
 export const TENSOR_ENCODINGS = ['float32', 'float16', 'int8', 'csr'] as const;
 export type TensorEncoding = (typeof TENSOR_ENCODINGS)[number];
 
+/** What a model can be exported as: the app's own package (any model), or TensorFlow.js's layers format where it can hold it. */
+export const MODEL_EXPORT_FORMATS = [MODEL_PACKAGE_FORMAT, 'tfjs'] as const;
+export type ModelExportFormat = (typeof MODEL_EXPORT_FORMATS)[number];
+
 const name = z
   .string({ error: 'must be a tensor name of 1 to 200 characters' })
   .min(1, { error: 'must be a tensor name of 1 to 200 characters' })

@@ -1,9 +1,9 @@
 import type { Command, Option } from 'commander';
 import { COMPRESSION_LIMITS, DEFAULT_SPARSITIES, INT8_SCHEMES, PRUNING_SCHEDULES, QUANTIZED_DTYPES } from '../../shared/compression-job.js';
-import { MODEL_PACKAGE_FORMAT } from '../../shared/model-package.js';
+import { MODEL_EXPORT_FORMATS, MODEL_PACKAGE_FORMAT } from '../../shared/model-package.js';
 import { defaultDataDir } from '../data-dir.js';
 import { pruneCommand, quantizeCommand } from './compress-command.js';
-import { exportModelCommand, MODEL_EXPORT_FORMATS } from './export-command.js';
+import { exportModelCommand } from './export-command.js';
 
 const JSON_HELP = 'JSON Lines events on stdout, the last a done line with runId and one entry per variant (dtype or sparsity, sizeBytes, testAccuracy, samplesPerSec)';
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { MODEL_PACKAGE_FORMAT } from '../../shared/model-package.js';
+import { MODEL_EXPORT_FORMATS, MODEL_PACKAGE_FORMAT } from '../../shared/model-package.js';
 import { ApiError } from '../../shared/rpc-protocol.js';
 import { writeModelPackage } from '../../trainer/compression/model-package-file.js';
 import { TfjsExportError, writeTfjsModel } from '../../trainer/compression/tfjs-export.js';
@@ -8,8 +8,6 @@ import { describeModelManifest, ModelStore } from '../model-store.js';
 import { DataDirLock } from '../run-lock.js';
 import { createCliHost } from './cli-host.js';
 import { EXIT } from './exit-codes.js';
-
-export const MODEL_EXPORT_FORMATS = ['hpc-model', 'tfjs'] as const;
 
 export interface ExportOptions {
   out?: string;

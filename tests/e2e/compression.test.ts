@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,6 +62,19 @@ describe('compressing a finished run in the browser', () => {
     expect(await table.getByTestId('variant-int8').getByTestId('variant-path').textContent()).toMatch(/dequantized to fp32 first/);
     expect(await page.getByTestId('compression-chart').getAttribute('data-points')).toBe('3');
     expect(await page.getByTestId('layer-table').locator('tbody tr').count()).toBeGreaterThan(0);
+
+    // Saved from its row: a tar of the folder `export` writes, the same bytes as stored.
+    const [download] = await Promise.all([page.waitForEvent('download'), table.getByTestId('export-int8-hpc').click()]);
+    expect(download.suggestedFilename()).toBe(`${runId}.int8.hpc-model.tar`);
+    const saved = tempDir('e2e-model-download');
+    await download.saveAs(join(saved, 'model.tar'));
+    execFileSync('tar', ['-xf', 'model.tar'], { cwd: saved });
+    const unpacked = join(saved, `${runId}.int8.hpc-model`);
+    expect(readFileSync(join(unpacked, 'weights.bin'))).toEqual(readFileSync(join(dataDir, 'runs', runId, 'models', 'int8', 'weights.bin')));
+    expect(ModelManifest.parse(JSON.parse(readFileSync(join(unpacked, 'model.json'), 'utf8')))).toEqual(int8);
+    // Per-channel int8 is more than TF.js's format holds: only the app's own is offered for it.
+    expect(await table.getByTestId('export-int8-tfjs').count()).toBe(0);
+    expect(await table.getByTestId('export-float16-tfjs').count()).toBe(1);
     expect(errors).toEqual([]);
   }, 180_000);
 });

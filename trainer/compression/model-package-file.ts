@@ -90,12 +90,17 @@ function withOffsets(entry: TensorEntry, offsets: number[]): TensorEntry {
 }
 
 /** Writes `dir` (which must not exist) as a whole, or not at all (see writeFolderAtomically). */
+/** The package's files by name, weights first: what a folder or an archive of it holds. */
+export function modelPackageFiles(pkg: ModelPackage): { name: string; bytes: Uint8Array }[] {
+  return [
+    { name: MODEL_WEIGHTS_FILE, bytes: pkg.weights },
+    { name: MODEL_MANIFEST_FILE, bytes: Buffer.from(`${JSON.stringify(pkg.manifest, null, 2)}\n`, 'utf8') },
+  ];
+}
+
 export function writeModelPackage(dir: string, pkg: ModelPackage): void {
   try {
-    writeFolderAtomically(dir, [
-      { name: MODEL_WEIGHTS_FILE, bytes: pkg.weights },
-      { name: MODEL_MANIFEST_FILE, bytes: Buffer.from(`${JSON.stringify(pkg.manifest, null, 2)}\n`, 'utf8') },
-    ]);
+    writeFolderAtomically(dir, modelPackageFiles(pkg));
   } catch (error) {
     if (error instanceof FolderExistsError) throw new ModelPackageError('exists', `${dir} already exists; a model package is never overwritten`);
     throw error;

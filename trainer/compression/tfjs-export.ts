@@ -83,11 +83,16 @@ export function toTfjsModel(pkg: ModelPackage): TfjsModel {
 /** Writes `dir` (which must not exist) with model.json and the weight shard, as a whole or not at all. */
 export function writeTfjsModel(dir: string, pkg: ModelPackage): TfjsModel {
   const model = toTfjsModel(pkg);
-  writeFolderAtomically(dir, [
+  writeFolderAtomically(dir, tfjsModelFiles(model));
+  return model;
+}
+
+/** model.json and its weight shard, by name: what a folder or an archive of the model holds. */
+export function tfjsModelFiles(model: TfjsModel): { name: string; bytes: Uint8Array }[] {
+  return [
     { name: TFJS_WEIGHTS_FILE, bytes: model.weightData },
     { name: TFJS_MODEL_FILE, bytes: Buffer.from(`${JSON.stringify(model.modelJson, null, 2)}\n`, 'utf8') },
-  ]);
-  return model;
+  ];
 }
 
 type KerasLayer = { class_name: string; config: Record<string, unknown> };

@@ -1,11 +1,12 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import { MAX_TRANSFER_BYTES, TRANSFER_LIMIT_TEXT, type ExportFormat, type SeriesKind } from '../../../shared/run-export.js';
+import type { ModelExportFormat } from '../../../shared/model-package.js';
+import { MAX_TRANSFER_BYTES, TRANSFER_LIMIT_TEXT, type ExportFormat, type ExportRunResult, type SeriesKind } from '../../../shared/run-export.js';
 import { readFileBase64, saveFile } from '../file-transfer.js';
 import { useConnectionStore } from './connection.js';
 import { useRunsStore } from './runs.js';
 
-/** Exporting a run to a file and importing a run archive. */
+/** Exporting a run or a model to a file, and importing a run archive. */
 export const useRunTransferStore = defineStore('run-transfer', () => {
   const connection = useConnectionStore();
   const runs = useRunsStore();
@@ -14,11 +15,12 @@ export const useRunTransferStore = defineStore('run-transfer', () => {
   const exportError = ref<string | null>(null);
   const importError = ref<string | null>(null);
 
-  async function exportRun(runId: string, format: ExportFormat, series?: SeriesKind): Promise<void> {
+  /** Asks the host for a file and hands it to the browser to save; `exportError` says why not. */
+  async function download(make: () => Promise<ExportRunResult>): Promise<void> {
     exporting.value = true;
     exportError.value = null;
     try {
-      const file = await connection.client!.api.exportRun({ runId, format, series });
+      const file = await make();
       saveFile(file.fileName, file.mimeType, file.base64);
     } catch (e) {
       exportError.value = (e as Error).message;
@@ -26,6 +28,10 @@ export const useRunTransferStore = defineStore('run-transfer', () => {
       exporting.value = false;
     }
   }
+
+  const exportRun = (runId: string, format: ExportFormat, series?: SeriesKind) => download(() => connection.client!.api.exportRun({ runId, format, series }));
+  /** A run's own model, or a compressed variant's, as a tar of its export folder. */
+  const exportModel = (modelId: string, format: ModelExportFormat) => download(() => connection.client!.api.exportModel({ modelId, format }));
 
   /** Imports an archive and shows the run it brought back. */
   async function importFile(file: File): Promise<void> {
@@ -46,5 +52,5 @@ export const useRunTransferStore = defineStore('run-transfer', () => {
     }
   }
 
-  return { exporting, importing, exportError, importError, exportRun, importFile };
+  return { exporting, importing, exportError, importError, exportRun, exportModel, importFile };
 });
