@@ -91,7 +91,7 @@ export class ModelStore {
       architecture: architectureOf(summary.config, info),
       tensors: encodeModelTensors(tensors, 'float32'),
       metrics: { ...(summary.testAccuracy !== undefined ? { testAccuracy: summary.testAccuracy } : {}), inferencePath: 'fp32' },
-      lineage: { sourceRunId: runId, compression: { kind: 'none' }, createdAt: summary.updatedAt },
+      lineage: { sourceRunId: runId, compression: { kind: 'none' }, createdAt: Math.floor(summary.updatedAt) },
     });
     return { ...pkg, tensors };
   }

@@ -5,6 +5,7 @@ import { DEFAULT_FASHION_MNIST_DIR } from '../shared/run-config.js';
 import { ApiError } from '../shared/rpc-protocol.js';
 import type { BackendProbe } from './backend-probe.js';
 import type { DatasetStore } from './datasets/dataset-store.js';
+import { ServedModels } from './deployment/served-models.js';
 import type { PeerDirectory } from './distributed/peer-directory.js';
 import { PeerTrainers } from './distributed/peer-trainers.js';
 import type { ClusterAccessFor } from './cluster/cluster-access.js';
@@ -54,6 +55,7 @@ export class StudioService implements StudioApi {
   private readonly transfer: RunTransfer;
   private readonly peer: PeerDescriber;
   private readonly peerTrainers: PeerTrainers;
+  private readonly servedModels: ServedModels;
 
   constructor(private readonly deps: StudioServiceDeps) {
     this.hardware = new SampleHistory(deps.monitor, (samples) => this.emit('hardware-samples', { samples }));
@@ -75,6 +77,7 @@ export class StudioService implements StudioApi {
         exit: (trainerId, code, signal, stderrTail) => this.emit('peer-trainer-exit', { trainerId, code, signal, stderrTail }),
       },
     });
+    this.servedModels = new ServedModels({ spawnTrainer: deps.spawnTrainer, env: deps.env });
     this.peer = new PeerDescriber({
       version: deps.version,
       backend: async () => deps.supervisor.lastBackend ?? deps.backendProbe.choice(),
@@ -244,6 +247,17 @@ export class StudioService implements StudioApi {
 
   finishDatasetUpload: StudioApi['finishDatasetUpload'] = ({ uploadId }) => this.deps.datasets.finish(uploadId);
 
+  deployModel: StudioApi['deployModel'] = (params) => this.servedModels.deploy(params);
+
+  predict: StudioApi['predict'] = (params) => this.servedModels.predict(params);
+
+  undeployModel: StudioApi['undeployModel'] = async ({ modelId }) => {
+    this.servedModels.undeploy(modelId);
+    return {};
+  };
+
+  deployments: StudioApi['deployments'] = async () => this.servedModels.list();
+
   /** The peer directory's news, for every client's Peers panel. */
   /** A record of a followed cluster run, copied in from the cluster. */
   clusterRecord(runId: string, record: RunRecord): void {
@@ -259,6 +273,11 @@ export class StudioService implements StudioApi {
   /** Ends the trainers this host runs for other hosts' runs (the agent is shutting down). */
   killPeerTrainers(): void {
     this.peerTrainers.killAll();
+  }
+
+  /** Ends the predictors of the models this host serves (the agent is shutting down). */
+  undeployAll(): void {
+    this.servedModels.stopAll();
   }
 
   private isActive(runId: string): boolean {

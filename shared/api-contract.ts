@@ -3,11 +3,13 @@ import { EvaluationProgress, RunEvaluation } from './evaluation.js';
 import { ClusterFileChunk, ClusterJobSpec, ClusterRun, ClusterRunId, ClusterRunRef, ClusterTarget, LOCAL_CLUSTER } from './cluster-job.js';
 import { ClusterStatusResult } from './cluster-status.js';
 import { DatasetPreview, PreviewDatasetParams } from './dataset-preview.js';
+import { DeployedModel, DeploymentSummary, DeployModelParams, PredictParams, PredictResult } from './deployment.js';
 import { DatasetChunk, DatasetManifest, DatasetStatusResult, FinishedUpload, Sha256, UploadId } from './dataset-upload.js';
 import { HardwareSample, SAMPLE_INTERVAL_MS } from './hardware-sample.js';
 import { PeerDescription } from './peer-description.js';
 import { AddPeerParams, AddSshPeerParams, AddSshPeerResult, AgentUrl, PeerStatus, SshUrl } from './peer-status.js';
 import { PeerAddress } from './distributed.js';
+import { ModelId } from './model-package.js';
 import { RunConfig } from './run-config.js';
 import { ProbeTcpParams, TcpReach } from './ring-route.js';
 import { RunDetail, RunMeta, RunRecord, RunSummary } from './run-record.js';
@@ -151,6 +153,16 @@ export const apiMethods = {
     params: ClusterRunRef.extend({ jobId: z.number().int().positive().optional(), offset: z.number().int().nonnegative() }),
     result: ClusterFileChunk,
   },
+  /**
+   * On an agent: serve a model package (manifest + weights.bin in base64, at most MAX_DEPLOY_WEIGHTS_BYTES),
+   * checked like a package on disk (schema, length, sha256, every tensor) and never run: only its numbers are loaded.
+   */
+  deployModel: { params: DeployModelParams, result: DeployedModel },
+  /** On an agent: a deployed model's outputs for a batch of rows (at most MAX_PREDICT_ROWS rows, MAX_PREDICT_VALUES numbers). */
+  predict: { params: PredictParams, result: PredictResult },
+  undeployModel: { params: z.object({ modelId: ModelId }), result: z.object({}) },
+  /** On an agent: the models it serves, with the requests and rows each has answered. */
+  deployments: { params: z.object({}), result: z.array(DeploymentSummary) },
 } as const;
 
 /** Params nested under one key, whose name a form's field errors leave out. */

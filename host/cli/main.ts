@@ -11,6 +11,7 @@ import { addClusterCommand } from './cluster-command.js';
 import { addDistillCommand } from './distill-cli.js';
 import { addRunConfigOptions } from './run-config-options.js';
 import { addNodeCommand } from './node-cli.js';
+import { addPredictCommand } from './predict-cli.js';
 import { EXIT } from './exit-codes.js';
 import { runsCompareCommand, runsDeleteCommand, runsListCommand, runsShowCommand } from './run-commands.js';
 import { registerTransferCommands } from './run-transfer-registration.js';
@@ -57,6 +58,7 @@ export async function main(argv: string[]): Promise<number> {
     code = await sweepCommand({ ...opts, dataDir: opts.dataDir ?? defaultDataDir() });
   });
   addDistillCommand(program, dataDirOption, (c) => (code = c));
+  addPredictCommand(program, dataDirOption, (c) => (code = c));
 
   const runs = program.command('runs').description('stored runs: list, show, compare, delete');
   const runsOptions = (opts: { dataDir?: string; json: boolean }) => ({ dataDir: opts.dataDir ?? defaultDataDir(), json: opts.json });

@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import { MAX_MESSAGE_BYTES } from './rpc-protocol.js';
+import { ModelId, ModelManifest, type ModelArchitecture } from './model-package.js';
+
+/**
+ * Serving a model: a deployed model answers `predict` with each row's output. The same messages
+ * cross the host↔agent WebSocket and the agent↔predictor-child IPC, so one set of limits holds.
+ */
+
+/**
+ * weights.bin travels base64 inside one API message (4/3 of its size) beside its manifest, so it
+ * must stay well under MAX_MESSAGE_BYTES (22 MiB): 15 MiB of weights is 20 MiB of base64. Every
+ * model the app trains is far smaller (the cnn is under 1 MiB).
+ */
+export const MAX_DEPLOY_WEIGHTS_BYTES = 15 * 1024 * 1024;
+const MAX_WEIGHTS_BASE64 = Math.ceil(MAX_DEPLOY_WEIGHTS_BYTES / 3) * 4;
+
+/** Rows per predict request: enough to keep a peer busy, few enough that one request never hogs it. */
+export const MAX_PREDICT_ROWS = 4096;
+/**
+ * Numbers per predict request: a JSON number is at most ~20 bytes, so 1,000,000 of them stay
+ * under MAX_MESSAGE_BYTES (about 1,275 Fashion-MNIST rows).
+ */
+export const MAX_PREDICT_VALUES = 1_000_000;
+if (MAX_PREDICT_VALUES * 20 > MAX_MESSAGE_BYTES) throw new Error('MAX_PREDICT_VALUES does not fit one API message');
+
+const finiteNumber = z.number({ error: 'must be a finite number' }).refine(Number.isFinite, { error: 'must be a finite number' });
+
+/** A batch of input rows, each the model's input flattened (a 28×28×1 image is 784 numbers). */
+export const InputRows = z
+  .array(z.array(finiteNumber, { error: 'must be a list of numbers' }), { error: 'must be a list of rows (lists of numbers)' })
+  .min(1, { error: 'must hold at least one row' })
+  .max(MAX_PREDICT_ROWS, { error: `must hold at most ${MAX_PREDICT_ROWS} rows per request` })
+  .refine((rows) => rows.reduce((n, r) => n + r.length, 0) <= MAX_PREDICT_VALUES, {
+    error: `must hold at most ${MAX_PREDICT_VALUES} numbers per request; send fewer rows`,
+  });
+export type InputRows = z.infer<typeof InputRows>;
+
+export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, { error: 'must be 64 lowercase hex digits' });
+
+/** A model package as it travels to an agent: its manifest and its weights.bin in base64. */
+export const DeployModelParams = z.object({
+  manifest: ModelManifest,
+  weightsBase64: z
+    .string({ error: 'must be weights.bin in base64' })
+    .max(MAX_WEIGHTS_BASE64, { error: `must be at most ${MAX_DEPLOY_WEIGHTS_BYTES} bytes of weights (${MAX_WEIGHTS_BASE64} base64 characters)` })
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, { error: 'must be weights.bin in base64' }),
+});
+export type DeployModelParams = z.infer<typeof DeployModelParams>;
+
+export const DeployedModel = z.object({
+  modelId: ModelId,
+  /** weights.bin's sha256 as the agent computed it: the same as the manifest's, or it would have refused. */
+  sha256: Sha256Hex,
+  /** The TensorFlow.js backend the predictor runs on, e.g. "tensorflow" or "hpc-native (OpenBLAS …)". */
+  backend: z.string().max(600),
+});
+export type DeployedModel = z.infer<typeof DeployedModel>;
+
+export const PredictParams = z.object({ modelId: ModelId, rows: InputRows });
+export type PredictParams = z.infer<typeof PredictParams>;
+
+/** Each row's answer: for classification the class probabilities and the most likely class; for regression the value. */
+export const Predictions = z.object({
+  /** Per row: probabilities over the classes (softmax), or `[value]` for regression. */
+  outputs: z.array(z.array(z.number())),
+  /** Per row, classification only: the argmax of its probabilities. */
+  classIds: z.array(z.number().int().min(0)).optional(),
+  /** Milliseconds the model took on this batch in the predictor (tensor work only). */
+  computeMs: z.number().min(0),
+});
+export type Predictions = z.infer<typeof Predictions>;
+
+export const PredictResult = Predictions.extend({
+  /** Milliseconds from the request's arrival at the agent to its answer: compute plus the hop to its predictor. */
+  serverMs: z.number().min(0),
+});
+export type PredictResult = z.infer<typeof PredictResult>;
+
+export const DeploymentSummary = z.object({
+  modelId: ModelId,
+  sha256: Sha256Hex,
+  requests: z.number().int().min(0),
+  rows: z.number().int().min(0),
+});
+export type DeploymentSummary = z.infer<typeof DeploymentSummary>;
+
+/** A peer serving a deployment, as the host that spreads requests over it sees it. */
+export const PeerServingStats = z.object({
+  peer: z.string(),
+  state: z.enum(['serving', 'dead']),
+  /** Why it was dropped, when dead. */
+  reason: z.string().optional(),
+  requests: z.number().int().min(0),
+  rows: z.number().int().min(0),
+  errors: z.number().int().min(0),
+  /** Answered requests per second over the time this peer had requests in flight. */
+  requestsPerSec: z.number().min(0),
+  rowsPerSec: z.number().min(0),
+  /** Round-trip latency per request as the host measured it, ms; null before any answer. */
+  p50Ms: z.number().min(0).nullable(),
+  p99Ms: z.number().min(0).nullable(),
+});
+export type PeerServingStats = z.infer<typeof PeerServingStats>;
+
+/** The shape a model takes, in words: `784 (28×28×1)`. */
+export function describeInputShape(shape: readonly number[]): string {
+  const size = shape.reduce((a, b) => a * b, 1);
+  return shape.length > 1 ? `${size} (${shape.join('×')})` : String(size);
+}
+
+/** Why these rows do not fit the model, naming `input` and the first row that does not; null when they fit. */
+export function inputShapeProblem(rows: readonly (readonly number[])[], architecture: ModelArchitecture, modelId: string, firstRow = 0): string | null {
+  const size = architecture.inputShape.reduce((a, b) => a * b, 1);
+  const bad = rows.findIndex((r) => r.length !== size);
+  if (bad < 0) return null;
+  return `input: row ${firstRow + bad + 1} has ${rows[bad]!.length} values; model ${modelId} takes ${describeInputShape(architecture.inputShape)}`;
+}
+
+/** The predictor child's commands (part of TrainerCommand): load a checked package, then answer batches. */
+export const LoadModelCommand = z.object({ type: z.literal('load-model'), manifest: ModelManifest, weightsBase64: z.string() });
+export const PredictCommand = z.object({ type: z.literal('predict'), requestId: z.number().int().min(0), rows: InputRows });
+
+const time = z.number().describe('ms since the Unix epoch');
+
+/** The predictor child's answers, besides `ready` and `log`. */
+export const PredictorEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('model-loaded'), time, modelId: ModelId, sha256: Sha256Hex }),
+  Predictions.extend({ type: z.literal('predictions'), time, requestId: z.number().int().min(0) }),
+  /** A request the predictor refused (its rows do not fit the model); the predictor keeps serving. */
+  z.object({ type: z.literal('prediction-error'), time, requestId: z.number().int().min(0), field: z.string(), message: z.string() }),
+]);
+export type PredictorEvent = z.infer<typeof PredictorEvent>;
