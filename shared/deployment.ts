@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_MESSAGE_BYTES } from './rpc-protocol.js';
+import { integerIn } from './integer-range.js';
 import { ModelId, ModelManifest, type ModelArchitecture } from './model-package.js';
 
 /**
@@ -18,23 +19,38 @@ const MAX_WEIGHTS_BASE64 = Math.ceil(MAX_DEPLOY_WEIGHTS_BYTES / 3) * 4;
 /** Rows per predict request: enough to keep a peer busy, few enough that one request never hogs it. */
 export const MAX_PREDICT_ROWS = 4096;
 /**
- * Numbers per predict request: a JSON number is at most ~20 bytes, so 1,000,000 of them stay
- * under MAX_MESSAGE_BYTES (about 1,275 Fashion-MNIST rows).
+ * Numbers per predict request: 3,000,000 float32 are 12 MiB, 16 MiB in base64, under
+ * MAX_MESSAGE_BYTES (22 MiB) with room for the envelope (about 3,800 Fashion-MNIST rows).
  */
-export const MAX_PREDICT_VALUES = 1_000_000;
-if (MAX_PREDICT_VALUES * 20 > MAX_MESSAGE_BYTES) throw new Error('MAX_PREDICT_VALUES does not fit one API message');
+export const MAX_PREDICT_VALUES = 3_000_000;
+const MAX_ROWS_BASE64 = Math.ceil((MAX_PREDICT_VALUES * 4) / 3) * 4;
+if (MAX_ROWS_BASE64 + 1024 * 1024 > MAX_MESSAGE_BYTES) throw new Error('MAX_PREDICT_VALUES does not fit one API message');
 
-const finiteNumber = z.number({ error: 'must be a finite number' }).refine(Number.isFinite, { error: 'must be a finite number' });
-
-/** A batch of input rows, each the model's input flattened (a 28×28×1 image is 784 numbers). */
-export const InputRows = z
-  .array(z.array(finiteNumber, { error: 'must be a list of numbers' }), { error: 'must be a list of rows (lists of numbers)' })
-  .min(1, { error: 'must hold at least one row' })
-  .max(MAX_PREDICT_ROWS, { error: `must hold at most ${MAX_PREDICT_ROWS} rows per request` })
-  .refine((rows) => rows.reduce((n, r) => n + r.length, 0) <= MAX_PREDICT_VALUES, {
-    error: `must hold at most ${MAX_PREDICT_VALUES} numbers per request; send fewer rows`,
+/**
+ * A batch of input rows, each the model's input flattened (a 28×28×1 image is 784 numbers), as
+ * `rows × width` float32 little-endian in base64: the model computes in float32 anyway, and
+ * numbers as JSON text cost several times the bytes and a parse of each on every hop.
+ */
+export const RowBatch = z
+  .object({
+    rows: integerIn(1, MAX_PREDICT_ROWS),
+    width: integerIn(1, MAX_PREDICT_VALUES),
+    float32Base64: z
+      .string({ error: 'must be the rows as float32 little-endian, base64' })
+      .max(MAX_ROWS_BASE64, { error: `must hold at most ${MAX_PREDICT_VALUES} numbers per request; send fewer rows` })
+      .regex(/^[A-Za-z0-9+/]*={0,2}$/, { error: 'must be the rows as float32 little-endian, base64' }),
+  })
+  .superRefine((b, ctx) => {
+    if (b.rows * b.width > MAX_PREDICT_VALUES) {
+      ctx.addIssue({ code: 'custom', path: ['rows'], message: `${b.rows} rows of ${b.width} values exceed ${MAX_PREDICT_VALUES} numbers per request; send fewer rows` });
+      return;
+    }
+    const expected = Math.ceil((b.rows * b.width * 4) / 3) * 4;
+    if (b.float32Base64.length !== expected) {
+      ctx.addIssue({ code: 'custom', path: ['float32Base64'], message: `must hold ${b.rows} × ${b.width} float32 (${expected} base64 characters), got ${b.float32Base64.length}` });
+    }
   });
-export type InputRows = z.infer<typeof InputRows>;
+export type RowBatch = z.infer<typeof RowBatch>;
 
 export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, { error: 'must be 64 lowercase hex digits' });
 
@@ -57,7 +73,7 @@ export const DeployedModel = z.object({
 });
 export type DeployedModel = z.infer<typeof DeployedModel>;
 
-export const PredictParams = z.object({ modelId: ModelId, rows: InputRows });
+export const PredictParams = z.object({ modelId: ModelId, batch: RowBatch });
 export type PredictParams = z.infer<typeof PredictParams>;
 
 /** Each row's answer: for classification the class probabilities and the most likely class; for regression the value. */
@@ -109,17 +125,23 @@ export function describeInputShape(shape: readonly number[]): string {
   return shape.length > 1 ? `${size} (${shape.join('×')})` : String(size);
 }
 
+/** Why rows of this many values do not fit the model, naming `input`; `row` (1-based) names the first that does not. */
+export function widthProblem(width: number, architecture: ModelArchitecture, modelId: string, row?: number): string | null {
+  const size = architecture.inputShape.reduce((a, b) => a * b, 1);
+  if (width === size) return null;
+  return `input: ${row === undefined ? 'rows have' : `row ${row} has`} ${width} values; model ${modelId} takes ${describeInputShape(architecture.inputShape)}`;
+}
+
 /** Why these rows do not fit the model, naming `input` and the first row that does not; null when they fit. */
-export function inputShapeProblem(rows: readonly (readonly number[])[], architecture: ModelArchitecture, modelId: string, firstRow = 0): string | null {
+export function inputShapeProblem(rows: readonly (readonly number[])[], architecture: ModelArchitecture, modelId: string): string | null {
   const size = architecture.inputShape.reduce((a, b) => a * b, 1);
   const bad = rows.findIndex((r) => r.length !== size);
-  if (bad < 0) return null;
-  return `input: row ${firstRow + bad + 1} has ${rows[bad]!.length} values; model ${modelId} takes ${describeInputShape(architecture.inputShape)}`;
+  return bad < 0 ? null : widthProblem(rows[bad]!.length, architecture, modelId, bad + 1);
 }
 
 /** The predictor child's commands (part of TrainerCommand): load a checked package, then answer batches. */
 export const LoadModelCommand = z.object({ type: z.literal('load-model'), manifest: ModelManifest, weightsBase64: z.string() });
-export const PredictCommand = z.object({ type: z.literal('predict'), requestId: z.number().int().min(0), rows: InputRows });
+export const PredictCommand = z.object({ type: z.literal('predict'), requestId: z.number().int().min(0), batch: RowBatch });
 
 const time = z.number().describe('ms since the Unix epoch');
 

@@ -1,12 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs-core';
-import { inputShapeProblem, PredictorEvent, type LoadModelCommand, type PredictCommand } from '../shared/deployment.js';
+import { PredictorEvent, widthProblem, type LoadModelCommand, type PredictCommand } from '../shared/deployment.js';
 import type { ModelManifest } from '../shared/model-package.js';
 import type { z } from 'zod';
 import { checkModelWeights, ModelPackageError } from './compression/model-package-file.js';
 import { modelWithTensors } from './compression/package-model.js';
 import { InputError } from './input-error.js';
 import type { Model } from './models/model.js';
+import { decodeRowBatch } from './row-batch-decoder.js';
 
 /**
  * A trainer child serving one model: the package is checked as readModelPackage checks a folder
@@ -39,26 +40,30 @@ export class ModelPredictor {
   }
 
   predict(command: z.infer<typeof PredictCommand>): void {
-    const { requestId, rows } = command;
+    const { requestId, batch } = command;
     const refuse = (field: string, message: string) => this.send({ type: 'prediction-error', time: Date.now(), requestId, field, message });
     if (!this.loaded) return refuse('modelId', 'modelId: no model is loaded in this predictor');
     const { manifest, model } = this.loaded;
-    const problem = inputShapeProblem(rows, manifest.architecture, manifest.id);
+    const problem = widthProblem(batch.width, manifest.architecture, manifest.id);
     if (problem) return refuse('input', problem);
-    const width = rows[0]!.length;
-    const flat = new Float32Array(rows.length * width);
-    rows.forEach((r, i) => flat.set(r, i * width));
+    let flat: Float32Array;
+    try {
+      flat = decodeRowBatch(batch);
+    } catch (error) {
+      if (error instanceof InputError) return refuse(error.field, error.message);
+      throw error;
+    }
     const started = performance.now();
     const classification = manifest.architecture.task === 'classification';
     const values = tf.tidy(() => {
-      const out = model.apply(tf.tensor2d(flat, [rows.length, width]));
+      const out = model.apply(tf.tensor2d(flat, [batch.rows, batch.width]));
       return classification ? tf.softmax(out) : out;
     });
     const data = values.dataSync() as Float32Array;
     const columns = values.shape[1]!;
     values.dispose();
     const computeMs = performance.now() - started;
-    const outputs = rows.map((_, i) => Array.from(data.subarray(i * columns, (i + 1) * columns)));
+    const outputs = Array.from({ length: batch.rows }, (_, i) => Array.from(data.subarray(i * columns, (i + 1) * columns)));
     this.send({
       type: 'predictions',
       time: Date.now(),

@@ -5,7 +5,7 @@ import { MAX_PEERS, PeerAddress } from '../../shared/distributed.js';
 import { ApiError } from '../../shared/rpc-protocol.js';
 import { deployToPeers } from '../deployment/agent-serving-peer.js';
 import { LocalPredictor } from '../deployment/local-predictor.js';
-import { ModelDeployment, type ServedPredictions, type ServingPeer } from '../deployment/model-deployment.js';
+import { ModelDeployment, predictInBatches, type ServingPeer } from '../deployment/model-deployment.js';
 import { readPredictionInputs } from '../deployment/prediction-inputs.js';
 import { ModelStore } from '../model-store.js';
 import { packageRoot, packageVersion } from '../package-root.js';
@@ -32,8 +32,6 @@ export interface PredictOptions {
 }
 
 export const DEFAULT_PREDICT_BATCH = 64;
-/** Requests in flight per serving peer: one being computed while the next crosses the wire. */
-const IN_FLIGHT_PER_PEER = 2;
 
 const Peers = z.array(PeerAddress).min(1).max(MAX_PEERS);
 
@@ -70,7 +68,7 @@ export async function predictCommand(options: PredictOptions): Promise<number> {
     const bar = options.json || !process.stderr.isTTY ? null : stderrBar(`predict ${modelId} [{bar}] {value}/{total} rows | {rate} rows/s`);
     bar?.start(rows.length, 0, { rate: '0' });
     const started = performance.now();
-    const answers = await predictAll(deployment, rows, batch, (done) => bar?.update(done, { rate: ((done * 1000) / (performance.now() - started)).toFixed(0) }));
+    const answers = await predictInBatches(deployment, rows, batch, (done) => bar?.update(done, { rate: ((done * 1000) / (performance.now() - started)).toFixed(0) }));
     const seconds = (performance.now() - started) / 1000;
     bar?.stop();
 
@@ -133,24 +131,6 @@ async function servingPeers(
     remote.length ? deployToPeers(model, remote, cliPeerConnector(options, packageVersion()), warn) : [],
   ]);
   return [...(local ? [local] : []), ...agents];
-}
-
-/** Every batch answered, in order, with a window of requests in flight per live peer. */
-async function predictAll(deployment: ModelDeployment, rows: number[][], batch: number, progress: (rowsDone: number) => void): Promise<ServedPredictions[]> {
-  const batches = Math.ceil(rows.length / batch);
-  const answers = new Array<ServedPredictions>(batches);
-  let next = 0;
-  let done = 0;
-  const worker = async () => {
-    while (next < batches) {
-      const b = next++;
-      answers[b] = await deployment.predict(rows.slice(b * batch, (b + 1) * batch));
-      done += answers[b].outputs.length;
-      progress(done);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, deployment.livePeers.length * IN_FLIGHT_PER_PEER) }, worker));
-  return answers;
 }
 
 function peerTable(stats: PeerServingStats[]): string {

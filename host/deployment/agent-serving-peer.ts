@@ -1,4 +1,4 @@
-import type { DeployedModel, PredictResult } from '../../shared/deployment.js';
+import type { DeployedModel, PredictResult, RowBatch } from '../../shared/deployment.js';
 import type { ModelManifest } from '../../shared/model-package.js';
 import { ApiError } from '../../shared/rpc-protocol.js';
 import type { PeerConnection, PeerConnector } from '../distributed/peer-group-process.js';
@@ -29,8 +29,8 @@ export class AgentServingPeer implements ServingPeer {
     }
   }
 
-  predict(rows: number[][]): Promise<PredictResult> {
-    return this.connection.client.api.predict({ modelId: this.modelId, rows });
+  predict(batch: RowBatch): Promise<PredictResult> {
+    return this.connection.client.api.predict({ modelId: this.modelId, batch });
   }
 
   close(): void {

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { PredictResult } from '../../shared/deployment.js';
+import type { PredictResult, RowBatch } from '../../shared/deployment.js';
 import type { SpawnTrainer } from '../trainer-process.js';
 import type { ServingPeer } from './model-deployment.js';
 import type { PackageToSend } from './agent-serving-peer.js';
@@ -19,9 +19,9 @@ export class LocalPredictor implements ServingPeer {
     return new LocalPredictor(await PredictorProcess.load(spawn, env, pkg.manifest, Buffer.from(pkg.weights).toString('base64')));
   }
 
-  async predict(rows: number[][]): Promise<PredictResult> {
+  async predict(batch: RowBatch): Promise<PredictResult> {
     const started = performance.now();
-    const predictions = await this.predictor.predict(rows);
+    const predictions = await this.predictor.predict(batch);
     return { ...predictions, serverMs: performance.now() - started };
   }
 

@@ -1,12 +1,13 @@
 import { performance } from 'node:perf_hooks';
-import type { PeerServingStats, PredictResult } from '../../shared/deployment.js';
+import type { PeerServingStats, PredictResult, RowBatch } from '../../shared/deployment.js';
 import { ApiError } from '../../shared/rpc-protocol.js';
+import { encodeRowBatch } from './row-batch-encoder.js';
 
 /** Somewhere a deployed model answers: a peer's agent, or a predictor child on this machine. */
 export interface ServingPeer {
   /** `ws://HOST:PORT`, `ssh://…` or `local`, as reports and warnings name it. */
   readonly name: string;
-  predict(rows: number[][]): Promise<PredictResult>;
+  predict(batch: RowBatch): Promise<PredictResult>;
   /** Undeploys where it can and lets go of the connection. */
   close(): void;
 }
@@ -53,7 +54,7 @@ export class ModelDeployment {
     return this.peers.filter((p) => !p.dead).map((p) => p.peer.name);
   }
 
-  async predict(rows: number[][]): Promise<ServedPredictions> {
+  async predict(batch: RowBatch): Promise<ServedPredictions> {
     for (;;) {
       const state = this.pick();
       if (!state) {
@@ -65,10 +66,10 @@ export class ModelDeployment {
       state.firstSent ??= sent;
       state.outstanding++;
       try {
-        const result = await this.withTimeout(state.peer.predict(rows));
+        const result = await this.withTimeout(state.peer.predict(batch));
         const answered = now();
         state.requests++;
-        state.rows += rows.length;
+        state.rows += batch.rows;
         state.latencies.push(answered - sent);
         state.lastAnswered = answered;
         return { ...result, peer: state.peer.name };
@@ -129,6 +130,27 @@ export class ModelDeployment {
     });
     return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
   }
+}
+
+/** Requests in flight per serving peer: one being computed while the next crosses the wire. */
+const IN_FLIGHT_PER_PEER = 2;
+
+/** Every batch answered, in order, with a window of requests in flight per live peer. */
+export async function predictInBatches(deployment: ModelDeployment, rows: number[][], batch: number, progress: (rowsDone: number) => void): Promise<ServedPredictions[]> {
+  const batches = Math.ceil(rows.length / batch);
+  const answers = new Array<ServedPredictions>(batches);
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < batches) {
+      const b = next++;
+      answers[b] = await deployment.predict(encodeRowBatch(rows.slice(b * batch, (b + 1) * batch)));
+      done += answers[b].outputs.length;
+      progress(done);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, deployment.livePeers.length * IN_FLIGHT_PER_PEER) }, worker));
+  return answers;
 }
 
 /** Nearest-rank percentile of ascending values; null when there are none. */

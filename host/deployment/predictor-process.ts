@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PredictorEvent, type Predictions } from '../../shared/deployment.js';
+import { PredictorEvent, type Predictions, type RowBatch } from '../../shared/deployment.js';
 import type { ModelManifest } from '../../shared/model-package.js';
 import { ApiError } from '../../shared/rpc-protocol.js';
 import { describeBackend, TrainerEvent } from '../../shared/trainer-protocol.js';
@@ -67,12 +67,12 @@ export class PredictorProcess {
   }
 
   /** The batch's predictions; rows that do not fit the model reject with an `invalid` ApiError naming `input`. */
-  predict(rows: number[][]): Promise<Predictions> {
+  predict(batch: RowBatch): Promise<Predictions> {
     if (this.exited) return Promise.reject(this.exited);
     const requestId = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(requestId, { resolve, reject });
-      this.child.send({ type: 'predict', requestId, rows });
+      this.child.send({ type: 'predict', requestId, batch });
     });
   }
 

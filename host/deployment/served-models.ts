@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { inputShapeProblem, type DeployedModel, type DeploymentSummary, type DeployModelParams, type PredictParams, type PredictResult } from '../../shared/deployment.js';
+import { widthProblem, type DeployedModel, type DeploymentSummary, type DeployModelParams, type PredictParams, type PredictResult } from '../../shared/deployment.js';
 import { ApiError } from '../../shared/rpc-protocol.js';
 import { checkModelWeights, ModelPackageError } from '../../trainer/compression/model-package-file.js';
 import type { SpawnTrainer } from '../trainer-process.js';
@@ -63,16 +63,16 @@ export class ServedModels {
     }
   }
 
-  async predict({ modelId, rows }: PredictParams): Promise<PredictResult> {
+  async predict({ modelId, batch }: PredictParams): Promise<PredictResult> {
     const arrived = performance.now();
     const entry = this.served.get(modelId);
     if (!entry) throw invalid('modelId', `modelId: ${modelId} is not deployed on this node; deployModel it first`, 'not-found');
     const predictor = await entry.predictor;
-    const problem = inputShapeProblem(rows, predictor.manifest.architecture, modelId);
+    const problem = widthProblem(batch.width, predictor.manifest.architecture, modelId);
     if (problem) throw invalid('input', problem);
-    const predictions = await predictor.predict(rows);
+    const predictions = await predictor.predict(batch);
     entry.requests++;
-    entry.rows += rows.length;
+    entry.rows += batch.rows;
     return { ...predictions, serverMs: performance.now() - arrived };
   }
 

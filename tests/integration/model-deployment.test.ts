@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import { AGENT_API_PATH, VERSION_HEADER } from '../../shared/agent-protocol.js';
 import { seededRandom } from '../../shared/seeded-random.js';
 import { connectAgent } from '../../host/agent/agent-client.js';
+import { encodeRowBatch } from '../../host/deployment/row-batch-encoder.js';
 import { ModelStore } from '../../host/model-store.js';
 import { packageVersion } from '../../host/package-root.js';
 import { RunStore } from '../../host/run-store.js';
@@ -102,8 +103,8 @@ describe('a model deployed to peers', () => {
     try {
       const model = new ModelStore(new RunStore(dataDir), () => false).open(runId);
       await connection.client.api.deployModel({ manifest: model.manifest, weightsBase64: Buffer.from(model.weights).toString('base64') });
-      await expect(connection.client.api.predict({ modelId: runId, rows: inputs })).rejects.toMatchObject({
-        error: { code: 'invalid', fields: [{ field: 'input', message: expect.stringContaining('row 3 has 780 values') }] },
+      await expect(connection.client.api.predict({ modelId: runId, batch: encodeRowBatch(inputs.slice(2)) })).rejects.toMatchObject({
+        error: { code: 'invalid', fields: [{ field: 'input', message: `input: rows have 780 values; model ${runId} takes 784 (28×28×1)` }] },
       });
       await connection.client.api.undeployModel({ modelId: runId });
     } finally {
@@ -153,9 +154,9 @@ describe('a model deployed to peers', () => {
   });
 
   it('answers every request when a peer dies mid-stream, and reports the dead peer', async () => {
-    const input = rowsFile('stream.json', 3000, PIXELS, 11);
+    const input = rowsFile('stream.json', 4000, PIXELS, 11);
     const victim = agents[1]!;
-    const predicting = startCli(['predict', '--model', runId, '--input', input, '--peers', peers, '--token-file', tokenFile, '--batch', '16', '--json', '--data-dir', dataDir]);
+    const predicting = startCli(['predict', '--model', runId, '--input', input, '--peers', peers, '--token-file', tokenFile, '--batch', '8', '--json', '--data-dir', dataDir]);
     const watch = await connectAgent({ url: victim.listening.url, token: victim.listening.token!, version: VERSION });
     // Killed once it has answered a few requests, with many still to come.
     const deadline = Date.now() + 20_000;
@@ -168,7 +169,7 @@ describe('a model deployed to peers', () => {
     const result = await predicting.result;
     expect(result.code, result.stderr).toBe(0);
     const { predictions, done } = parsePredictions(result.stdout);
-    expect(predictions.map((p) => p.row)).toEqual(Array.from({ length: 3000 }, (_, i) => i));
+    expect(predictions.map((p) => p.row)).toEqual(Array.from({ length: 4000 }, (_, i) => i));
     expect(done.peers.find((p) => p.peer === victim.listening.url)).toMatchObject({ state: 'dead', reason: expect.any(String) });
     expect(done.peers.find((p) => p.peer === agents[0]!.listening.url)).toMatchObject({ state: 'serving' });
     expect(result.stderr).toContain(`warning: peer ${victim.listening.url} skipped:`);
