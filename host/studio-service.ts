@@ -5,7 +5,9 @@ import { DEFAULT_FASHION_MNIST_DIR } from '../shared/run-config.js';
 import { ApiError } from '../shared/rpc-protocol.js';
 import type { BackendProbe } from './backend-probe.js';
 import type { DatasetStore } from './datasets/dataset-store.js';
+import { AppDeployments } from './deployment/app-deployments.js';
 import { ServedModels } from './deployment/served-models.js';
+import { ModelStore } from './model-store.js';
 import type { PeerDirectory } from './distributed/peer-directory.js';
 import { PeerTrainers } from './distributed/peer-trainers.js';
 import type { ClusterAccessFor } from './cluster/cluster-access.js';
@@ -56,6 +58,7 @@ export class StudioService implements StudioApi {
   private readonly peer: PeerDescriber;
   private readonly peerTrainers: PeerTrainers;
   private readonly servedModels: ServedModels;
+  private readonly appDeployments: AppDeployments;
 
   constructor(private readonly deps: StudioServiceDeps) {
     this.hardware = new SampleHistory(deps.monitor, (samples) => this.emit('hardware-samples', { samples }));
@@ -78,6 +81,14 @@ export class StudioService implements StudioApi {
       },
     });
     this.servedModels = new ServedModels({ spawnTrainer: deps.spawnTrainer, env: deps.env });
+    const models = new ModelStore(deps.store, (runId) => this.isActive(runId));
+    this.appDeployments = new AppDeployments({
+      openModel: (modelId) => models.open(modelId),
+      connect: deps.peers.connector,
+      spawnTrainer: deps.spawnTrainer,
+      env: deps.env,
+      emit: (status) => this.emit('deployment-stats', status),
+    });
     this.peer = new PeerDescriber({
       version: deps.version,
       backend: async () => deps.supervisor.lastBackend ?? deps.backendProbe.choice(),
@@ -256,7 +267,20 @@ export class StudioService implements StudioApi {
     return {};
   };
 
-  deployments: StudioApi['deployments'] = async () => this.servedModels.list();
+  listServedModels: StudioApi['listServedModels'] = async () => this.servedModels.list();
+
+  startDeployment: StudioApi['startDeployment'] = ({ modelId, peers }) => this.appDeployments.start(modelId, peers);
+
+  predictDeployment: StudioApi['predictDeployment'] = ({ deploymentId, batch }) => this.appDeployments.predict(deploymentId, batch);
+
+  getDeployment: StudioApi['getDeployment'] = async ({ deploymentId }) => this.appDeployments.status(deploymentId);
+
+  listDeployments: StudioApi['listDeployments'] = async () => this.appDeployments.list();
+
+  stopDeployment: StudioApi['stopDeployment'] = async ({ deploymentId }) => {
+    this.appDeployments.stop(deploymentId);
+    return {};
+  };
 
   /** The peer directory's news, for every client's Peers panel. */
   /** A record of a followed cluster run, copied in from the cluster. */
@@ -278,6 +302,7 @@ export class StudioService implements StudioApi {
   /** Ends the predictors of the models this host serves (the agent is shutting down). */
   undeployAll(): void {
     this.servedModels.stopAll();
+    this.appDeployments.stopAll();
   }
 
   private isActive(runId: string): boolean {

@@ -153,3 +153,17 @@ export const PredictorEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('prediction-error'), time, requestId: z.number().int().min(0), field: z.string(), message: z.string() }),
 ]);
 export type PredictorEvent = z.infer<typeof PredictorEvent>;
+
+export const DeploymentId = z.string().regex(/^dep-[0-9a-f]{12}$/, { error: 'must be a deployment id (dep-…)' });
+
+/** A model deployed from this app to its peers: where it is served, and how each peer is doing. */
+export const DeploymentStatus = z.object({
+  deploymentId: DeploymentId,
+  modelId: ModelId,
+  /** weights.bin's sha256, as every peer checked it. */
+  sha256: Sha256Hex,
+  peers: z.array(PeerServingStats),
+});
+export type DeploymentStatus = z.infer<typeof DeploymentStatus>;
+
+export const ServedPredictionsResult = PredictResult.extend({ peer: z.string() });

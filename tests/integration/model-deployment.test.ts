@@ -131,7 +131,7 @@ describe('a model deployed to peers', () => {
       await expect(
         connection.client.api.deployModel({ manifest: model.manifest, weightsBase64: Buffer.from(corrupted).toString('base64') }),
       ).rejects.toMatchObject({ error: { code: 'invalid', message: expect.stringMatching(/^model: .*is corrupted: its sha256 is/) } });
-      expect(await connection.client.api.deployments({})).toEqual([]);
+      expect(await connection.client.api.listServedModels({})).toEqual([]);
     } finally {
       connection.close();
     }
@@ -160,7 +160,7 @@ describe('a model deployed to peers', () => {
     const watch = await connectAgent({ url: victim.listening.url, token: victim.listening.token!, version: VERSION });
     // Killed once it has answered a few requests, with many still to come.
     const deadline = Date.now() + 20_000;
-    while (((await watch.client.api.deployments({}))[0]?.requests ?? 0) < 3) {
+    while (((await watch.client.api.listServedModels({}))[0]?.requests ?? 0) < 3) {
       if (Date.now() > deadline) throw new Error('the victim answered no requests in 20 s');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
