@@ -63,14 +63,19 @@ export async function predictCommand(options: PredictOptions): Promise<number> {
       process.stderr.write(`warning: peer ${peer} skipped: ${reason}\n`);
       if (options.json) out({ type: 'peer-dead', peer, reason });
     };
+    process.stderr.write(`deploying ${modelId} to ${peers.join(', ')}…\n`);
     deployment = new ModelDeployment(await servingPeers(peers, model, options, warn), { onPeerDead: warn });
 
-    const bar = options.json || !process.stderr.isTTY ? null : stderrBar(`predict ${modelId} [{bar}] {value}/{total} rows | {rate} rows/s`);
-    bar?.start(rows.length, 0, { rate: '0' });
+    const bar = stderrBar(`predict ${modelId} [{bar}] {value}/{total} rows | {rate} rows/s`);
+    bar.start(rows.length, 0, { rate: '0' });
     const started = performance.now();
-    const answers = await predictInBatches(deployment, rows, batch, (done) => bar?.update(done, { rate: ((done * 1000) / (performance.now() - started)).toFixed(0) }));
+    let answers;
+    try {
+      answers = await predictInBatches(deployment, rows, batch, (done) => bar.update(done, { rate: ((done * 1000) / (performance.now() - started)).toFixed(0) }));
+    } finally {
+      bar.stop();
+    }
     const seconds = (performance.now() - started) / 1000;
-    bar?.stop();
 
     const stats = deployment.stats();
     if (options.json) {

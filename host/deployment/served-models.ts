@@ -13,6 +13,8 @@ interface Served {
   sha256: string;
   requests: number;
   rows: number;
+  /** Deploys of this package not yet undeployed: each host that deployed it undeploys it once. */
+  holders: number;
 }
 
 export interface ServedModelsDeps {
@@ -27,8 +29,9 @@ function invalid(field: string, message: string, code: 'invalid' | 'not-found' |
 /**
  * The models this node serves (`deployModel`), by id. A package is checked here before any child
  * starts (its length and sha256 against the manifest, each tensor decoded), and again in the child
- * that loads it; only numbers are read from it. Deploying the same package again is a no-op, so
- * several hosts can share a node; a different package under the same id replaces the old one.
+ * that loads it; only numbers are read from it. Deploying the same package again shares the
+ * predictor (several hosts can use one node; it stops when the last undeploys); a different
+ * package under the same id replaces the old one.
  */
 export class ServedModels {
   private readonly served = new Map<string, Served>();
@@ -45,14 +48,15 @@ export class ServedModels {
     }
     const existing = this.served.get(manifest.id);
     if (existing?.sha256 === manifest.weights.sha256) {
+      existing.holders++;
       return { modelId: manifest.id, sha256: existing.sha256, backend: (await existing.predictor).backend };
     }
     if (!existing && this.served.size >= MAX_SERVED_MODELS) {
       throw invalid('model', `model: this node serves ${MAX_SERVED_MODELS} models already (${[...this.served.keys()].join(', ')}); undeploy one first`, 'conflict');
     }
-    if (existing) this.undeploy(manifest.id);
+    if (existing) this.stop(manifest.id);
     const predictor = PredictorProcess.load(this.deps.spawnTrainer, { ...process.env, ...this.deps.env }, manifest, weightsBase64);
-    const entry: Served = { predictor, sha256: manifest.weights.sha256, requests: 0, rows: 0 };
+    const entry: Served = { predictor, sha256: manifest.weights.sha256, requests: 0, rows: 0, holders: 1 };
     this.served.set(manifest.id, entry);
     try {
       const loaded = await predictor;
@@ -79,8 +83,7 @@ export class ServedModels {
   undeploy(modelId: string): void {
     const entry = this.served.get(modelId);
     if (!entry) throw invalid('modelId', `modelId: ${modelId} is not deployed on this node`, 'not-found');
-    this.served.delete(modelId);
-    entry.predictor.then((p) => p.stop(), () => {});
+    if (--entry.holders === 0) this.stop(modelId);
   }
 
   list(): DeploymentSummary[] {
@@ -89,6 +92,12 @@ export class ServedModels {
 
   /** Ends every predictor (the node is shutting down). */
   stopAll(): void {
-    for (const id of [...this.served.keys()]) this.undeploy(id);
+    for (const id of [...this.served.keys()]) this.stop(id);
+  }
+
+  private stop(modelId: string): void {
+    const entry = this.served.get(modelId);
+    this.served.delete(modelId);
+    entry?.predictor.then((p) => p.stop(), () => {});
   }
 }
