@@ -17,7 +17,7 @@ export function addPredictCommand(program: Command, dataDirOption: () => Option,
     .option('--identity <file>', 'ssh:// peers: the private key to log in with (default: the keys of your ssh-agent)')
     .option('--known-hosts <file>', 'ssh:// peers: the known_hosts file (default ~/.ssh/known_hosts)')
     .option('--accept-new-host', 'ssh:// peers: trust a node not yet in known_hosts without asking (prints its fingerprint)')
-    .option('--json', 'JSON Lines on stdout: one prediction line per input row, then a done line with per-peer latency and throughput', false)
+    .option('--json', 'JSON Lines on stdout: a prediction line per input row (row from 1), a peer-dead line per peer dropped, then a done line with per-peer latency and throughput', false)
     .addOption(dataDirOption())
     .action(async (opts: Omit<PredictOptions, 'dataDir'> & { dataDir?: string }) => {
       done(await predictCommand({ ...opts, dataDir: opts.dataDir ?? defaultDataDir() }));

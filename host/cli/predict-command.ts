@@ -50,8 +50,7 @@ export async function predictCommand(options: PredictOptions): Promise<number> {
     // The data directory's lock says whether another process is training that run now.
     const lock = new DataDirLock(options.dataDir);
     const model = new ModelStore(runs, (runId) => lock.holder()?.runId === runId).open(modelId);
-    const trainedWith = runs.summary(model.manifest.lineage.sourceRunId, false).config;
-    const rows = await readPredictionInputs(inputFile, { modelId, trainedWith });
+    const rows = await readPredictionInputs(inputFile, { modelId, trainedWith: () => runs.summary(model.manifest.lineage.sourceRunId, false).config });
     const problem = inputShapeProblem(rows, model.manifest.architecture, modelId);
     if (problem) throw new BadInput('input', problem);
     const width = rows[0]!.length;
@@ -81,7 +80,7 @@ export async function predictCommand(options: PredictOptions): Promise<number> {
     if (options.json) {
       answers.forEach((a, b) =>
         a.outputs.forEach((outputs, i) =>
-          out({ type: 'prediction', row: b * batch + i, ...(a.classIds ? { classId: a.classIds[i], probabilities: outputs } : { value: outputs[0] }), peer: a.peer }),
+          out({ type: 'prediction', row: b * batch + i + 1, ...(a.classIds ? { classId: a.classIds[i], probabilities: outputs } : { value: outputs[0] }), peer: a.peer }),
         ),
       );
       out({ type: 'done', modelId, rows: rows.length, requests: answers.length, seconds, rowsPerSec: rows.length / seconds, peers: stats });

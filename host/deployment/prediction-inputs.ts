@@ -20,8 +20,8 @@ const JsonInputs = z.union([Rows, z.object({ inputs: Rows })]);
 /** Where the model's training run normalised its pixels, needed to feed it raw IDX images. */
 export interface InputSource {
   modelId: string;
-  /** The config of the run the model was trained in. */
-  trainedWith: RunConfig;
+  /** The config of the run the model was trained in (read only for IDX input). */
+  trainedWith: () => RunConfig;
 }
 
 /**
@@ -69,14 +69,20 @@ async function idxRows(bytes: Uint8Array, file: string, source: InputSource): Pr
     if (error instanceof IdxFormatError) refuse(`--input: ${error.message}`);
     throw error;
   }
-  const dataset = source.trainedWith.dataset;
+  let trainedWith: RunConfig;
+  try {
+    trainedWith = source.trainedWith();
+  } catch (error) {
+    refuse(`--input: IDX images are normalised as the model's training run did, but that run cannot be read: ${(error as Error).message}`);
+  }
+  const dataset = trainedWith.dataset;
   if (dataset.kind !== 'fashion-mnist') {
     refuse(`--input: ${file} is IDX images, but model ${source.modelId} was trained on ${dataset.kind} data; give its rows as JSON`);
   }
   const [count, ...pixelDims] = images.dims;
   const size = pixelDims.reduce((a, b) => a * b, 1);
   if (!count || pixelDims.length === 0) refuse(`--input: ${file} holds no images (dimensions ${images.dims.join('×')})`);
-  const { mean, std } = await trainingStatistics(dataset.dir, source.trainedWith.limit);
+  const { mean, std } = await trainingStatistics(dataset.dir, trainedWith.limit);
   return Array.from({ length: count }, (_, i) => {
     const row = new Array<number>(size);
     for (let j = 0; j < size; j++) row[j] = (Math.fround(images.data[i * size + j]! / 255) - mean) / std;

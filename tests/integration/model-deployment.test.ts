@@ -74,7 +74,7 @@ describe('a model deployed to peers', () => {
     expect(served.predictions).toHaveLength(300);
     expect(here.predictions).toHaveLength(300);
     served.predictions.forEach((p, i) => {
-      expect(p.row).toBe(i);
+      expect(p.row).toBe(i + 1);
       expect(p.classId).toBe(here.predictions[i]!.classId);
       p.probabilities.forEach((v, c) => expect(Math.abs(v - here.predictions[i]!.probabilities[c]!)).toBeLessThan(1e-5));
     });
@@ -169,7 +169,7 @@ describe('a model deployed to peers', () => {
     const result = await predicting.result;
     expect(result.code, result.stderr).toBe(0);
     const { predictions, done } = parsePredictions(result.stdout);
-    expect(predictions.map((p) => p.row)).toEqual(Array.from({ length: 4000 }, (_, i) => i));
+    expect(predictions.map((p) => p.row)).toEqual(Array.from({ length: 4000 }, (_, i) => i + 1));
     expect(done.peers.find((p) => p.peer === victim.listening.url)).toMatchObject({ state: 'dead', reason: expect.any(String) });
     expect(done.peers.find((p) => p.peer === agents[0]!.listening.url)).toMatchObject({ state: 'serving' });
     expect(result.stderr).toContain(`warning: peer ${victim.listening.url} skipped:`);

@@ -21,7 +21,7 @@ describe('predict --input', () => {
     const predictions = jsonLines(result.stdout).filter((l) => l.type === 'prediction') as { row: number; classId: number }[];
     const labels = gunzipSync(readFileSync(join(FASHION_MNIST_DIR, 't10k-labels-idx1-ubyte.gz'))).subarray(8);
     expect(predictions).toHaveLength(labels.length);
-    const correct = predictions.filter((p) => p.classId === labels[p.row]).length;
+    const correct = predictions.filter((p) => p.classId === labels[p.row - 1]).length;
     expect(correct / labels.length).toBe(done.testAccuracy);
   });
 
