@@ -3,10 +3,9 @@ import { z } from 'zod';
 import { inputShapeProblem, MAX_PREDICT_ROWS, MAX_PREDICT_VALUES, type PeerServingStats } from '../../shared/deployment.js';
 import { MAX_PEERS, PeerAddress } from '../../shared/distributed.js';
 import { ApiError } from '../../shared/rpc-protocol.js';
-import { deployToPeers } from '../deployment/agent-serving-peer.js';
-import { LocalPredictor } from '../deployment/local-predictor.js';
-import { ModelDeployment, predictInBatches, type ServingPeer } from '../deployment/model-deployment.js';
+import { ModelDeployment, predictInBatches } from '../deployment/model-deployment.js';
 import { readPredictionInputs } from '../deployment/prediction-inputs.js';
+import { startServingPeers } from '../deployment/serving-peers.js';
 import { ModelStore } from '../model-store.js';
 import { packageRoot, packageVersion } from '../package-root.js';
 import { DataDirLock } from '../run-lock.js';
@@ -63,7 +62,12 @@ export async function predictCommand(options: PredictOptions): Promise<number> {
       if (options.json) out({ type: 'peer-dead', peer, reason });
     };
     process.stderr.write(`deploying ${modelId} to ${peers.join(', ')}…\n`);
-    deployment = new ModelDeployment(await servingPeers(peers, model, options, warn), { onPeerDead: warn });
+    const serving = await startServingPeers(model, peers, {
+      spawnTrainer: forkTrainer(join(packageRoot(), 'dist', 'trainer', 'main.js')),
+      connect: cliPeerConnector(options, packageVersion()),
+      warn,
+    });
+    deployment = new ModelDeployment(serving, { onPeerDead: warn });
 
     const bar = stderrBar(`predict ${modelId} [{bar}] {value}/{total} rows | {rate} rows/s`);
     bar.start(rows.length, 0, { rate: '0' });
@@ -121,20 +125,6 @@ function checkFlags(options: PredictOptions): { modelId: string; inputFile: stri
     throw new BadInput('tokenFile', "--token-file: ws:// peers need their agents' tokens (`hpc-studio agent --print-token` on each node)");
   }
   return { modelId: options.model, inputFile: options.input, batch, peers };
-}
-
-async function servingPeers(
-  peers: string[],
-  model: Parameters<typeof LocalPredictor.start>[1],
-  options: PredictOptions,
-  warn: (peer: string, reason: string) => void,
-): Promise<ServingPeer[]> {
-  const remote = peers.filter((p) => p !== 'local');
-  const [local, agents] = await Promise.all([
-    peers.includes('local') ? LocalPredictor.start(forkTrainer(join(packageRoot(), 'dist', 'trainer', 'main.js')), model) : null,
-    remote.length ? deployToPeers(model, remote, cliPeerConnector(options, packageVersion()), warn) : [],
-  ]);
-  return [...(local ? [local] : []), ...agents];
 }
 
 function peerTable(stats: PeerServingStats[]): string {

@@ -4,9 +4,8 @@ import { ApiError } from '../../shared/rpc-protocol.js';
 import type { PeerConnector } from '../distributed/peer-group-process.js';
 import type { OpenedModel } from '../model-store.js';
 import type { SpawnTrainer } from '../trainer-process.js';
-import { deployToPeers } from './agent-serving-peer.js';
-import { LocalPredictor } from './local-predictor.js';
-import { ModelDeployment, type ServedPredictions, type ServingPeer } from './model-deployment.js';
+import { ModelDeployment, type ServedPredictions } from './model-deployment.js';
+import { startServingPeers } from './serving-peers.js';
 
 /** How often a serving deployment's stats are pushed to the app's windows at most. */
 export const STATS_EVERY_MS = 500;
@@ -45,17 +44,14 @@ export class AppDeployments {
     const model = this.deps.openModel(modelId);
     const deploymentId = `dep-${randomBytes(6).toString('hex')}`;
     const dead: { peer: string; reason: string }[] = [];
-    const remote = peers.filter((p) => p !== 'local');
-    const [local, agents] = await Promise.all([
-      peers.includes('local') ? LocalPredictor.start(this.deps.spawnTrainer, model, { ...process.env, ...this.deps.env }) : null,
-      remote.length ? deployToPeers(model, remote, this.deps.connect, (peer, reason) => dead.push({ peer, reason })) : ([] as ServingPeer[]),
-    ]);
+    const { spawnTrainer, env, connect } = this.deps;
+    const serving = await startServingPeers(model, peers, { spawnTrainer, env, connect, warn: (peer, reason) => dead.push({ peer, reason }) });
     const entry: Entry = {
       modelId,
       sha256: model.manifest.weights.sha256,
       lastEmitted: 0,
       neverServed: dead.map(({ peer, reason }) => ({ peer, state: 'dead', reason, requests: 0, rows: 0, errors: 0, requestsPerSec: 0, rowsPerSec: 0, p50Ms: null, p99Ms: null })),
-      deployment: new ModelDeployment([...(local ? [local] : []), ...agents], { onPeerDead: () => this.emit(deploymentId, true) }),
+      deployment: new ModelDeployment(serving, { onPeerDead: () => this.emit(deploymentId, true) }),
     };
     this.entries.set(deploymentId, entry);
     return this.status(deploymentId);

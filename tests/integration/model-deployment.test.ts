@@ -162,7 +162,7 @@ describe('a model deployed to peers', () => {
     const deadline = Date.now() + 20_000;
     while (((await watch.client.api.listServedModels({}))[0]?.requests ?? 0) < 3) {
       if (Date.now() > deadline) throw new Error('the victim answered no requests in 20 s');
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
     watch.close();
     void victim.stop();
