@@ -17,7 +17,7 @@ import { printReport } from './bench-report.js';
 
 /**
  * A model deployed to 2 loopback agents vs a predictor here, in the same run: Fashion-MNIST's
- * t10k images (the first BENCH_ROWS, default 3000) through an mlp trained for 1 epoch on 2000
+ * t10k images (the first BENCH_ROWS, default all 10000) through an mlp trained for 1 epoch on 2000
  * examples, in requests of BENCH_BATCH rows (default 64), two requests in flight per peer.
  * Reported: requests/s, rows/s and round-trip p50/p99 latency per request as the caller sees it.
  * On one machine both agents share its cores with the caller, so this measures the serving
@@ -25,7 +25,7 @@ import { printReport } from './bench-report.js';
  */
 const root = packageRoot();
 const cli = join(root, 'bin', 'hpc-studio.mjs');
-const ROWS = Number(process.env.BENCH_ROWS ?? 3000);
+const ROWS = Number(process.env.BENCH_ROWS ?? 10000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 64);
 const TEST_IMAGES = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz';
 
