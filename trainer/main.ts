@@ -58,7 +58,7 @@ const predictor = new ModelPredictor((event) => {
   parent.send(checked.data);
 });
 /** A predictor holds no run: stopping it has nothing to save. */
-const stopNow = () => (started && !predictor.busy ? control.stop() : void exit(EXIT.ok));
+const stopNow = () => (started && !predictor.serving ? control.stop() : void exit(EXIT.ok));
 
 parent.onMessage((raw) => {
   const parsed = TrainerCommand.safeParse(raw);

@@ -19,7 +19,7 @@ export class ModelPredictor {
 
   constructor(private readonly send: (event: PredictorEvent) => void) {}
 
-  get busy(): boolean {
+  get serving(): boolean {
     return this.loaded !== null;
   }
 

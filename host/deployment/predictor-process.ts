@@ -19,6 +19,7 @@ export class PredictorProcess {
   private nextId = 0;
   private exited: Error | null = null;
   private readonly stderr: string[] = [];
+  private readonly exitListeners: ((why: Error) => void)[] = [];
 
   private constructor(
     private readonly child: TrainerProcess,
@@ -76,6 +77,12 @@ export class PredictorProcess {
     });
   }
 
+  /** Called once the child has exited, with why, after every waiting request was refused. */
+  onExit(listener: (why: Error) => void): void {
+    if (this.exited) listener(this.exited);
+    else this.exitListeners.push(listener);
+  }
+
   /** Ends the child; anything still waiting is refused. */
   stop(): void {
     this.child.send({ type: 'stop' });
@@ -102,5 +109,6 @@ export class PredictorProcess {
     });
     for (const p of this.pending.values()) p.reject(this.exited);
     this.pending.clear();
+    for (const l of this.exitListeners) l(this.exited);
   }
 }

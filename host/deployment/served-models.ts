@@ -22,7 +22,7 @@ export interface ServedModelsDeps {
   env?: NodeJS.ProcessEnv;
 }
 
-function invalid(field: string, message: string, code: 'invalid' | 'not-found' | 'conflict' = 'invalid'): ApiError {
+function refusal(field: string, message: string, code: 'invalid' | 'not-found' | 'conflict' = 'invalid'): ApiError {
   return new ApiError({ code, message, fields: [{ field, message }] });
 }
 
@@ -43,7 +43,7 @@ export class ServedModels {
     try {
       checkModelWeights(manifest, weights, `${manifest.id}'s weights.bin`);
     } catch (error) {
-      if (error instanceof ModelPackageError) throw invalid('model', `model: ${error.message}`);
+      if (error instanceof ModelPackageError) throw refusal('model', `model: ${error.message}`);
       throw error;
     }
     const existing = this.served.get(manifest.id);
@@ -52,7 +52,7 @@ export class ServedModels {
       return { modelId: manifest.id, sha256: existing.sha256, backend: (await existing.predictor).backend };
     }
     if (!existing && this.served.size >= MAX_SERVED_MODELS) {
-      throw invalid('model', `model: this node serves ${MAX_SERVED_MODELS} models already (${[...this.served.keys()].join(', ')}); undeploy one first`, 'conflict');
+      throw refusal('model', `model: this node serves ${MAX_SERVED_MODELS} models already (${[...this.served.keys()].join(', ')}); undeploy one first`, 'conflict');
     }
     if (existing) this.stop(manifest.id);
     const predictor = PredictorProcess.load(this.deps.spawnTrainer, { ...process.env, ...this.deps.env }, manifest, weightsBase64);
@@ -60,6 +60,10 @@ export class ServedModels {
     this.served.set(manifest.id, entry);
     try {
       const loaded = await predictor;
+      // A predictor that dies is forgotten, so deploying the package again starts a fresh one.
+      loaded.onExit(() => {
+        if (this.served.get(manifest.id) === entry) this.served.delete(manifest.id);
+      });
       return { modelId: manifest.id, sha256: entry.sha256, backend: loaded.backend };
     } catch (error) {
       if (this.served.get(manifest.id) === entry) this.served.delete(manifest.id);
@@ -70,10 +74,10 @@ export class ServedModels {
   async predict({ modelId, batch }: PredictParams): Promise<PredictResult> {
     const arrived = performance.now();
     const entry = this.served.get(modelId);
-    if (!entry) throw invalid('modelId', `modelId: ${modelId} is not deployed on this node; deployModel it first`, 'not-found');
+    if (!entry) throw refusal('modelId', `modelId: ${modelId} is not deployed on this node; deployModel it first`, 'not-found');
     const predictor = await entry.predictor;
     const problem = widthProblem(batch.width, predictor.manifest.architecture, modelId);
-    if (problem) throw invalid('input', problem);
+    if (problem) throw refusal('input', problem);
     const predictions = await predictor.predict(batch);
     entry.requests++;
     entry.rows += batch.rows;
@@ -82,7 +86,7 @@ export class ServedModels {
 
   undeploy(modelId: string): void {
     const entry = this.served.get(modelId);
-    if (!entry) throw invalid('modelId', `modelId: ${modelId} is not deployed on this node`, 'not-found');
+    if (!entry) throw refusal('modelId', `modelId: ${modelId} is not deployed on this node`, 'not-found');
     if (--entry.holders === 0) this.stop(modelId);
   }
 
