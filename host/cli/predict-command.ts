@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { inputShapeProblem, MAX_PREDICT_ROWS, MAX_PREDICT_VALUES, type PeerServingStats } from '../../shared/deployment.js';
 import { MAX_PEERS, PeerAddress } from '../../shared/distributed.js';
 import { ApiError } from '../../shared/rpc-protocol.js';
-import { ModelDeployment, predictInBatches } from '../deployment/model-deployment.js';
+import { ModelDeployment, neverServed, predictInBatches } from '../deployment/model-deployment.js';
 import { readPredictionInputs } from '../deployment/prediction-inputs.js';
 import { startServingPeers } from '../deployment/serving-peers.js';
 import { ModelStore } from '../model-store.js';
@@ -57,7 +57,9 @@ export async function predictCommand(options: PredictOptions): Promise<number> {
       throw new BadInput('batch', `--batch: ${batch} rows of ${width} values exceed a request's ${MAX_PREDICT_VALUES} numbers; use at most ${Math.floor(MAX_PREDICT_VALUES / width)}`);
     }
 
+    const lost: PeerServingStats[] = [];
     const warn = (peer: string, reason: string) => {
+      if (!deployment) lost.push(neverServed(peer, reason));
       process.stderr.write(`warning: peer ${peer} skipped: ${reason}\n`);
       if (options.json) out({ type: 'peer-dead', peer, reason });
     };
@@ -80,7 +82,7 @@ export async function predictCommand(options: PredictOptions): Promise<number> {
     }
     const seconds = (performance.now() - started) / 1000;
 
-    const stats = deployment.stats();
+    const stats = [...deployment.stats(), ...lost];
     if (options.json) {
       answers.forEach((a, b) =>
         a.outputs.forEach((outputs, i) =>
@@ -131,6 +133,6 @@ function peerTable(stats: PeerServingStats[]): string {
   const ms = (v: number | null) => (v === null ? '–' : v.toFixed(1));
   return table([
     ['peer', 'state', 'requests', 'rows', 'errors', 'req/s', 'rows/s', 'p50 ms', 'p99 ms'],
-    ...stats.map((s) => [s.peer, s.reason ? `dead: ${s.reason}` : s.state, String(s.requests), String(s.rows), String(s.errors), s.requestsPerSec.toFixed(1), s.rowsPerSec.toFixed(0), ms(s.p50Ms), ms(s.p99Ms)]),
+    ...stats.map((s) => [s.peer, s.state, String(s.requests), String(s.rows), String(s.errors), s.requestsPerSec.toFixed(1), s.rowsPerSec.toFixed(0), ms(s.p50Ms), ms(s.p99Ms)]),
   ]);
 }

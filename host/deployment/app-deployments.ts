@@ -4,7 +4,7 @@ import { ApiError } from '../../shared/rpc-protocol.js';
 import type { PeerConnector } from '../distributed/peer-group-process.js';
 import type { OpenedModel } from '../model-store.js';
 import type { SpawnTrainer } from '../trainer-process.js';
-import { ModelDeployment, type ServedPredictions } from './model-deployment.js';
+import { ModelDeployment, neverServed, type ServedPredictions } from './model-deployment.js';
 import { startServingPeers } from './serving-peers.js';
 
 /** How often a serving deployment's stats are pushed to the app's windows at most. */
@@ -50,7 +50,7 @@ export class AppDeployments {
       modelId,
       sha256: model.manifest.weights.sha256,
       lastEmitted: 0,
-      neverServed: dead.map(({ peer, reason }) => ({ peer, state: 'dead', reason, requests: 0, rows: 0, errors: 0, requestsPerSec: 0, rowsPerSec: 0, p50Ms: null, p99Ms: null })),
+      neverServed: dead.map(({ peer, reason }) => neverServed(peer, reason)),
       deployment: new ModelDeployment(serving, { onPeerDead: () => this.emit(deploymentId, true) }),
     };
     this.entries.set(deploymentId, entry);

@@ -132,6 +132,11 @@ export class ModelDeployment {
   }
 }
 
+/** A peer that never took the model (unreachable, refused), as reports show it beside the ones serving. */
+export function neverServed(peer: string, reason: string): PeerServingStats {
+  return { peer, state: 'dead', reason, requests: 0, rows: 0, errors: 0, requestsPerSec: 0, rowsPerSec: 0, p50Ms: null, p99Ms: null };
+}
+
 /** Requests in flight per serving peer: one being computed while the next crosses the wire. */
 const IN_FLIGHT_PER_PEER = 2;
 
