@@ -5,6 +5,8 @@ import { DEFAULT_FASHION_MNIST_DIR } from '../shared/run-config.js';
 import { ApiError } from '../shared/rpc-protocol.js';
 import type { BackendProbe } from './backend-probe.js';
 import type { DatasetStore } from './datasets/dataset-store.js';
+import { AppDeployments } from './deployment/app-deployments.js';
+import { ServedModels } from './deployment/served-models.js';
 import type { PeerDirectory } from './distributed/peer-directory.js';
 import { PeerTrainers } from './distributed/peer-trainers.js';
 import type { ClusterAccessFor } from './cluster/cluster-access.js';
@@ -57,6 +59,8 @@ export class StudioService implements StudioApi {
   private readonly models: ModelStore;
   private readonly peer: PeerDescriber;
   private readonly peerTrainers: PeerTrainers;
+  private readonly servedModels: ServedModels;
+  private readonly appDeployments: AppDeployments;
 
   constructor(private readonly deps: StudioServiceDeps) {
     this.hardware = new SampleHistory(deps.monitor, (samples) => this.emit('hardware-samples', { samples }));
@@ -78,6 +82,14 @@ export class StudioService implements StudioApi {
         message: (trainerId, message) => this.emit('peer-trainer', { trainerId, message }),
         exit: (trainerId, code, signal, stderrTail) => this.emit('peer-trainer-exit', { trainerId, code, signal, stderrTail }),
       },
+    });
+    this.servedModels = new ServedModels({ spawnTrainer: deps.spawnTrainer, env: deps.env });
+    this.appDeployments = new AppDeployments({
+      openModel: (modelId) => this.models.open(modelId),
+      connect: deps.peers.connector,
+      spawnTrainer: deps.spawnTrainer,
+      env: deps.env,
+      emit: (status) => this.emit('deployment-stats', status),
     });
     this.peer = new PeerDescriber({
       version: deps.version,
@@ -249,6 +261,30 @@ export class StudioService implements StudioApi {
 
   finishDatasetUpload: StudioApi['finishDatasetUpload'] = ({ uploadId }) => this.deps.datasets.finish(uploadId);
 
+  deployModel: StudioApi['deployModel'] = (params) => this.servedModels.deploy(params);
+
+  predict: StudioApi['predict'] = (params) => this.servedModels.predict(params);
+
+  undeployModel: StudioApi['undeployModel'] = async ({ modelId }) => {
+    this.servedModels.undeploy(modelId);
+    return {};
+  };
+
+  listServedModels: StudioApi['listServedModels'] = async () => this.servedModels.list();
+
+  startDeployment: StudioApi['startDeployment'] = ({ modelId, peers }) => this.appDeployments.start(modelId, peers);
+
+  predictDeployment: StudioApi['predictDeployment'] = ({ deploymentId, batch }) => this.appDeployments.predict(deploymentId, batch);
+
+  getDeployment: StudioApi['getDeployment'] = async ({ deploymentId }) => this.appDeployments.status(deploymentId);
+
+  listDeployments: StudioApi['listDeployments'] = async () => this.appDeployments.list();
+
+  stopDeployment: StudioApi['stopDeployment'] = async ({ deploymentId }) => {
+    this.appDeployments.stop(deploymentId);
+    return {};
+  };
+
   /** The peer directory's news, for every client's Peers panel. */
   /** A record of a followed cluster run, copied in from the cluster. */
   clusterRecord(runId: string, record: RunRecord): void {
@@ -264,6 +300,12 @@ export class StudioService implements StudioApi {
   /** Ends the trainers this host runs for other hosts' runs (the agent is shutting down). */
   killPeerTrainers(): void {
     this.peerTrainers.killAll();
+  }
+
+  /** Ends the predictors of the models this host serves (the agent is shutting down). */
+  undeployAll(): void {
+    this.servedModels.stopAll();
+    this.appDeployments.stopAll();
   }
 
   private isActive(runId: string): boolean {

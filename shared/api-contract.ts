@@ -3,11 +3,12 @@ import { EvaluationProgress, RunEvaluation } from './evaluation.js';
 import { ClusterFileChunk, ClusterJobSpec, ClusterRun, ClusterRunId, ClusterRunRef, ClusterTarget, LOCAL_CLUSTER } from './cluster-job.js';
 import { ClusterStatusResult } from './cluster-status.js';
 import { DatasetPreview, PreviewDatasetParams } from './dataset-preview.js';
+import { DeployedModel, DeploymentId, DeploymentStatus, DeploymentSummary, DeployModelParams, PredictParams, PredictResult, RowBatch, ServedPredictionsResult } from './deployment.js';
 import { DatasetChunk, DatasetManifest, DatasetStatusResult, FinishedUpload, Sha256, UploadId } from './dataset-upload.js';
 import { HardwareSample, SAMPLE_INTERVAL_MS } from './hardware-sample.js';
 import { PeerDescription } from './peer-description.js';
 import { AddPeerParams, AddSshPeerParams, AddSshPeerResult, AgentUrl, PeerStatus, SshUrl } from './peer-status.js';
-import { PeerAddress } from './distributed.js';
+import { MAX_PEERS, PeerAddress } from './distributed.js';
 import { MODEL_EXPORT_FORMATS, ModelId } from './model-package.js';
 import { RunConfig } from './run-config.js';
 import { ProbeTcpParams, TcpReach } from './ring-route.js';
@@ -154,6 +155,30 @@ export const apiMethods = {
   },
   /** A model (a run's own, or a compression run's variant) as a tar of the folder `export` writes. */
   exportModel: { params: z.object({ modelId: ModelId, format: z.enum(MODEL_EXPORT_FORMATS, { error: `must be one of: ${MODEL_EXPORT_FORMATS.join(', ')}` }) }), result: ExportRunResult },
+  /**
+   * On an agent: serve a model package (manifest + weights.bin in base64, at most MAX_DEPLOY_WEIGHTS_BYTES),
+   * checked like a package on disk (schema, length, sha256, every tensor) and never run: only its numbers are loaded.
+   */
+  deployModel: { params: DeployModelParams, result: DeployedModel },
+  /** On an agent: a deployed model's outputs for a batch of rows (at most MAX_PREDICT_ROWS rows, MAX_PREDICT_VALUES numbers). */
+  predict: { params: PredictParams, result: PredictResult },
+  undeployModel: { params: z.object({ modelId: ModelId }), result: z.object({}) },
+  /** On an agent: the models it serves, with the requests and rows each has answered. */
+  listServedModels: { params: z.object({}), result: z.array(DeploymentSummary) },
+  /**
+   * The app's Deploy panel: deploys a model (a run id, or <run id>.<variant>) to peers (the Peers
+   * panel's agents, or `local` for a predictor here); a peer that cannot take it is reported dead.
+   */
+  startDeployment: {
+    params: z.object({ modelId: ModelId, peers: z.array(PeerAddress).min(1, { error: 'give at least one peer' }).max(MAX_PEERS, { error: `give at most ${MAX_PEERS} peers` }) }),
+    result: DeploymentStatus,
+  },
+  /** One batch through a deployment: sent to its peer with the fewest requests in flight; a dead peer's request goes to another. */
+  predictDeployment: { params: z.object({ deploymentId: DeploymentId, batch: RowBatch }), result: ServedPredictionsResult },
+  getDeployment: { params: z.object({ deploymentId: DeploymentId }), result: DeploymentStatus },
+  listDeployments: { params: z.object({}), result: z.array(DeploymentStatus) },
+  /** Undeploys from every peer. */
+  stopDeployment: { params: z.object({ deploymentId: DeploymentId }), result: z.object({}) },
 } as const;
 
 /** Params nested under one key, whose name a form's field errors leave out. */
@@ -194,6 +219,8 @@ export const apiEvents = {
     signal: z.string().nullable(),
     stderrTail: z.array(z.string()).max(50),
   }),
+  /** A deployment's per-peer requests, throughput and latency, at most twice a second while it serves, and when a peer dies. */
+  'deployment-stats': DeploymentStatus,
 } as const;
 
 export type ApiEvents = typeof apiEvents;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CompressedVariant } from './compression-variant.js';
+import { LoadModelCommand, PredictCommand } from './deployment.js';
 import { PeerAddress, PeerRole } from './distributed.js';
 import { RingEndpoint } from './ring-membership.js';
 import { RingLinkRoute } from './ring-route.js';
@@ -89,6 +90,9 @@ export const TrainerCommand = z.discriminatedUnion('type', [
    * exit; answered by `progress` events and one `evaluation` event (shared/evaluation.ts).
    */
   z.object({ type: z.literal('evaluate'), runId: z.string().min(1), config: RunConfig, checkpointDir: z.string().min(1) }),
+  /** Serve a model package (checked again here, never run): answered by `model-loaded`; then `predict`s (shared/deployment.ts). */
+  LoadModelCommand,
+  PredictCommand,
 ]);
 export type TrainerCommand = z.infer<typeof TrainerCommand>;
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { PredictorEvent } from '../shared/deployment.js';
 import { DEFAULT_MICRO_BATCHES } from '../shared/distributed.js';
 import { EvaluationEvent } from '../shared/evaluation.js';
 import { describeBackend, STEP_BATCH_MS, TrainerCommand, TrainerEvent, type BackendChoice } from '../shared/trainer-protocol.js';
@@ -11,6 +12,7 @@ import { checkSchedule } from './lr-schedule.js';
 import { createModel } from './models/create-model.js';
 import { loadTeacher } from './distillation-teacher.js';
 import { compressionRun } from './compression/compression-run.js';
+import { ModelPredictor } from './model-predictor.js';
 import type { LayerRange } from './models/model.js';
 import { datasetFingerprint } from './data/dataset-fingerprint.js';
 import { joinPeers } from './distributed/join-peers.js';
@@ -51,6 +53,14 @@ function emit(event: TrainerEvent | EvaluationEvent): void {
 
 const log = (level: 'info' | 'warn' | 'error', message: string) => emit({ type: 'log', time: Date.now(), level, message });
 
+const predictor = new ModelPredictor((event) => {
+  const checked = PredictorEvent.safeParse(event);
+  if (!checked.success) return void process.stderr.write(`trainer: refusing to send a malformed ${event.type} event: ${checked.error.message}\n`);
+  parent.send(checked.data);
+});
+/** A predictor holds no run: stopping it has nothing to save. */
+const stopNow = () => (started && !predictor.serving ? control.stop() : void exit(EXIT.ok));
+
 parent.onMessage((raw) => {
   const parsed = TrainerCommand.safeParse(raw);
   if (!parsed.success) {
@@ -75,24 +85,30 @@ parent.onMessage((raw) => {
     case 'resume':
       return control.resume();
     case 'stop':
-      if (!started) return void exit(EXIT.ok);
-      return control.stop();
+      return stopNow();
     case 'set-hyperparams':
       return control.change(command.change);
     case 'ring':
       return rings.push(command);
     case 'regroup':
       return control.regroup();
+    case 'load-model':
+      if (started) return log('warn', 'rejected load-model: this trainer is already busy');
+      started = true;
+      void backendLoading.then(() => predictor.load(command)).catch(fail);
+      return;
+    case 'predict':
+      return predictor.predict(command);
     case 'add-peer':
       return log('warn', 'rejected add-peer: peers are added by the host that coordinates the run');
   }
 });
 
 // If the host dies, stop cleanly rather than train on as an orphan.
-parent.onDisconnect(() => (started ? control.stop() : void exit(EXIT.ok)));
+parent.onDisconnect(stopNow);
 // A scheduler ending a job (Slurm at its time limit, scancel, preemption) signals every process
 // of it, this one too: stop at the step with a checkpoint, as the host asks at the same moment.
-process.on('SIGTERM', () => (started ? control.stop() : void exit(EXIT.ok)));
+process.on('SIGTERM', stopNow);
 
 const backendLoading = chooseBackend(process.env.HPC_STUDIO_BACKEND);
 backendLoading.then((backend) => emit({ type: 'ready', time: Date.now(), backend, pid: process.pid }), fail);

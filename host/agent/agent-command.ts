@@ -92,6 +92,7 @@ export async function agentCommand(options: AgentOptions): Promise<number> {
   log('shutting down: stopping any run cleanly…');
   await host.supervisor.stopAll();
   host.service.killPeerTrainers();
+  host.service.undeployAll();
   host.monitor.stop();
   await server.close();
   return EXIT.done;

@@ -12,6 +12,7 @@ import { addCompressCommands } from './compress-cli.js';
 import { addDistillCommand } from './distill-cli.js';
 import { addRunConfigOptions } from './run-config-options.js';
 import { addNodeCommand } from './node-cli.js';
+import { addPredictCommand } from './predict-cli.js';
 import { EXIT } from './exit-codes.js';
 import { runsCompareCommand, runsDeleteCommand, runsListCommand, runsShowCommand } from './run-commands.js';
 import { registerTransferCommands } from './run-transfer-registration.js';
@@ -59,6 +60,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   addDistillCommand(program, dataDirOption, (c) => (code = c));
   addCompressCommands(program, dataDirOption, (c) => (code = c));
+  addPredictCommand(program, dataDirOption, (c) => (code = c));
 
   const runs = program.command('runs').description('stored runs: list, show, compare, delete');
   const runsOptions = (opts: { dataDir?: string; json: boolean }) => ({ dataDir: opts.dataDir ?? defaultDataDir(), json: opts.json });

@@ -43,6 +43,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   await stopRequested;
   process.stderr.write('shutting down: stopping any run cleanly…\n');
   await host.supervisor.stopAll();
+  host.service.undeployAll();
   host.monitor.stop();
   host.peers.stop();
   host.clusterRuns.stop();

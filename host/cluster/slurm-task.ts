@@ -105,6 +105,7 @@ async function follow(folder: ClusterRunFolder, me: TaskFile, say: (line: string
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
   host.service.killPeerTrainers();
+  host.service.undeployAll();
   await server.close();
   return EXIT.done;
 }

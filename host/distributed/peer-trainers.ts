@@ -70,7 +70,7 @@ export class PeerTrainers {
   }
 
   command(trainerId: string, command: TrainerCommand): void {
-    if (command.type === 'start' || command.type === 'evaluate') {
+    if (command.type === 'start' || command.type === 'evaluate' || command.type === 'load-model' || command.type === 'predict') {
       throw new ApiError({ code: 'invalid', message: `command: a running peer trainer takes ring, pause, resume, stop or set-hyperparams, not ${command.type}` });
     }
     this.trainer(trainerId).send(command);

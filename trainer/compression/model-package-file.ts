@@ -141,26 +141,34 @@ export function readModelPackage(dir: string): ModelPackage & { tensors: NamedTe
   const manifest = parsed.data;
   if (!existsSync(weightsPath)) throw new ModelPackageError('missing', `${dir} is not a whole model package: ${MODEL_WEIGHTS_FILE} is missing`);
   const weights = new Uint8Array(readFileSync(weightsPath));
+  return { manifest, weights, tensors: checkModelWeights(manifest, weights, weightsPath) };
+}
+
+/**
+ * The checks of a package whose manifest already passed the schema, on its weights however they
+ * arrived (a file, or bytes sent to an agent): the length and sha256 the manifest gives, then each
+ * tensor decoded. `weightsName` names the weights in errors.
+ */
+export function checkModelWeights(manifest: ModelManifest, weights: Uint8Array, weightsName: string): NamedTensor[] {
   if (weights.byteLength !== manifest.weights.byteLength) {
     throw new ModelPackageError(
       'truncated',
       weights.byteLength < manifest.weights.byteLength
-        ? `${weightsPath} is truncated: ${weights.byteLength} bytes, ${MODEL_MANIFEST_FILE} says ${manifest.weights.byteLength}`
-        : `${weightsPath} has ${weights.byteLength} bytes, ${MODEL_MANIFEST_FILE} says ${manifest.weights.byteLength}: extra data`,
+        ? `${weightsName} is truncated: ${weights.byteLength} bytes, ${MODEL_MANIFEST_FILE} says ${manifest.weights.byteLength}`
+        : `${weightsName} has ${weights.byteLength} bytes, ${MODEL_MANIFEST_FILE} says ${manifest.weights.byteLength}: extra data`,
     );
   }
   const actual = sha256Hex(weights);
   if (actual !== manifest.weights.sha256) {
-    throw new ModelPackageError('hash-mismatch', `${weightsPath} is corrupted: its sha256 is ${actual}, ${MODEL_MANIFEST_FILE} says ${manifest.weights.sha256}`);
+    throw new ModelPackageError('hash-mismatch', `${weightsName} is corrupted: its sha256 is ${actual}, ${MODEL_MANIFEST_FILE} says ${manifest.weights.sha256}`);
   }
-  const tensors = manifest.tensors.map((entry) => {
+  return manifest.tensors.map((entry) => {
     try {
       return decodeTensor(entry, weights);
     } catch (error) {
-      throw new ModelPackageError('corrupt-tensor', `${weightsPath}: tensor ${entry.name} is corrupted: ${(error as Error).message}`);
+      throw new ModelPackageError('corrupt-tensor', `${weightsName}: tensor ${entry.name} is corrupted: ${(error as Error).message}`);
     }
   });
-  return { manifest, weights, tensors };
 }
 
 export function sha256Hex(bytes: Uint8Array): string {

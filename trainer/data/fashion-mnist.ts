@@ -81,7 +81,7 @@ export async function loadFashionMnist(dir: string, limit: number | undefined, p
  * One mean and standard deviation over every training pixel (about 0.286 and 0.353 for the full
  * set): inputs centred at zero with unit spread train faster and generalise better than raw [0, 1].
  */
-function pixelStatistics(x: Float32Array): { mean: number; std: number } {
+export function pixelStatistics(x: Float32Array): { mean: number; std: number } {
   let sum = 0;
   for (let i = 0; i < x.length; i++) sum += x[i]!;
   const mean = sum / x.length;

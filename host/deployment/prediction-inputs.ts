@@ -1,0 +1,106 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { z } from 'zod';
+import type { RunConfig } from '../../shared/run-config.js';
+import { holdOutValidation } from '../../trainer/data/dataset.js';
+import { FASHION_MNIST_FILES, pixelStatistics } from '../../trainer/data/fashion-mnist.js';
+import { IdxFormatError, parseIdx, readIdxFile } from '../../trainer/data/idx-reader.js';
+import { ApiError } from '../../shared/rpc-protocol.js';
+
+const FIELD = 'input';
+
+function refuse(message: string): never {
+  throw new ApiError({ code: 'invalid', message, fields: [{ field: FIELD, message }] });
+}
+const Rows = z.array(z.array(z.number()));
+/** `{"inputs": [[...], ...]}` or the rows alone. */
+const JsonInputs = z.union([Rows, z.object({ inputs: Rows })]);
+
+/** Where the model's training run normalised its pixels, needed to feed it raw IDX images. */
+export interface InputSource {
+  modelId: string;
+  /** The config of the run the model was trained in (read only for IDX input). */
+  trainedWith: () => RunConfig;
+}
+
+/**
+ * `predict --input FILE`: a JSON file of rows (each the model's input flattened), or an IDX images
+ * file (Fashion-MNIST's t10k-images-idx3-ubyte, gzipped or not) whose pixels are scaled and
+ * standardised exactly as the model's training run did, with that run's training-split statistics.
+ */
+export async function readPredictionInputs(file: string, source: InputSource): Promise<number[][]> {
+  let raw: Buffer;
+  try {
+    raw = await readFile(file);
+  } catch (error) {
+    refuse(`--input: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  const gzipped = raw[0] === 0x1f && raw[1] === 0x8b;
+  let bytes: Uint8Array = raw;
+  if (gzipped) {
+    try {
+      bytes = gunzipSync(raw);
+    } catch (error) {
+      refuse(`--input: ${file} is not valid gzip (${(error as Error).message})`);
+    }
+  }
+  if (bytes[0] === 0 && bytes[1] === 0) return idxRows(bytes, file, source);
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch (error) {
+    refuse(`--input: ${file} is neither JSON nor an IDX images file (${(error as Error).message})`);
+  }
+  const parsed = JsonInputs.safeParse(json);
+  if (!parsed.success) {
+    refuse(`--input: ${file} must hold {"inputs": [[numbers…], …]} or a list of rows (lists of numbers)`);
+  }
+  const rows = Array.isArray(parsed.data) ? parsed.data : parsed.data.inputs;
+  if (rows.length === 0) refuse(`--input: ${file} holds no rows`);
+  return rows;
+}
+
+async function idxRows(bytes: Uint8Array, file: string, source: InputSource): Promise<number[][]> {
+  let images;
+  try {
+    images = parseIdx(bytes, file);
+  } catch (error) {
+    if (error instanceof IdxFormatError) refuse(`--input: ${error.message}`);
+    throw error;
+  }
+  let trainedWith: RunConfig;
+  try {
+    trainedWith = source.trainedWith();
+  } catch (error) {
+    refuse(`--input: IDX images are normalised as the model's training run did, but that run cannot be read: ${(error as Error).message}`);
+  }
+  const dataset = trainedWith.dataset;
+  if (dataset.kind !== 'fashion-mnist') {
+    refuse(`--input: ${file} is IDX images, but model ${source.modelId} was trained on ${dataset.kind} data; give its rows as JSON`);
+  }
+  const [count, ...pixelDims] = images.dims;
+  const size = pixelDims.reduce((a, b) => a * b, 1);
+  if (!count || pixelDims.length === 0) refuse(`--input: ${file} holds no images (dimensions ${images.dims.join('×')})`);
+  const { mean, std } = await trainingStatistics(dataset.dir, trainedWith.limit);
+  return Array.from({ length: count }, (_, i) => {
+    const row = new Array<number>(size);
+    for (let j = 0; j < size; j++) row[j] = (Math.fround(images.data[i * size + j]! / 255) - mean) / std;
+    return row;
+  });
+}
+
+/** The mean and spread of the pixels the run trained on: the same training split (its `limit`, less validation) the trainer measured. */
+async function trainingStatistics(dir: string, limit: number | undefined): Promise<{ mean: number; std: number }> {
+  let train;
+  try {
+    train = await readIdxFile(join(dir, FASHION_MNIST_FILES.trainImages));
+  } catch (error) {
+    refuse(`--input: the model's training images (${join(dir, FASHION_MNIST_FILES.trainImages)}) are needed to normalise IDX input like training did: ${(error as Error).message}`);
+  }
+  const pixels = train.dims.slice(1).reduce((a, b) => a * b, 1);
+  const used = Math.min(limit ?? train.dims[0]!, train.dims[0]!);
+  const x = new Float32Array(holdOutValidation(used).train * pixels);
+  for (let i = 0; i < x.length; i++) x[i] = train.data[i]! / 255;
+  return pixelStatistics(x);
+}
