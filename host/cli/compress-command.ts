@@ -5,9 +5,9 @@ import { formatBytes } from '../../shared/run-labels.js';
 import { ApiError } from '../../shared/rpc-protocol.js';
 import { resolveCompressionSource } from '../compression-source.js';
 import { DataDirLock } from '../run-lock.js';
+import { refuseInput } from './bad-input.js';
 import { createCliHost } from './cli-host.js';
 import { pruningJobFromFlags, quantizationJobFromFlags, type PruneFlags, type QuantizeFlags } from './compress-flags.js';
-import { EXIT } from './exit-codes.js';
 import { table } from './text-table.js';
 import { trainInForeground } from './train-command.js';
 
@@ -31,14 +31,7 @@ export function pruneCommand(runId: string, options: PruneFlags & CompressOption
  * variants against the fp32 original, or with --json a done line listing them (variantSummary).
  */
 async function compressCommand(checked: { ok: true; job: CompressionJob } | { ok: false; errors: FieldError[] }, options: CompressOptions): Promise<number> {
-  const out = (value: object) => process.stdout.write(JSON.stringify(value) + '\n');
-  const refuse = (errors: readonly FieldError[]) => {
-    for (const e of errors) {
-      if (options.json) out({ type: 'error', field: e.field, message: e.message });
-      process.stderr.write(`error: ${e.message}\n`);
-    }
-    return EXIT.badInput;
-  };
+  const refuse = (errors: readonly { field: string; message: string }[]) => refuseInput(errors, options.json);
   if (!checked.ok) return refuse(checked.errors);
   const host = createCliHost(options.dataDir);
   let config;

@@ -8,8 +8,8 @@ import { ApiError } from '../../shared/rpc-protocol.js';
 import { resolveTeacher } from '../distillation-teacher.js';
 import { DataDirLock } from '../run-lock.js';
 import type { RunStore } from '../run-store.js';
+import { refuseInput } from './bad-input.js';
 import { createCliHost } from './cli-host.js';
-import { EXIT } from './exit-codes.js';
 import { parseEarlyStopFlag, parseScheduleFlag } from './schedule-flags.js';
 import { table } from './text-table.js';
 import { trainInForeground } from './train-command.js';
@@ -42,14 +42,7 @@ const FLAG_OF: Record<string, keyof DistillOptions> = {
  * The dataset is the teacher's; every other setting not given is the teacher's too.
  */
 export async function distillCommand(teacherRunId: string, options: DistillOptions): Promise<number> {
-  const out = (value: object) => process.stdout.write(JSON.stringify(value) + '\n');
-  const refuse = (errors: readonly FieldError[]) => {
-    for (const e of errors) {
-      if (options.json) out({ type: 'error', field: e.field, message: e.message });
-      process.stderr.write(`error: ${e.message}\n`);
-    }
-    return EXIT.badInput;
-  };
+  const refuse = (errors: readonly { field: string; message: string }[]) => refuseInput(errors, options.json);
   const host = createCliHost(options.dataDir);
   let teacher: RunSummary;
   try {

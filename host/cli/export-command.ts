@@ -6,6 +6,7 @@ import { writeModelPackage } from '../../trainer/compression/model-package-file.
 import { TfjsExportError, writeTfjsModel } from '../../trainer/compression/tfjs-export.js';
 import { describeModelManifest, ModelStore } from '../model-store.js';
 import { DataDirLock } from '../run-lock.js';
+import { jsonLine, refuseInput } from './bad-input.js';
 import { createCliHost } from './cli-host.js';
 import { EXIT } from './exit-codes.js';
 
@@ -23,12 +24,7 @@ export interface ExportOptions {
  * in model.json's `userDefinedMetadata.hpcStudio`. DIR is never overwritten.
  */
 export async function exportModelCommand(modelId: string, options: ExportOptions): Promise<number> {
-  const out = (value: object) => process.stdout.write(JSON.stringify(value) + '\n');
-  const refuse = (field: string, message: string) => {
-    if (options.json) out({ type: 'error', field, message });
-    process.stderr.write(`error: ${message}\n`);
-    return EXIT.badInput;
-  };
+  const refuse = (field: string, message: string) => refuseInput([{ field, message }], options.json);
   const format = options.format ?? MODEL_PACKAGE_FORMAT;
   if (!(MODEL_EXPORT_FORMATS as readonly string[]).includes(format)) return refuse('format', `--format: must be one of: ${MODEL_EXPORT_FORMATS.join(', ')} (got ${JSON.stringify(format)})`);
   if (!options.out) return refuse('out', '--out: required: the folder to create for the model');
@@ -53,7 +49,7 @@ export async function exportModelCommand(modelId: string, options: ExportOptions
   }
   const { manifest } = model;
   if (options.json) {
-    out({ type: 'done', modelId: manifest.id, format, dir, sizeBytes: manifest.metrics.sizeBytes, sha256: manifest.weights.sha256, lineage: manifest.lineage, metrics: manifest.metrics });
+    jsonLine({ type: 'done', modelId: manifest.id, format, dir, sizeBytes: manifest.metrics.sizeBytes, sha256: manifest.weights.sha256, lineage: manifest.lineage, metrics: manifest.metrics });
   } else {
     process.stdout.write(`wrote ${describeModelManifest(manifest)} to ${dir} as ${format} (weights sha256 ${manifest.weights.sha256})\n`);
   }

@@ -2,6 +2,7 @@ import type { RunRecord } from '../../shared/run-record.js';
 import { ApiError } from '../../shared/rpc-protocol.js';
 import type { SweepStatus, TrialStatus } from '../../shared/sweep.js';
 import { describeBackend } from '../../shared/trainer-protocol.js';
+import { jsonLine, refuseInput } from './bad-input.js';
 import { createCliHost } from './cli-host.js';
 import { EXIT } from './exit-codes.js';
 import { sweepSpecFromFlags, type SweepFlags } from './sweep-flags.js';
@@ -17,14 +18,7 @@ const ENDED = new Set<TrialStatus>(['done', 'failed', 'cancelled']);
 
 /** `hpc-studio sweep`: a grid or random search, its trials trained one after another in the foreground. */
 export async function sweepCommand(options: SweepOptions): Promise<number> {
-  const out = (value: object) => process.stdout.write(JSON.stringify(value) + '\n');
-  const badInput = (errors: { field: string; message: string }[]) => {
-    for (const e of errors) {
-      if (options.json) out({ type: 'error', field: e.field, message: e.message });
-      process.stderr.write(`error: ${e.message}\n`);
-    }
-    return EXIT.badInput;
-  };
+  const badInput = (errors: readonly { field: string; message: string }[]) => refuseInput(errors, options.json);
   const checked = sweepSpecFromFlags(options);
   if (!checked.ok) return badInput(checked.errors);
 
@@ -37,7 +31,7 @@ export async function sweepCommand(options: SweepOptions): Promise<number> {
     throw error;
   }
   const planned = host.sweeps.get(sweepId);
-  if (options.json) out({ type: 'plan', sweepId, metric: planned.metric.key, trials: planned.trials.map((t) => ({ index: t.index, ...t.config })) });
+  if (options.json) jsonLine({ type: 'plan', sweepId, metric: planned.metric.key, trials: planned.trials.map((t) => ({ index: t.index, ...t.config })) });
   else process.stdout.write(planTable(planned));
 
   const progress = new SweepProgress(planned.trials.length);
@@ -48,7 +42,7 @@ export async function sweepCommand(options: SweepOptions): Promise<number> {
     for (const t of sweep.trials) {
       if (ENDED.has(t.status) && !ENDED.has(reported[t.index]!)) {
         progress.trialEnded(sweep, t.index);
-        if (options.json) out(trialEvent(sweep, t));
+        if (options.json) jsonLine(trialEvent(sweep, t));
       }
       reported[t.index] = t.status;
     }
@@ -88,7 +82,7 @@ export async function sweepCommand(options: SweepOptions): Promise<number> {
     progress.stop();
   }
 
-  if (options.json) out(doneEvent(sweep));
+  if (options.json) jsonLine(doneEvent(sweep));
   else process.stdout.write(resultsTable(sweep));
   if (interrupted || sweep.state !== 'done') {
     process.stderr.write(`sweep ${sweepId} ${sweep.state}${sweep.reason ? `: ${sweep.reason}` : ''}\n`);

@@ -3,7 +3,7 @@ import type { RunRecord } from '../../shared/run-record.js';
 import { ApiError } from '../../shared/rpc-protocol.js';
 import type { PeerConnector } from '../distributed/peer-group-process.js';
 import { packageVersion } from '../package-root.js';
-import { BadInput } from './bad-input.js';
+import { BadInput, refuseInput } from './bad-input.js';
 import { createCliHost } from './cli-host.js';
 import type { StudioHost } from '../studio-host.js';
 import { cliPeerConnector } from './cli-peer-connector.js';
@@ -30,14 +30,7 @@ export interface TrainOptions extends TrainFlags {
 
 /** `hpc-studio train`: one run in the foreground; stdout is JSON Lines with --json, a summary otherwise. */
 export async function trainCommand(options: TrainOptions): Promise<number> {
-  const out = (value: object) => process.stdout.write(JSON.stringify(value) + '\n');
-  const refuse = (errors: readonly { field: string; message: string }[]) => {
-    for (const e of errors) {
-      if (options.json) out({ type: 'error', field: e.field, message: e.message });
-      process.stderr.write(`error: ${e.message}\n`);
-    }
-    return EXIT.badInput;
-  };
+  const refuse = (errors: readonly { field: string; message: string }[]) => refuseInput(errors, options.json);
   const checked = configFromFlags(options);
   if (!checked.ok) return refuse(checked.errors);
   const config = checked.config;
@@ -140,12 +133,7 @@ export async function trainInForeground(host: StudioHost, config: RunConfig, opt
 
 function reportStartFailure(error: unknown, json: boolean, out: (v: object) => void): number {
   if (error instanceof ApiError && (error.error.code === 'invalid' || error.error.code === 'conflict')) {
-    const fields = error.error.fields ?? [{ field: 'run', message: error.message }];
-    for (const f of fields) {
-      if (json) out({ type: 'error', field: f.field, message: f.message });
-      process.stderr.write(`error: ${f.message}\n`);
-    }
-    return EXIT.badInput;
+    return refuseInput(error.error.fields ?? [{ field: 'run', message: error.message }], json);
   }
   const message = error instanceof Error ? error.message : String(error);
   if (json) out({ type: 'error', message });
