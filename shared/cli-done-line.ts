@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VariantSummary } from './compression-variant.js';
 
 /**
  * The last line of `hpc-studio train|distill|quantize|prune --json`, as far as a script driving the
@@ -11,16 +12,8 @@ export const TrainDoneLine = z.object({
 });
 export type TrainDoneLine = z.infer<typeof TrainDoneLine>;
 
-/** One model a compression run made; the fp32 original comes first, labelled `fp32`. */
-export const VariantLine = z.object({
-  label: z.string(),
-  modelId: z.string(),
-  dtype: z.string().optional(),
-  sparsity: z.number().min(0).max(1).optional(),
-  sizeBytes: z.number().int().positive(),
-  testAccuracy: z.number().min(0).max(1),
-  samplesPerSec: z.number().nonnegative().optional(),
-});
+/** One model a compression run made (the fp32 original first, labelled `fp32`), its accuracy measured. */
+export const VariantLine = VariantSummary.required({ testAccuracy: true });
 export type VariantLine = z.infer<typeof VariantLine>;
 
 export const CompressionDoneLine = z.object({

@@ -29,15 +29,20 @@ export const CompressedVariant = z.object({
 export type CompressedVariant = z.infer<typeof CompressedVariant>;
 
 /** A variant as the CLI's `--json` done line lists it. */
-export function variantSummary(v: CompressedVariant): {
-  label: string;
-  modelId: string;
-  dtype?: string;
-  sparsity?: number;
-  sizeBytes: number;
-  testAccuracy?: number;
-  samplesPerSec?: number;
-} {
+export const VariantSummary = z.object({
+  label: z.string(),
+  modelId: z.string(),
+  /** `float32` for the original, else the quantized dtype. */
+  dtype: z.string().optional(),
+  sparsity: z.number().min(0).max(1).optional(),
+  sizeBytes: z.number().int().positive(),
+  /** Absent for regression. */
+  testAccuracy: z.number().min(0).max(1).optional(),
+  samplesPerSec: z.number().nonnegative().optional(),
+});
+export type VariantSummary = z.infer<typeof VariantSummary>;
+
+export function variantSummary(v: CompressedVariant): VariantSummary {
   const c = v.compression;
   return {
     label: v.label,

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatBytes } from '../../shared/run-labels.js';
 import { ModelManifest } from '../../shared/model-package.js';
 import { RunConfig } from '../../shared/run-config.js';
-import { openPage, SHOTS, startServeSession, type ServeSession } from '../support/serve-session.js';
+import { openPage, SHOTS, startedRunDone, startServeSession, type ServeSession } from '../support/serve-session.js';
 import { tempDir } from '../support/studio-fixture.js';
 
 describe('compressing a finished run in the browser', () => {
@@ -24,8 +24,7 @@ describe('compressing a finished run in the browser', () => {
     await page.getByTestId('field-epochs').fill('1');
     await page.getByTestId('field-limit').fill('2000');
     await page.getByTestId('start-button').click();
-    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 60_000 }).toMatch(/done/i);
-    const [sourceId] = readdirSync(join(dataDir, 'runs'));
+    const sourceId = await startedRunDone(page, dataDir, []);
 
     await page.getByTestId('compress-button').click();
     // Bad input is refused beside its field, and nothing starts.
@@ -38,12 +37,11 @@ describe('compressing a finished run in the browser', () => {
     await page.getByTestId('compress-tool-quantize').check();
     await page.getByTestId('compress-dtype-float16').check();
     await page.getByTestId('compress-start').click();
-    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 60_000 }).toMatch(/done/i);
+    const runId = await startedRunDone(page, dataDir, [sourceId]);
     const table = page.getByTestId('compression-table');
     await expect.poll(() => table.locator('tbody tr[data-testid^="variant-"]').count(), { timeout: 10_000 }).toBe(3);
     await page.getByTestId('compression-results').screenshot({ path: join(SHOTS, 'compression-quantization.png') });
 
-    const runId = readdirSync(join(dataDir, 'runs')).find((id) => id !== sourceId)!;
     const config = RunConfig.parse(JSON.parse(readFileSync(join(dataDir, 'runs', runId, 'config.json'), 'utf8')));
     expect(config.compression).toMatchObject({ kind: 'quantization', sourceRunId: sourceId, dtypes: ['int8', 'float16'], scheme: 'per-channel', symmetric: true });
 
@@ -75,6 +73,13 @@ describe('compressing a finished run in the browser', () => {
     // Per-channel int8 is more than TF.js's format holds: only the app's own is offered for it.
     expect(await table.getByTestId('export-int8-tfjs').count()).toBe(0);
     expect(await table.getByTestId('export-float16-tfjs').count()).toBe(1);
+
+    // Served from its row: the Deploy form opens with the variant, and it answers on this machine.
+    await table.getByTestId('deploy-int8').click();
+    expect(await page.getByTestId('deploy-model').inputValue()).toBe(`${runId}.int8`);
+    await page.getByTestId('deploy-button').click();
+    const deployment = page.locator(`[data-testid="deployment"][data-model="${runId}.int8"]`);
+    await expect.poll(() => deployment.getByTestId('deployment-peer').getAttribute('data-state'), { timeout: 30_000 }).toBe('serving');
     expect(errors).toEqual([]);
   }, 180_000);
 });

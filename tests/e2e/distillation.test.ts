@@ -1,9 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunConfig } from '../../shared/run-config.js';
 import { RunRecord } from '../../shared/run-record.js';
-import { openPage, SHOTS, startServeSession, type ServeSession } from '../support/serve-session.js';
+import { openPage, SHOTS, startedRunDone, startServeSession, type ServeSession } from '../support/serve-session.js';
 import { tempDir } from '../support/studio-fixture.js';
 
 describe('distilling a finished run in the browser', () => {
@@ -23,8 +23,7 @@ describe('distilling a finished run in the browser', () => {
     await page.getByTestId('field-epochs').fill('1');
     await page.getByTestId('field-limit').fill('3000');
     await page.getByTestId('start-button').click();
-    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 60_000 }).toMatch(/done/i);
-    const [teacherId] = readdirSync(join(dataDir, 'runs'));
+    const teacherId = await startedRunDone(page, dataDir, []);
 
     await page.getByTestId('compress-button').click();
     await page.getByTestId('compress-tool-distill').check();
@@ -39,16 +38,13 @@ describe('distilling a finished run in the browser', () => {
     await expect.poll(() => page.getByTestId('temperature-input').isVisible(), { timeout: 30_000 }).toBe(true);
     await page.getByTestId('temperature-input').fill('2');
     await page.getByTestId('apply-button').click();
-    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 60_000 }).toMatch(/done/i);
-    const studentId = readdirSync(join(dataDir, 'runs')).find((id) => id !== teacherId)!;
+    const studentId = await startedRunDone(page, dataDir, [teacherId]);
     expect(configOf(studentId)).toMatchObject({ model: 'mlp', hidden: [16], epochs: 2, distillation: { teacherRunId: teacherId, temperature: 4, alpha: 0.5 } });
     const log = readFileSync(join(dataDir, 'runs', studentId, 'run.log.jsonl'), 'utf8').trim().split('\n').slice(1).map((l) => RunRecord.parse(JSON.parse(l)));
     expect(log.some((r) => r.type === 'hyperparams' && r.temperature === 2)).toBe(true);
 
     await page.getByTestId('baseline-train').click();
-    await expect.poll(() => readdirSync(join(dataDir, 'runs')).length, { timeout: 10_000 }).toBe(3);
-    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 60_000 }).toMatch(/done/i);
-    const aloneId = readdirSync(join(dataDir, 'runs')).find((id) => id !== teacherId && id !== studentId)!;
+    const aloneId = await startedRunDone(page, dataDir, [teacherId, studentId]);
     const { distillation: _teacher, ...student } = configOf(studentId);
     expect(configOf(aloneId)).toEqual(student);
 

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { launchChromium } from './browser.js';
@@ -50,4 +50,21 @@ export async function openPage(browser: Browser, url: string, options: PageOptio
   if (countConsoleErrors) page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   await page.goto(url);
   return { page, errors };
+}
+
+/**
+ * The run a page just started, once the run list shows it done: the page's status badge may still
+ * be the previous run's while the new one is being selected, so the list's entry is what counts.
+ */
+export async function startedRunDone(page: Page, dataDir: string, before: readonly string[], timeoutMs = 120_000): Promise<string> {
+  const runId = await waitFor('the new run', () => readdirSync(join(dataDir, 'runs')).find((id) => !before.includes(id)), timeoutMs);
+  const entry = page.locator(`[data-testid="run-item"][data-run-id="${runId}"]`);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = (await entry.count()) > 0 ? await entry.getAttribute('data-status') : null;
+    if (status === 'done') return runId;
+    if (status === 'failed' || status === 'stopped') throw new Error(`run ${runId} ended ${status}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for run ${runId} to finish (last status ${status})`);
+    await page.waitForTimeout(200);
+  }
 }

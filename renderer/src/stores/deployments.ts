@@ -31,6 +31,10 @@ export const useDeploymentsStore = defineStore('deployments', () => {
   const predicting = ref<string | null>(null);
   const lastPrediction = ref<PredictionSummary | null>(null);
   const predictError = ref<string | null>(null);
+  /** A model another panel asked to deploy (a run page, a compression run's row): the Deploy form opens with it. */
+  const offered = ref<{ modelId: string; seq: number } | null>(null);
+  let offers = 0;
+  const offer = (modelId: string) => (offered.value = { modelId, seq: ++offers });
 
   function upsert(status: DeploymentStatus): void {
     const others = deployments.value.filter((d) => d.deploymentId !== status.deploymentId);
@@ -108,5 +112,5 @@ export const useDeploymentsStore = defineStore('deployments', () => {
     await predict(deploymentId, rows as number[][]);
   }
 
-  return { deployments, starting, errors, predicting, lastPrediction, predictError, start, stop, predict, predictJson };
+  return { deployments, starting, errors, predicting, lastPrediction, predictError, offered, offer, start, stop, predict, predictJson };
 });
