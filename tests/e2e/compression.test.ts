@@ -31,7 +31,7 @@ describe('compressing a finished run in the browser', () => {
     await page.getByTestId('compress-tool-prune').check();
     await page.getByTestId('compress-sparsities').fill('0.5, 1.5');
     await page.getByTestId('compress-start').click();
-    await expect.poll(() => page.getByTestId('compress-error-sparsities').textContent()).toMatch(/sparsities.*must be a number > 0 and < 1/);
+    await expect.poll(() => page.getByTestId('compress-sparsities-error').textContent()).toMatch(/sparsities.*must be a number > 0 and < 1/);
     expect(readdirSync(join(dataDir, 'runs'))).toHaveLength(1);
 
     await page.getByTestId('compress-tool-quantize').check();

@@ -30,7 +30,7 @@ describe('distilling a finished run in the browser', () => {
     // A student as large as its teacher teaches nothing: refused beside the field.
     await page.getByTestId('compress-student').fill('mlp:256,128');
     await page.getByTestId('compress-start').click();
-    await expect.poll(() => page.getByTestId('compress-error-student').textContent()).toMatch(/must be smaller than its teacher/);
+    await expect.poll(() => page.getByTestId('compress-student-error').textContent()).toMatch(/must be smaller than its teacher/);
 
     await page.getByTestId('compress-student').fill('mlp:16');
     await page.getByTestId('compress-epochs').fill('2');
