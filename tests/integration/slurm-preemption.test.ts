@@ -65,10 +65,11 @@ describe('a preempted training job', () => {
     const requeued = await cli('requeue', id);
     expect(requeued.code, requeued.stderr).toBe(0);
     // Back in the queue under the same id; Slurm holds a requeued job a while (BeginTime), which
-    // the test cuts short rather than wait out.
+    // the test cuts short rather than wait out. Not to `now`: slurmd refuses to launch a job in the
+    // same second its last attempt's credential was revoked ("Job credential revoked"), and fails it.
     const held = await until(id, (r) => last(r).state === 'PENDING' && last(r).reason === 'BeginTime', 'waited as requeued', 60_000);
     expect(last(held).jobId).toBe(last(waiting).jobId);
-    execFileSync('scontrol', ['update', `JobId=${last(held).jobId}`, 'StartTime=now'], { env: slurm.env });
+    execFileSync('scontrol', ['update', `JobId=${last(held).jobId}`, 'StartTime=now+3'], { env: slurm.env });
     const again = await until(id, trainingAgain(2), 'trained again after the requeue', 240_000);
     expect(again.jobs).toHaveLength(2);
     const [first, second] = records(id, again.runId!).filter((r) => r.type === 'resume') as { fromStep: number }[];
