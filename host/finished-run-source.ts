@@ -58,7 +58,7 @@ export function resolveFinishedRun(
 }
 
 /** The dataset the run's trainer reported when it began (its last start, if it was resumed). */
-function startedDataset(store: RunStore, runId: string): DatasetInfo | undefined {
+export function startedDataset(store: RunStore, runId: string): DatasetInfo | undefined {
   let info: DatasetInfo | undefined;
   for (const record of store.readLog(runId).records) if (record.type === 'started') info = record.dataset;
   return info;

@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { CHECKPOINT_FILES } from '../shared/evaluation.js';
 import { ModelId, type ModelManifest } from '../shared/model-package.js';
 import { ApiError } from '../shared/rpc-protocol.js';
-import type { DatasetInfo } from '../shared/trainer-protocol.js';
 import { readCheckpoint } from '../trainer/checkpoint.js';
 import { buildModelPackage, ModelPackageError, readModelPackage, type ModelPackage } from '../trainer/compression/model-package-file.js';
 import type { NamedTensor } from '../trainer/compression/magnitude-pruning.js';
 import { architectureOf, checkpointParameters } from '../trainer/compression/model-architecture.js';
 import { encodeModelTensors } from '../trainer/compression/package-tensor-codec.js';
+import { startedDataset } from './finished-run-source.js';
 import type { RunStore } from './run-store.js';
 
 const FIELD = 'model';
@@ -82,8 +82,7 @@ export class ModelStore {
     const dir = this.runs.paths(runId).checkpoints;
     const checkpoint = readCheckpoint(dir, CHECKPOINT_FILES.best) ?? readCheckpoint(dir, CHECKPOINT_FILES.latest);
     if (!checkpoint) refuse(`run ${runId} has no checkpoint to take its model from`);
-    let info: DatasetInfo | undefined;
-    for (const record of this.runs.readLog(runId).records) if (record.type === 'started') info = record.dataset;
+    const info = startedDataset(this.runs, runId);
     if (!info) refuse(`run ${runId} never started training, so it has no model`);
     const tensors = checkpointParameters(checkpoint);
     const pkg = buildModelPackage({

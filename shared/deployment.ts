@@ -167,3 +167,15 @@ export const DeploymentStatus = z.object({
 export type DeploymentStatus = z.infer<typeof DeploymentStatus>;
 
 export const ServedPredictionsResult = PredictResult.extend({ peer: z.string() });
+
+/** Requests in flight per serving peer: one being computed while the next crosses the wire. */
+export const IN_FLIGHT_PER_PEER = 2;
+
+/** Sends batches 0…count−1 through `send`, `inFlight` at a time, each next one as soon as one is answered. */
+export async function sendInFlight(count: number, inFlight: number, send: (batch: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) await send(next++);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, inFlight) }, worker));
+}

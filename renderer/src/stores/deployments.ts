@@ -1,13 +1,12 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import type { DeploymentStatus } from '../../../shared/deployment.js';
+import { IN_FLIGHT_PER_PEER, sendInFlight, type DeploymentStatus } from '../../../shared/deployment.js';
 import { ApiError } from '../../../shared/rpc-protocol.js';
 import { encodeRowBatch } from '../row-batch.js';
 import { useConnectionStore } from './connection.js';
 
-/** Rows per request the panel sends, and requests in flight per serving peer. */
+/** Rows per request the panel sends. */
 const BATCH = 64;
-const IN_FLIGHT_PER_PEER = 2;
 
 export interface PredictionSummary {
   deploymentId: string;
@@ -75,17 +74,11 @@ export const useDeploymentsStore = defineStore('deployments', () => {
     const started = performance.now();
     const classCounts: number[] = [];
     try {
-      const batches = Math.ceil(rows.length / BATCH);
-      let next = 0;
       const live = deployments.value.find((d) => d.deploymentId === deploymentId)?.peers.filter((p) => p.state === 'serving').length ?? 1;
-      const worker = async () => {
-        while (next < batches) {
-          const b = next++;
-          const answer = await client.api.predictDeployment({ deploymentId, batch: encodeRowBatch(rows.slice(b * BATCH, (b + 1) * BATCH)) });
-          for (const c of answer.classIds ?? []) classCounts[c] = (classCounts[c] ?? 0) + 1;
-        }
-      };
-      await Promise.all(Array.from({ length: Math.max(1, live * IN_FLIGHT_PER_PEER) }, worker));
+      await sendInFlight(Math.ceil(rows.length / BATCH), live * IN_FLIGHT_PER_PEER, async (b) => {
+        const answer = await client.api.predictDeployment({ deploymentId, batch: encodeRowBatch(rows.slice(b * BATCH, (b + 1) * BATCH)) });
+        for (const c of answer.classIds ?? []) classCounts[c] = (classCounts[c] ?? 0) + 1;
+      });
       lastPrediction.value = { deploymentId, rows: rows.length, classCounts: Array.from(classCounts, (n) => n ?? 0), seconds: (performance.now() - started) / 1000 };
       upsert(await client.api.getDeployment({ deploymentId }));
     } catch (e) {
