@@ -25,7 +25,7 @@ export interface FinishedRunUse {
 }
 
 export function refuseField(field: string, message: string): never {
-  throw new ApiError({ code: 'invalid', message: `${field}: ${message}`, fields: [{ field, message: `${field}: ${message}` }] });
+  throw ApiError.forField(field, `${field}: ${message}`);
 }
 
 /**

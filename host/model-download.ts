@@ -16,7 +16,7 @@ export function modelDownload(model: OpenedModel, format: ModelExportFormat, mti
     files = format === 'tfjs' ? tfjsModelFiles(toTfjsModel(model)) : modelPackageFiles(model);
   } catch (error) {
     if (!(error instanceof TfjsExportError)) throw error;
-    throw new ApiError({ code: 'invalid', message: `format: ${error.message}`, fields: [{ field: 'format', message: `format: ${error.message}` }] });
+    throw ApiError.forField('format', `format: ${error.message}`);
   }
   const folder = `${model.manifest.id}.${format}`;
   const tar = tarArchive(files.map((f) => ({ path: `${folder}/${f.name}`, bytes: f.bytes, mtimeMs })));

@@ -16,7 +16,7 @@ const FIELD = 'model';
 export type OpenedModel = ModelPackage & { tensors: NamedTensor[] };
 
 function refuse(message: string, code: 'invalid' | 'not-found' = 'invalid'): never {
-  throw new ApiError({ code, message: `${FIELD}: ${message}`, fields: [{ field: FIELD, message: `${FIELD}: ${message}` }] });
+  throw ApiError.forField(FIELD, `${FIELD}: ${message}`, code);
 }
 
 /**

@@ -77,7 +77,7 @@ export async function writeRunArchive(
 }
 
 function bad(message: string): ApiError {
-  return new ApiError({ code: 'invalid', message: `archive: ${message}`, fields: [{ field: 'archive', message: `archive: ${message}` }] });
+  return ApiError.forField('archive', `archive: ${message}`);
 }
 
 /** Pulls exact byte counts out of a stream of chunks. */

@@ -47,4 +47,9 @@ export class ApiError extends Error {
     super(error.message);
     this.name = 'ApiError';
   }
+
+  /** A refusal of one field, its message (which names the field) said both as the error's and beside the field. */
+  static forField(field: string, message: string, code: RpcError['code'] = 'invalid'): ApiError {
+    return new ApiError({ code, message, fields: [{ field, message }] });
+  }
 }

@@ -128,7 +128,7 @@ export class SlurmJobs {
         version: this.deps.version,
       });
     } catch (error) {
-      if (error instanceof UnsafeClusterPath) throw new ApiError({ code: 'invalid', message: error.message, fields: [{ field: 'dataDir', message: error.message }] });
+      if (error instanceof UnsafeClusterPath) throw ApiError.forField('dataDir', error.message);
       throw error;
     }
   }

@@ -40,7 +40,7 @@ export class AppDeployments {
   }
 
   async start(modelId: string, peers: readonly string[]): Promise<DeploymentStatus> {
-    if (new Set(peers).size !== peers.length) throw new ApiError({ code: 'invalid', message: 'peers: a peer is named twice', fields: [{ field: 'peers', message: 'peers: a peer is named twice' }] });
+    if (new Set(peers).size !== peers.length) throw ApiError.forField('peers', 'peers: a peer is named twice');
     const model = this.deps.openModel(modelId);
     const deploymentId = `dep-${randomBytes(6).toString('hex')}`;
     const dead: { peer: string; reason: string }[] = [];
@@ -85,8 +85,7 @@ export class AppDeployments {
   private entry(deploymentId: string): Entry {
     const entry = this.entries.get(deploymentId);
     if (!entry) {
-      const message = `deploymentId: no deployment ${deploymentId} in this app`;
-      throw new ApiError({ code: 'not-found', message, fields: [{ field: 'deploymentId', message }] });
+      throw ApiError.forField('deploymentId', `deploymentId: no deployment ${deploymentId} in this app`, 'not-found');
     }
     return entry;
   }

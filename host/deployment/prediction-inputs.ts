@@ -11,7 +11,7 @@ import { ApiError } from '../../shared/rpc-protocol.js';
 const FIELD = 'input';
 
 function refuse(message: string): never {
-  throw new ApiError({ code: 'invalid', message, fields: [{ field: FIELD, message }] });
+  throw ApiError.forField(FIELD, message);
 }
 const Rows = z.array(z.array(z.number()));
 /** `{"inputs": [[...], ...]}` or the rows alone. */

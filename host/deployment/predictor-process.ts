@@ -51,7 +51,7 @@ export class PredictorProcess {
             child.send({ type: 'load-model', manifest, weightsBase64 });
             break;
           case 'error':
-            refused = new ApiError({ code: 'invalid', message: message.message, fields: [{ field: message.field ?? 'model', message: message.message }] });
+            refused = ApiError.forField(message.field ?? 'model', message.message);
             break;
           case 'model-loaded':
             serving = new PredictorProcess(child, manifest, backend);
@@ -98,7 +98,7 @@ export class PredictorProcess {
       const { outputs, classIds, computeMs } = message;
       return pending.resolve({ outputs, computeMs, ...(classIds ? { classIds } : {}) });
     }
-    pending.reject(new ApiError({ code: 'invalid', message: message.message, fields: [{ field: message.field, message: message.message }] }));
+    pending.reject(ApiError.forField(message.field, message.message));
   }
 
   private died(code: number | null, signal: string | null): void {

@@ -22,10 +22,6 @@ export interface ServedModelsDeps {
   env?: NodeJS.ProcessEnv;
 }
 
-function refusal(field: string, message: string, code: 'invalid' | 'not-found' | 'conflict' = 'invalid'): ApiError {
-  return new ApiError({ code, message, fields: [{ field, message }] });
-}
-
 /**
  * The models this node serves (`deployModel`), by id. A package is checked here before any child
  * starts (its length and sha256 against the manifest, each tensor decoded), and again in the child
@@ -43,7 +39,7 @@ export class ServedModels {
     try {
       checkModelWeights(manifest, weights, `${manifest.id}'s weights.bin`);
     } catch (error) {
-      if (error instanceof ModelPackageError) throw refusal('model', `model: ${error.message}`);
+      if (error instanceof ModelPackageError) throw ApiError.forField('model', `model: ${error.message}`);
       throw error;
     }
     const existing = this.served.get(manifest.id);
@@ -52,7 +48,7 @@ export class ServedModels {
       return { modelId: manifest.id, sha256: existing.sha256, backend: (await existing.predictor).backend };
     }
     if (!existing && this.served.size >= MAX_SERVED_MODELS) {
-      throw refusal('model', `model: this node serves ${MAX_SERVED_MODELS} models already (${[...this.served.keys()].join(', ')}); undeploy one first`, 'conflict');
+      throw ApiError.forField('model', `model: this node serves ${MAX_SERVED_MODELS} models already (${[...this.served.keys()].join(', ')}); undeploy one first`, 'conflict');
     }
     if (existing) this.stop(manifest.id);
     const predictor = PredictorProcess.load(this.deps.spawnTrainer, { ...process.env, ...this.deps.env }, manifest, weightsBase64);
@@ -74,10 +70,10 @@ export class ServedModels {
   async predict({ modelId, batch }: PredictParams): Promise<PredictResult> {
     const arrived = performance.now();
     const entry = this.served.get(modelId);
-    if (!entry) throw refusal('modelId', `modelId: ${modelId} is not deployed on this node; deployModel it first`, 'not-found');
+    if (!entry) throw ApiError.forField('modelId', `modelId: ${modelId} is not deployed on this node; deployModel it first`, 'not-found');
     const predictor = await entry.predictor;
     const problem = widthProblem(batch.width, predictor.manifest.architecture, modelId);
-    if (problem) throw refusal('input', problem);
+    if (problem) throw ApiError.forField('input', problem);
     const predictions = await predictor.predict(batch);
     entry.requests++;
     entry.rows += batch.rows;
@@ -86,7 +82,7 @@ export class ServedModels {
 
   undeploy(modelId: string): void {
     const entry = this.served.get(modelId);
-    if (!entry) throw refusal('modelId', `modelId: ${modelId} is not deployed on this node`, 'not-found');
+    if (!entry) throw ApiError.forField('modelId', `modelId: ${modelId} is not deployed on this node`, 'not-found');
     if (--entry.holders === 0) this.stop(modelId);
   }
 
