@@ -21,8 +21,8 @@ const TIMED_PASSES = 3;
 /**
  * Test accuracy (classification) and inference samples/s of `model` on the test split. The speed
  * is the fastest of TIMED_PASSES passes after the first (which gives the accuracy and warms the
- * backend up): timing one pass made whichever model was measured first, the fp32 original, look
- * up to 3× slower than the same weights measured later on this shared machine.
+ * backend up): timing one pass made whichever model was measured first, the fp32 original, read
+ * slower than the same weights measured later on this shared machine.
  */
 export function measureModel(dataset: Dataset, model: Model, onProgress: MeasureProgress): { testAccuracy?: number; samplesPerSec: number } {
   const { predicted } = predictTestSet(dataset, model, onProgress);
