@@ -60,7 +60,11 @@ describe('a pruning run through the host', () => {
     expect(records.filter((r) => r.type === 'paused' || r.type === 'resumed').map((r) => r.type)).toEqual(['paused', 'resumed']);
     const steps = records.flatMap((r) => (r.type === 'step' ? [r.step] : []));
     expect(steps.slice(0, 110)).toEqual(Array.from({ length: 110 }, (_, i) => i + 1));
-    expect(records.filter((r) => r.type === 'epoch')).toHaveLength(3);
+    // The first variant's three fine-tuning epochs; the stop lands in the second's, whose epochs
+    // count on from there (how far it got before the stop arrived depends on the machine's load).
+    const epochEnds = records.flatMap((r) => (r.type === 'epoch' ? [r.step] : []));
+    expect(epochEnds.slice(0, 3)).toEqual([35, 70, 105]);
+    expect(epochEnds.every((step) => step % 35 === 0 && step < 210)).toBe(true);
     const summary = host.store.summary(runId, false);
     expect(summary.status).toBe('stopped');
     expect(summary.resumable).toBe(false);
