@@ -1,3 +1,4 @@
+import { ApiError } from '../../shared/rpc-protocol.js';
 import type { PeerConnector } from '../distributed/peer-group-process.js';
 import type { SpawnTrainer } from '../trainer-process.js';
 import { deployToPeers, type PackageToSend } from './agent-serving-peer.js';
@@ -14,7 +15,11 @@ export interface ServingPeersDeps {
   warn: (peer: string, reason: string) => void;
 }
 
-/** The package deployed to `local` and the agents named, at once; if the deploy fails, whatever did start is ended. */
+/**
+ * The package deployed to `local` and the agents named, at once; if the deploy fails, whatever did
+ * start is ended. Agents that could not be reached are left out (warned), so only having no peer at
+ * all left fails: `local` alone still serves.
+ */
 export async function startServingPeers(pkg: PackageToSend, peers: readonly string[], deps: ServingPeersDeps): Promise<ServingPeer[]> {
   const remote = peers.filter((p) => p !== 'local');
   const [local, agents] = await Promise.allSettled([
@@ -27,5 +32,7 @@ export async function startServingPeers(pkg: PackageToSend, peers: readonly stri
     if (agents.status === 'fulfilled') for (const a of agents.value) a.close();
     throw failed.reason;
   }
-  return [...(local.status === 'fulfilled' && local.value ? [local.value] : []), ...(agents.status === 'fulfilled' ? agents.value : [])];
+  const serving = [...(local.status === 'fulfilled' && local.value ? [local.value] : []), ...(agents.status === 'fulfilled' ? agents.value : [])];
+  if (serving.length === 0) throw new ApiError({ code: 'internal', message: `none of the peers could serve ${pkg.manifest.id}: every one failed (${peers.join(', ')})` });
+  return serving;
 }
