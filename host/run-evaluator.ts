@@ -119,8 +119,8 @@ export class RunEvaluator {
             child.send({ type: 'evaluate', runId, config, checkpointDir });
             break;
           case 'progress':
-            // An evaluation sends no dataset to any node: its trainer only loads and predicts.
-            if (message.phase !== 'upload-data') onProgress({ runId, phase: message.phase, done: message.done, total: message.total });
+            // An evaluation sends no dataset to any node and times nothing: its trainer only loads and predicts.
+            if (message.phase === 'load-data' || message.phase === 'evaluate') onProgress({ runId, phase: message.phase, done: message.done, total: message.total });
             break;
           case 'error':
             inputError = { field: message.field, message: message.message };

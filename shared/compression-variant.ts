@@ -28,6 +28,19 @@ export const CompressedVariant = z.object({
 });
 export type CompressedVariant = z.infer<typeof CompressedVariant>;
 
+/**
+ * Folds a run's `variant` event into its variants: each is announced when stored, then again with
+ * its samples/s once the run has timed them all side by side, which replaces the first.
+ */
+export function putVariant(variants: CompressedVariant[], variant: CompressedVariant): void {
+  const at = variants.findIndex((v) => v.label === variant.label);
+  if (at === -1) variants.push(variant);
+  else variants[at] = variant;
+}
+
+/** A compression run times its models in this many rounds, each model once a round; its fastest pass counts. */
+export const INFERENCE_TIMING_ROUNDS = 5;
+
 /** A variant as the CLI's `--json` done line lists it. */
 export const VariantSummary = z.object({
   label: z.string(),

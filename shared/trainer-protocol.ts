@@ -167,11 +167,11 @@ export const MemoryEvent = z.object({
 
 export const TrainerEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), time, backend: BackendChoice, pid: z.number().int() }),
-  /** Progress of long preparation work (sending the dataset to peers' nodes, in bytes; loading data, evaluating). */
+  /** Progress of long preparation work (sending the dataset to peers' nodes, in bytes; loading data, evaluating; timing a compression run's models, in passes). */
   z.object({
     type: z.literal('progress'),
     time,
-    phase: z.enum(['load-data', 'evaluate', 'upload-data']),
+    phase: z.enum(['load-data', 'evaluate', 'upload-data', 'time-inference']),
     done: z.number(),
     total: z.number(),
   }),

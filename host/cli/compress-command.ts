@@ -1,5 +1,5 @@
 import type { CompressionJob } from '../../shared/compression-job.js';
-import { variantSummary, type CompressedVariant } from '../../shared/compression-variant.js';
+import { putVariant, variantSummary, type CompressedVariant } from '../../shared/compression-variant.js';
 import type { FieldError } from '../../shared/field-error.js';
 import { formatBytes } from '../../shared/run-labels.js';
 import { ApiError } from '../../shared/rpc-protocol.js';
@@ -47,9 +47,8 @@ async function compressCommand(checked: { ok: true; job: CompressionJob } | { ok
     json: options.json,
     start: () => host.service.startRun({ config }),
     report: (runId) => {
-      const variants = host.store
-        .readLog(runId)
-        .records.flatMap((r) => (r.type === 'variant' ? [r.variant] : []));
+      const variants: CompressedVariant[] = [];
+      for (const r of host.store.readLog(runId).records) if (r.type === 'variant') putVariant(variants, r.variant);
       return { fields: { variants: variants.map(variantSummary) }, lines: ['', variantTable(variants).trimEnd(), '', layerTable(variants).trimEnd()] };
     },
   });

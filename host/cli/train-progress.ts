@@ -117,6 +117,7 @@ export class TrainProgress {
 /** A preparation phase's name and how far it is, in its own units (bytes for a dataset being sent). */
 export function describeProgress(record: Extract<RunRecord, { type: 'progress' }>): { phase: string; detail: string } {
   if (record.phase === 'upload-data') return { phase: 'sending dataset', detail: `${formatBytes(record.done)}/${formatBytes(record.total)} to peers' nodes` };
+  if (record.phase === 'time-inference') return { phase: 'timing inference', detail: `pass ${record.done}/${record.total}, the models in turn` };
   return { phase: record.phase === 'load-data' ? 'loading data' : 'evaluating', detail: `${record.done}/${record.total}` };
 }
 

@@ -52,6 +52,8 @@ describe('compressing a finished run in the browser', () => {
       expect(id).toBe(`${runId}.${label}`);
       expect(await row.getByTestId('variant-size').textContent()).toBe(formatBytes(metrics.sizeBytes));
       expect(await row.getByTestId('variant-accuracy').textContent()).toBe(`${(metrics.testAccuracy! * 100).toFixed(2)} %`);
+      // Timed side by side once all three were stored; the table shows the figure on record.
+      expect(await row.getByTestId('variant-speed').textContent()).toBe(Math.round(metrics.samplesPerSec!).toLocaleString('en-US'));
     }
     const [fp32, int8] = [manifest('fp32'), manifest('int8')];
     expect(int8.metrics.sizeBytes / fp32.metrics.sizeBytes).toBeLessThanOrEqual(0.3);

@@ -22,7 +22,12 @@ describe('hpc-studio quantize and prune', () => {
     const cli = await runCli(['quantize', sourceId, '--dtype', 'int8,float16', '--calibration-samples', '200', '--json', '--data-dir', dataDir]);
     expect(cli.code).toBe(0);
     const events = jsonLines(cli.stdout);
-    expect(events.filter((e) => e.type === 'variant').map((e) => (e.variant as { label: string }).label)).toEqual(['fp32', 'int8', 'float16']);
+    // Each model is announced when stored, then again with its speed once all three were timed side by side.
+    const announced = events.filter((e) => e.type === 'variant').map((e) => e.variant as { label: string; metrics: { samplesPerSec?: number } });
+    expect(announced.map((v) => [v.label, v.metrics.samplesPerSec !== undefined])).toEqual([
+      ['fp32', false], ['int8', false], ['float16', false],
+      ['fp32', true], ['int8', true], ['float16', true],
+    ]);
     const done = events.at(-1)!;
     expect(done.type).toBe('done');
     const runId = done.runId as string;
@@ -43,7 +48,7 @@ describe('hpc-studio quantize and prune', () => {
 
     const pkg = readModelPackage(join(dataDir, 'runs', runId, 'models', 'int8'));
     expect(pkg.manifest.lineage).toMatchObject({ sourceRunId: sourceId, compression: { kind: 'quantization', dtype: 'int8', granularity: 'per-channel', symmetric: true, calibrationSamples: 166 } });
-    expect(pkg.manifest.metrics.inferencePath).toBe('dequantized-fp32');
+    expect(pkg.manifest.metrics).toMatchObject({ inferencePath: 'dequantized-fp32', samplesPerSec: int8!.samplesPerSec });
     expect(pkg.manifest.activations!.map((a) => a.layer)).toEqual(['input', 'dense1', 'dense2', 'dense3']);
     expect(pkg.manifest.metrics.layerErrors).toHaveLength(6);
 

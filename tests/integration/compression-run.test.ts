@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CompressedVariant } from '../../shared/compression-variant.js';
+import { putVariant, type CompressedVariant } from '../../shared/compression-variant.js';
 import type { RunRecord } from '../../shared/run-record.js';
 import { ModelStore } from '../../host/model-store.js';
 import { createTestHost, smallRun } from '../support/studio-fixture.js';
@@ -69,8 +69,12 @@ describe('a pruning run through the host', () => {
     expect(summary.status).toBe('stopped');
     expect(summary.resumable).toBe(false);
 
-    const variants = records.flatMap((r) => (r.type === 'variant' ? [r.variant as CompressedVariant] : []));
+    const variants: CompressedVariant[] = [];
+    for (const r of records) if (r.type === 'variant') putVariant(variants, r.variant);
     expect(variants.map((v) => v.label)).toEqual(['fp32', 'sparse-50']);
+    // The variants it kept were timed before the run ended.
+    expect(variants.every((v) => v.metrics.samplesPerSec! > 0)).toBe(true);
+    expect(records.findLastIndex((r) => r.type === 'variant')).toBeLessThan(records.findIndex((r) => r.type === 'status' && r.status === 'stopped'));
     // Gradual pruning reaches the target exactly, in the last fine-tuning epoch.
     for (const layer of variants[1]!.layers!.filter((l) => l.prunable)) expect(layer.zeros).toBe(Math.round(0.5 * layer.size));
     const models = new ModelStore(host.store, () => false);

@@ -47,6 +47,17 @@ describe('run timeline (what the charts draw)', () => {
     ]);
   });
 
+  it("lists a compression run's models in the order stored, each with its speed once the run timed them all", () => {
+    const t = new RunTimeline('r');
+    const variant = (label: string, samplesPerSec?: number): RunRecord => ({
+      type: 'variant',
+      time: 1,
+      variant: { modelId: `r.${label}`, label, compression: { kind: 'none' }, metrics: { sizeBytes: 100, testAccuracy: 0.9, ...(samplesPerSec ? { samplesPerSec } : {}) } },
+    });
+    [variant('fp32'), variant('int8'), variant('fp32', 2000), variant('int8', 2100)].forEach((r) => t.apply(r));
+    expect(t.variants.map((v) => [v.label, v.metrics.samplesPerSec])).toEqual([['fp32', 2000], ['int8', 2100]]);
+  });
+
   it('formats learning rates compactly', () => {
     expect([formatNumber(0.001), formatNumber(0.0003), formatNumber(0.05), formatNumber(2)]).toEqual(['0.001', '3e-4', '0.05', '2']);
   });

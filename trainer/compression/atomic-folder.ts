@@ -41,6 +41,19 @@ export function writeFolderAtomically(dir: string, files: readonly { name: strin
   }
 }
 
+/** Replaces `file` (in a folder that exists) so a crash leaves the old or the new contents, never a mix. */
+export function replaceFileAtomically(file: string, bytes: Uint8Array): void {
+  const temp = join(dirname(file), `.${basename(file)}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    writeDurably(temp, bytes);
+    renameSync(temp, file);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  fsyncPath(dirname(file));
+}
+
 function writeDurably(file: string, bytes: Uint8Array): void {
   const fd = openSync(file, 'wx');
   try {

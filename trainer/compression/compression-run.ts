@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { CompressedVariant } from '../../shared/compression-variant.js';
 import type { TrainerCommand, TrainerEvent } from '../../shared/trainer-protocol.js';
 import { loadDataset } from '../data/load-dataset.js';
 import { loadFinishedRunModel } from '../finished-run-model.js';
@@ -10,15 +11,16 @@ import { architectureOf } from './model-architecture.js';
 import { encodeModelTensors } from './package-tensor-codec.js';
 import { pruningRun } from './pruning-run.js';
 import { quantizationRun } from './quantization-run.js';
-import { measureModel, modelTensors, storeVariant, testLoss } from './variant-measure.js';
+import { measureAccuracy, modelTensors, storeVariant, testLoss, timeStoredVariants } from './variant-measure.js';
 
 const FIELD = 'compression.sourceRunId';
 
 /**
  * A compression run (the start command's `config.compression`): loads the data and the source
- * run's model, stores and measures the fp32 original as the first variant, then each quantized or
- * pruned variant, and ends `done` with the original's test loss and accuracy (a compression run's
- * own model is its source's; the variants' figures are in their `variant` events), or `stopped`.
+ * run's model, stores the fp32 original as the first variant, then each quantized or pruned one,
+ * each announced with its size and test accuracy. At the end (or the stop) it times them side by
+ * side and announces each again with its samples/s. It ends `done` with the original's test loss,
+ * accuracy and speed (a compression run's own model is its source's), or `stopped`.
  */
 export async function compressionRun(
   command: Extract<TrainerCommand, { type: 'start' }>,
@@ -48,31 +50,37 @@ export async function compressionRun(
   });
   removeAbandonedTempFolders(modelsDir);
   let lastStep = 0;
+  const stored: CompressedVariant[] = [];
+  let stopped: TrainerEvent | undefined;
   const ctx: CompressionContext = {
     dataset,
     original: modelTensors(source.model),
     target: { runId, sourceRunId: job.sourceRunId, modelsDir, architecture: architectureOf(source.config, dataset.info), now },
     control,
-    // The run's last step (fine-tuning's) is what `done` reports it ended at.
     emit: (event) => {
+      // The run's last step (fine-tuning's) is what `done` reports it ended at.
       if (event.type === 'step') lastStep = event.step;
-      emit(event);
+      if (event.type === 'variant') stored.push(event.variant);
+      // A stopped run still times the variants it keeps before it ends.
+      if (event.type === 'stopped') stopped = event;
+      else emit(event);
     },
     now,
   };
   try {
-    const measured = measureModel(dataset, source.model, evaluateProgress(ctx));
-    const loss = testLoss(dataset, source.model);
     const fp32 = storeVariant(ctx.target, {
       label: 'fp32',
       compression: { kind: 'none' },
       tensors: encodeModelTensors(ctx.original, 'float32'),
-      metrics: { ...measured, inferencePath: 'fp32' },
+      metrics: { ...measureAccuracy(dataset, source.model, evaluateProgress(ctx)), inferencePath: 'fp32' },
     });
+    const loss = testLoss(dataset, source.model);
     ctx.emit({ type: 'variant', time: now(), variant: fp32 });
     const outcome = job.kind === 'quantization' ? await quantizationRun(ctx, job) : await pruningRun(ctx, job, config);
-    if (outcome === 'stopped') return;
-    ctx.emit({ type: 'done', time: now(), step: lastStep, testLoss: loss, testAccuracy: measured.testAccuracy, testSamplesPerSec: measured.samplesPerSec });
+    const timed = timeStoredVariants(ctx.target, dataset, stored, (done, total) => emit({ type: 'progress', time: now(), phase: 'time-inference', done, total }));
+    for (const variant of timed) emit({ type: 'variant', time: now(), variant });
+    if (outcome === 'stopped') return emit(stopped ?? { type: 'stopped', time: now(), step: lastStep });
+    emit({ type: 'done', time: now(), step: lastStep, testLoss: loss, testAccuracy: fp32.metrics.testAccuracy, testSamplesPerSec: timed[0]!.metrics.samplesPerSec });
   } finally {
     tf.dispose([...source.model.variables]);
   }

@@ -14,7 +14,7 @@ import {
   type ModelMetrics,
   type TensorEntry,
 } from '../../shared/model-package.js';
-import { FolderExistsError, writeFolderAtomically } from './atomic-folder.js';
+import { FolderExistsError, replaceFileAtomically, writeFolderAtomically } from './atomic-folder.js';
 import type { NamedTensor } from './magnitude-pruning.js';
 import { decodeTensor, type EncodedTensor } from './package-tensor-codec.js';
 
@@ -89,15 +89,19 @@ function withOffsets(entry: TensorEntry, offsets: number[]): TensorEntry {
   }
 }
 
-/** Writes `dir` (which must not exist) as a whole, or not at all (see writeFolderAtomically). */
 /** The package's files by name, weights first: what a folder or an archive of it holds. */
 export function modelPackageFiles(pkg: ModelPackage): { name: string; bytes: Uint8Array }[] {
   return [
     { name: MODEL_WEIGHTS_FILE, bytes: pkg.weights },
-    { name: MODEL_MANIFEST_FILE, bytes: Buffer.from(`${JSON.stringify(pkg.manifest, null, 2)}\n`, 'utf8') },
+    { name: MODEL_MANIFEST_FILE, bytes: manifestFileBytes(pkg.manifest) },
   ];
 }
 
+function manifestFileBytes(manifest: ModelManifest): Uint8Array {
+  return Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
+}
+
+/** Writes `dir` (which must not exist) as a whole, or not at all (see writeFolderAtomically). */
 export function writeModelPackage(dir: string, pkg: ModelPackage): void {
   try {
     writeFolderAtomically(dir, modelPackageFiles(pkg));
@@ -105,6 +109,17 @@ export function writeModelPackage(dir: string, pkg: ModelPackage): void {
     if (error instanceof FolderExistsError) throw new ModelPackageError('exists', `${dir} already exists; a model package is never overwritten`);
     throw error;
   }
+}
+
+/**
+ * Fills in figures measured after the package was stored (the weights, and so their hash, stay as
+ * they are) and returns the metrics now on record.
+ */
+export function recordModelMetrics(dir: string, measured: Partial<Omit<ModelMetrics, 'sizeBytes'>>): ModelMetrics {
+  const { manifest } = readModelPackage(dir);
+  const updated = ModelManifest.parse({ ...manifest, metrics: { ...manifest.metrics, ...measured } });
+  replaceFileAtomically(join(dir, MODEL_MANIFEST_FILE), manifestFileBytes(updated));
+  return updated.metrics;
 }
 
 /**

@@ -12,7 +12,7 @@ import { sparsityTable } from './magnitude-pruning.js';
 import { encodeModelTensors } from './package-tensor-codec.js';
 import { modelWithTensors } from './package-model.js';
 import { gradualSparsity, PruningMasks } from './pruning-masks.js';
-import { measureModel, modelTensors, storeVariant } from './variant-measure.js';
+import { measureAccuracy, modelTensors, storeVariant } from './variant-measure.js';
 
 /** Where the loop's own bookkeeping is not the compression run's: it has one start and one end, and no checkpoints. */
 const LOOP_ONLY = new Set<TrainerEvent['type']>(['started', 'done', 'checkpoint']);
@@ -53,7 +53,7 @@ export async function pruningRun(ctx: CompressionContext, job: PruningJob, confi
         if (finished.outcome === 'stopped') return 'stopped';
       }
       const tensors = modelTensors(model);
-      const measured = measureModel(ctx.dataset, model, evaluateProgress(ctx));
+      const measured = measureAccuracy(ctx.dataset, model, evaluateProgress(ctx));
       const layers: LayerSparsityRow[] = sparsityTable(tensors).map(({ name, size, zeros, sparsity: s, prunable }) => ({ name, size, zeros, sparsity: s, prunable }));
       const variant = storeVariant(ctx.target, {
         label: labels[i]!,

@@ -5,7 +5,7 @@ import { restorationError } from './int8-quantization.js';
 import { calibrateActivations } from './layer-calibration.js';
 import { encodeModelTensors } from './package-tensor-codec.js';
 import { modelWithTensors } from './package-model.js';
-import { measureModel, restoredTensors, storeVariant } from './variant-measure.js';
+import { measureAccuracy, restoredTensors, storeVariant } from './variant-measure.js';
 
 /**
  * Post-training quantization: one variant per dtype (`int8`, `float16`), each measured on the
@@ -24,7 +24,7 @@ export async function quantizationRun(ctx: CompressionContext, job: Quantization
     const model = modelWithTensors(target.architecture, restored);
     try {
       const calibration = dtype === 'int8' ? calibrateActivations(target.architecture, restored, dataset.validation, dataset.featureSize, job.calibrationSamples) : undefined;
-      const measured = measureModel(dataset, model, evaluateProgress(ctx));
+      const measured = measureAccuracy(dataset, model, evaluateProgress(ctx));
       const variant = storeVariant(target, {
         label: dtype,
         compression: {

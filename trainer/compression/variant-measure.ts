@@ -7,37 +7,20 @@ import { softmaxCrossEntropy } from '../kernels/softmax-cross-entropy.js';
 import type { Model } from '../models/model.js';
 import { predictTestSet } from '../test-set-evaluation.js';
 import type { NamedTensor } from './magnitude-pruning.js';
-import { buildModelPackage, writeModelPackage } from './model-package-file.js';
+import { buildModelPackage, readModelPackage, recordModelMetrics, writeModelPackage } from './model-package-file.js';
+import { timeInference } from './inference-timing.js';
+import { modelWithTensors } from './package-model.js';
 import { decodeTensor, type EncodedTensor } from './package-tensor-codec.js';
 
 const LOSS_BATCH = 1000;
 
-/** What a measurement reports as it goes: the test split's progress. */
-export type MeasureProgress = (done: number, total: number) => void;
-
-/** Timed passes over the test split per model; the fastest counts. */
-const TIMED_PASSES = 3;
-
-/**
- * Test accuracy (classification) and inference samples/s of `model` on the test split. The speed
- * is the fastest of TIMED_PASSES passes after the first (which gives the accuracy and warms the
- * backend up): timing one pass made whichever model was measured first, the fp32 original, read
- * slower than the same weights measured later on this shared machine.
- */
-export function measureModel(dataset: Dataset, model: Model, onProgress: MeasureProgress): { testAccuracy?: number; samplesPerSec: number } {
+/** Test accuracy of `model` on the test split (classification; absent for regression). */
+export function measureAccuracy(dataset: Dataset, model: Model, onProgress: (done: number, total: number) => void): { testAccuracy?: number } {
   const { predicted } = predictTestSet(dataset, model, onProgress);
-  let fastest = Infinity;
-  for (let pass = 0; pass < TIMED_PASSES; pass++) {
-    const started = performance.now();
-    predictTestSet(dataset, model, () => {});
-    fastest = Math.min(fastest, performance.now() - started);
-  }
-  const seconds = Math.max(1e-6, fastest / 1000);
-  const samplesPerSec = dataset.test.count / seconds;
-  if (dataset.info.task !== 'classification') return { samplesPerSec };
+  if (dataset.info.task !== 'classification') return {};
   let hits = 0;
   for (let i = 0; i < predicted.length; i++) if (predicted[i] === dataset.test.y[i]) hits++;
-  return { testAccuracy: hits / Math.max(1, predicted.length), samplesPerSec };
+  return { testAccuracy: hits / Math.max(1, predicted.length) };
 }
 
 /** The mean test loss (cross-entropy, or MSE in the target's units): the run's `done` line reports it for the original. */
@@ -122,4 +105,25 @@ export function restoredTensors(encoded: readonly EncodedTensor[], architecture:
 /** A model's parameters as named float32 tensors, in its order. */
 export function modelTensors(model: Model): NamedTensor[] {
   return model.variables.map((v, i) => ({ name: model.names[i]!, shape: [...v.shape], values: Float32Array.from(v.dataSync() as Float32Array) }));
+}
+
+/**
+ * Times the stored variants side by side (timeInference) on the weights each package restores,
+ * records each one's samples/s in its manifest, and returns them with it.
+ */
+export function timeStoredVariants(
+  target: VariantTarget,
+  dataset: Dataset,
+  variants: readonly CompressedVariant[],
+  onProgress: (done: number, total: number) => void,
+): CompressedVariant[] {
+  const dirs = variants.map((v) => join(target.modelsDir, v.label));
+  const models: Model[] = [];
+  try {
+    for (const dir of dirs) models.push(modelWithTensors(target.architecture, readModelPackage(dir).tensors));
+    const speeds = timeInference(dataset, models, onProgress);
+    return variants.map((v, i) => ({ ...v, metrics: recordModelMetrics(dirs[i]!, { samplesPerSec: speeds[i]! }) }));
+  } finally {
+    tf.dispose(models.flatMap((m) => [...m.variables]));
+  }
 }

@@ -1,4 +1,4 @@
-import type { CompressedVariant } from '../../../shared/compression-variant.js';
+import { putVariant, type CompressedVariant } from '../../../shared/compression-variant.js';
 import { formatDuration } from '../../../shared/run-labels.js';
 import type { RunRecord, RunStatus } from '../../../shared/run-record.js';
 import type { BackendChoice, DatasetInfo, TrainerEventOf } from '../../../shared/trainer-protocol.js';
@@ -23,6 +23,7 @@ export const PHASE_LABELS: Record<Progress['phase'], string> = {
   'upload-data': "sending the dataset to peers' nodes",
   'load-data': 'loading data',
   evaluate: 'evaluating test set',
+  'time-inference': 'timing inference, model by model in turn',
 };
 
 /**
@@ -64,7 +65,7 @@ export class RunTimeline {
         this.backend = record.backend;
         break;
       case 'progress':
-        this.progress = record.done >= record.total && record.phase === 'evaluate' ? null : record;
+        this.progress = record.done >= record.total && (record.phase === 'evaluate' || record.phase === 'time-inference') ? null : record;
         break;
       case 'started':
         this.dataset = record.dataset;
@@ -129,7 +130,7 @@ export class RunTimeline {
         this.ringRoute = record;
         break;
       case 'variant':
-        this.variants.push(record.variant);
+        putVariant(this.variants, record.variant);
         break;
       case 'hint':
         this.hints.push(record);
