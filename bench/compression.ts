@@ -86,9 +86,11 @@ async function quantizeStage() {
     trainingRunId: runId,
     compressionRunId: done.runId,
     load: { before: loadBefore, after: load() },
-    result: { label: int8.label, sizeBytes: int8.sizeBytes, testAccuracy: int8.testAccuracy, samplesPerSec: int8.samplesPerSec },
-    baseline: { label: fp32.label, sizeBytes: fp32.sizeBytes, testAccuracy: fp32.testAccuracy, samplesPerSec: fp32.samplesPerSec },
+    result: { label: int8.label, sizeBytes: int8.sizeBytes, testAccuracy: int8.testAccuracy, samplesPerSec: int8.samplesPerSec, inferencePath: int8.inferencePath },
+    baseline: { label: fp32.label, sizeBytes: fp32.sizeBytes, testAccuracy: fp32.testAccuracy, samplesPerSec: fp32.samplesPerSec, inferencePath: fp32.inferencePath },
     sizeRatio: +sizeRatio.toFixed(4),
+    // Both timed side by side at the end of the same compression run.
+    speedRatio: int8.samplesPerSec && fp32.samplesPerSec ? +(int8.samplesPerSec / fp32.samplesPerSec).toFixed(3) : null,
     accuracyDropPoints: +(drop * 100).toFixed(2),
     bar: 'size ≤ 0.3 × fp32 and test accuracy ≥ fp32 − 1 point',
     verdict: { size: sizeRatio <= 0.3 ? 'pass' : 'fail', accuracy: drop <= POINT ? 'pass' : 'fail' },

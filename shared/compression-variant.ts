@@ -52,6 +52,8 @@ export const VariantSummary = z.object({
   /** Absent for regression. */
   testAccuracy: z.number().min(0).max(1).optional(),
   samplesPerSec: z.number().nonnegative().optional(),
+  /** How samplesPerSec was reached: `int8` kernels, or `dequantized-fp32` / `fp32` weights. */
+  inferencePath: ModelMetrics.shape.inferencePath,
 });
 export type VariantSummary = z.infer<typeof VariantSummary>;
 
@@ -65,5 +67,6 @@ export function variantSummary(v: CompressedVariant): VariantSummary {
     sizeBytes: v.metrics.sizeBytes,
     testAccuracy: v.metrics.testAccuracy,
     samplesPerSec: v.metrics.samplesPerSec,
+    inferencePath: v.metrics.inferencePath,
   };
 }

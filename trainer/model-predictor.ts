@@ -4,18 +4,18 @@ import { PredictorEvent, widthProblem, type LoadModelCommand, type PredictComman
 import type { ModelManifest } from '../shared/model-package.js';
 import type { z } from 'zod';
 import { checkModelWeights, ModelPackageError } from './compression/model-package-file.js';
-import { modelWithTensors } from './compression/package-model.js';
+import { inferenceModel, type InferenceModel } from './compression/package-inference.js';
 import { InputError } from './input-error.js';
-import type { Model } from './models/model.js';
 import { decodeRowBatch } from './row-batch-decoder.js';
 
 /**
  * A trainer child serving one model: the package is checked as readModelPackage checks a folder
  * (schema, length, sha256, each tensor) and only its numbers are loaded into the architecture the
- * app builds itself, so nothing in a package is ever run. Then each `predict` answers one batch.
+ * app builds itself (or the int8 kernels' layers), so nothing in a package is ever run. Then each
+ * `predict` answers one batch.
  */
 export class ModelPredictor {
-  private loaded: { manifest: ModelManifest; model: Model } | null = null;
+  private loaded: { manifest: ModelManifest; model: InferenceModel } | null = null;
 
   constructor(private readonly send: (event: PredictorEvent) => void) {}
 
@@ -27,10 +27,10 @@ export class ModelPredictor {
   load(command: z.infer<typeof LoadModelCommand>): void {
     if (this.loaded) throw new InputError('model', `model: this predictor already serves ${this.loaded.manifest.id}`);
     const { manifest } = command;
-    let model: Model;
+    let model: InferenceModel;
     try {
-      const tensors = checkModelWeights(manifest, new Uint8Array(Buffer.from(command.weightsBase64, 'base64')), `${manifest.id}'s weights.bin`);
-      model = modelWithTensors(manifest.architecture, tensors);
+      const weights = new Uint8Array(Buffer.from(command.weightsBase64, 'base64'));
+      model = inferenceModel(manifest, weights, checkModelWeights(manifest, weights, `${manifest.id}'s weights.bin`));
     } catch (error) {
       if (error instanceof ModelPackageError || error instanceof RangeError) throw new InputError('model', `model: ${error.message}`);
       throw error;

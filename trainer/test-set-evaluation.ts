@@ -8,7 +8,7 @@ import type { Model } from './models/model.js';
 const BATCH = 1000;
 
 /** The model's outputs on the test split, in batches: per row, the argmax class and its softmax probability, or the prediction. */
-export function predictTestSet(dataset: Dataset, model: Model, onProgress: (done: number, total: number) => void): { predicted: Float32Array; confidence: Float32Array } {
+export function predictTestSet(dataset: Dataset, model: Pick<Model, 'apply'>, onProgress: (done: number, total: number) => void): { predicted: Float32Array; confidence: Float32Array } {
   const test = dataset.test;
   const fs = dataset.featureSize;
   const classification = dataset.info.task === 'classification';

@@ -54,6 +54,9 @@ async function compressCommand(checked: { ok: true; job: CompressionJob } | { ok
   });
 }
 
+/** How a speed beside it was reached, where not on float32 weights as trained. */
+const PATH_NOTE = { 'dequantized-fp32': 'dequantized fp32', int8: 'int8 kernels' } as const;
+
 /** Each variant beside the fp32 original: size (and its share), test accuracy (and the change in points), speed, sparsity. */
 export function variantTable(variants: readonly CompressedVariant[]): string {
   const fp32 = variants.find((v) => v.compression.kind === 'none');
@@ -70,7 +73,7 @@ export function variantTable(variants: readonly CompressedVariant[]): string {
       base?.sizeBytes ? `${(m.sizeBytes / base.sizeBytes).toFixed(2)}×` : '–',
       m.testAccuracy === undefined ? '–' : `${(m.testAccuracy * 100).toFixed(2)} %`,
       delta === undefined || v === fp32 ? '' : `${delta >= 0 ? '+' : ''}${delta.toFixed(2)}`,
-      m.samplesPerSec === undefined ? '–' : `${Math.round(m.samplesPerSec).toLocaleString('en')}${m.inferencePath === 'dequantized-fp32' ? ' (dequantized fp32)' : ''}`,
+      m.samplesPerSec === undefined ? '–' : `${Math.round(m.samplesPerSec).toLocaleString('en')}${m.inferencePath && m.inferencePath !== 'fp32' ? ` (${PATH_NOTE[m.inferencePath]})` : ''}`,
       sparsity === undefined ? '' : `${(sparsity * 100).toFixed(1)} % of kernels`,
     ]);
   }

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DataDirLock } from '../../host/run-lock.js';
 import { readModelPackage } from '../../trainer/compression/model-package-file.js';
 import { jsonLines, runCli } from '../support/cli-process.js';
+import { int8MlpPath } from '../support/compression-fixtures.js';
 import { tempDir } from '../support/studio-fixture.js';
 
 const dataDir = tempDir('cli-compress');
@@ -48,7 +49,7 @@ describe('hpc-studio quantize and prune', () => {
 
     const pkg = readModelPackage(join(dataDir, 'runs', runId, 'models', 'int8'));
     expect(pkg.manifest.lineage).toMatchObject({ sourceRunId: sourceId, compression: { kind: 'quantization', dtype: 'int8', granularity: 'per-channel', symmetric: true, calibrationSamples: 166 } });
-    expect(pkg.manifest.metrics).toMatchObject({ inferencePath: 'dequantized-fp32', samplesPerSec: int8!.samplesPerSec });
+    expect(pkg.manifest.metrics).toMatchObject({ inferencePath: int8MlpPath(), samplesPerSec: int8!.samplesPerSec });
     expect(pkg.manifest.activations!.map((a) => a.layer)).toEqual(['input', 'dense1', 'dense2', 'dense3']);
     expect(pkg.manifest.metrics.layerErrors).toHaveLength(6);
 
@@ -59,7 +60,8 @@ describe('hpc-studio quantize and prune', () => {
     const table = await runCli(['quantize', sourceId, '--scheme', 'per-tensor', '--asymmetric', '--data-dir', dataDir]);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^fp32 +918\.5 KiB +1\.00× +\d+\.\d\d %/m);
-    expect(table.stdout).toMatch(/^int8 +2\d\d\.\d KiB +0\.2\d× +\d+\.\d\d % +[+-]\d+\.\d\d +[\d,]+ \(dequantized fp32\)$/m);
+    const path = int8MlpPath() === 'int8' ? 'int8 kernels' : 'dequantized fp32';
+    expect(table.stdout).toMatch(new RegExp(`^int8 +2\\d\\d\\.\\d KiB +0\\.2\\d× +\\d+\\.\\d\\d % +[+-]\\d+\\.\\d\\d +[\\d,]+ \\(${path}\\)$`, 'm'));
     // Per layer, the int8 weights' error relative to the original's RMS; biases stay float32.
     expect(table.stdout).toMatch(/^layer \(relative RMS error\) +int8$/m);
     expect(table.stdout).toMatch(/^dense1\/kernel +[0-5]\.\d{3} %$/m);

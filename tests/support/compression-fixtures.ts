@@ -1,6 +1,7 @@
 import { seededRandom } from '../../shared/seeded-random.js';
 import type { ModelArchitecture, ModelLineage } from '../../shared/model-package.js';
 import type { NamedTensor } from '../../trainer/compression/magnitude-pruning.js';
+import { loadNativeKernels } from '../../trainer/kernels/native-kernels.js';
 
 export const MLP_ARCHITECTURE: ModelArchitecture = { model: 'mlp', task: 'classification', inputShape: [28, 28, 1], classes: 10 };
 export const CNN_ARCHITECTURE: ModelArchitecture = { ...MLP_ARCHITECTURE, model: 'cnn' };
@@ -40,4 +41,13 @@ export function sameValues(a: Float32Array, b: Float32Array): boolean {
 /** The same tensors by name, shape and bit-identical values, in order. */
 export function sameTensors(a: readonly NamedTensor[], b: readonly NamedTensor[]): boolean {
   return a.length === b.length && a.every((t, i) => t.name === b[i]!.name && t.shape.join() === b[i]!.shape.join() && sameValues(t.values, b[i]!.values));
+}
+
+/**
+ * How an int8 mlp runs in this checkout's trainer: on the int8 kernels where the addon was built
+ * with integer dot-product instructions (VNNI here), else dequantized to float32 (a --portable
+ * build, an older CPU).
+ */
+export function int8MlpPath(): 'int8' | 'dequantized-fp32' {
+  return loadNativeKernels().info().int8 ? 'int8' : 'dequantized-fp32';
 }

@@ -11,7 +11,7 @@ import { architectureOf } from './model-architecture.js';
 import { encodeModelTensors } from './package-tensor-codec.js';
 import { pruningRun } from './pruning-run.js';
 import { quantizationRun } from './quantization-run.js';
-import { measureAccuracy, modelTensors, storeVariant, testLoss, timeStoredVariants } from './variant-measure.js';
+import { modelTensors, storeMeasuredVariant, testLoss, timeStoredVariants } from './variant-measure.js';
 
 const FIELD = 'compression.sourceRunId';
 
@@ -68,12 +68,12 @@ export async function compressionRun(
     now,
   };
   try {
-    const fp32 = storeVariant(ctx.target, {
-      label: 'fp32',
-      compression: { kind: 'none' },
-      tensors: encodeModelTensors(ctx.original, 'float32'),
-      metrics: { ...measureAccuracy(dataset, source.model, evaluateProgress(ctx)), inferencePath: 'fp32' },
-    });
+    const fp32 = storeMeasuredVariant(
+      ctx.target,
+      dataset,
+      { label: 'fp32', compression: { kind: 'none' }, tensors: encodeModelTensors(ctx.original, 'float32'), metrics: { inferencePath: 'fp32' } },
+      evaluateProgress(ctx),
+    );
     const loss = testLoss(dataset, source.model);
     ctx.emit({ type: 'variant', time: now(), variant: fp32 });
     const outcome = job.kind === 'quantization' ? await quantizationRun(ctx, job) : await pruningRun(ctx, job, config);

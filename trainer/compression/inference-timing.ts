@@ -7,12 +7,13 @@ import { predictTestSet } from '../test-set-evaluation.js';
  * Inference samples/s of each model over the test split, timed side by side: a warm-up pass each,
  * then INFERENCE_TIMING_ROUNDS rounds that time one pass of every model in turn; a model's figure
  * is its fastest pass. Timed one model after another, the figures followed the process's state
- * rather than the model: the same weights ran 1.5× faster right after fine-tuning than before it.
+ * rather than the model: the same weights run faster right after training than before it
+ * (bench/inference-after-training.ts).
  */
-export function timeInference(dataset: Dataset, models: readonly Model[], onProgress: (done: number, total: number) => void): number[] {
+export function timeInference(dataset: Dataset, models: readonly Pick<Model, 'apply'>[], onProgress: (done: number, total: number) => void): number[] {
   const total = models.length * (INFERENCE_TIMING_ROUNDS + 1);
   let done = 0;
-  const pass = (model: Model) => {
+  const pass = (model: Pick<Model, 'apply'>) => {
     const started = performance.now();
     predictTestSet(dataset, model, () => {});
     onProgress(++done, total);

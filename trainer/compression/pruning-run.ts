@@ -12,7 +12,7 @@ import { sparsityTable } from './magnitude-pruning.js';
 import { encodeModelTensors } from './package-tensor-codec.js';
 import { modelWithTensors } from './package-model.js';
 import { gradualSparsity, PruningMasks } from './pruning-masks.js';
-import { measureAccuracy, modelTensors, storeVariant } from './variant-measure.js';
+import { modelTensors, storeMeasuredVariant } from './variant-measure.js';
 
 /** Where the loop's own bookkeeping is not the compression run's: it has one start and one end, and no checkpoints. */
 const LOOP_ONLY = new Set<TrainerEvent['type']>(['started', 'done', 'checkpoint']);
@@ -53,15 +53,19 @@ export async function pruningRun(ctx: CompressionContext, job: PruningJob, confi
         if (finished.outcome === 'stopped') return 'stopped';
       }
       const tensors = modelTensors(model);
-      const measured = measureAccuracy(ctx.dataset, model, evaluateProgress(ctx));
       const layers: LayerSparsityRow[] = sparsityTable(tensors).map(({ name, size, zeros, sparsity: s, prunable }) => ({ name, size, zeros, sparsity: s, prunable }));
-      const variant = storeVariant(ctx.target, {
-        label: labels[i]!,
-        compression: { kind: 'pruning', sparsity, schedule: job.schedule, finetuneEpochs: job.finetuneEpochs, valueType: 'float32' },
-        tensors: encodeModelTensors(tensors, { csr: 'float32' }),
-        metrics: { ...measured, inferencePath: 'fp32' },
-        layers,
-      });
+      const variant = storeMeasuredVariant(
+        ctx.target,
+        ctx.dataset,
+        {
+          label: labels[i]!,
+          compression: { kind: 'pruning', sparsity, schedule: job.schedule, finetuneEpochs: job.finetuneEpochs, valueType: 'float32' },
+          tensors: encodeModelTensors(tensors, { csr: 'float32' }),
+          metrics: { inferencePath: 'fp32' },
+          layers,
+        },
+        evaluateProgress(ctx),
+      );
       ctx.emit({ type: 'variant', time: ctx.now(), variant });
     } finally {
       masks.dispose();

@@ -9,13 +9,13 @@ import { predictTestSet } from '../test-set-evaluation.js';
 import type { NamedTensor } from './magnitude-pruning.js';
 import { buildModelPackage, readModelPackage, recordModelMetrics, writeModelPackage } from './model-package-file.js';
 import { timeInference } from './inference-timing.js';
-import { modelWithTensors } from './package-model.js';
+import { inferenceModel, type InferenceModel } from './package-inference.js';
 import { decodeTensor, type EncodedTensor } from './package-tensor-codec.js';
 
 const LOSS_BATCH = 1000;
 
 /** Test accuracy of `model` on the test split (classification; absent for regression). */
-export function measureAccuracy(dataset: Dataset, model: Model, onProgress: (done: number, total: number) => void): { testAccuracy?: number } {
+function measureAccuracy(dataset: Dataset, model: Pick<Model, 'apply'>, onProgress: (done: number, total: number) => void): { testAccuracy?: number } {
   const { predicted } = predictTestSet(dataset, model, onProgress);
   if (dataset.info.task !== 'classification') return {};
   let hits = 0;
@@ -57,31 +57,45 @@ export interface VariantInput {
   label: string;
   compression: CompressionSettings;
   tensors: readonly EncodedTensor[];
-  metrics: Omit<ModelMetrics, 'sizeBytes'>;
+  /** What is known before measuring: how it runs, each tensor's restoration error. */
+  metrics: Pick<ModelMetrics, 'inferencePath' | 'layerErrors'>;
   activations?: ActivationRange[];
   layers?: LayerSparsityRow[];
 }
 
 /**
  * Writes a variant as the hpc-model package `<modelsDir>/<label>/` (id `<runId>.<label>`; never
- * over an existing one) and returns it as the run's `variant` event carries it.
+ * over an existing one), then measures its test accuracy on the package as stored and as it runs
+ * (inferenceModel: the int8 kernels, or the float32 weights it restores), records it in the
+ * manifest and returns the variant as the run's `variant` event carries it.
  */
-export function storeVariant(target: VariantTarget, input: VariantInput): CompressedVariant {
+export function storeMeasuredVariant(target: VariantTarget, dataset: Dataset, input: VariantInput, onProgress: (done: number, total: number) => void): CompressedVariant {
   const modelId = `${target.runId}.${input.label}`;
-  const pkg = buildModelPackage({
-    id: modelId,
-    architecture: target.architecture,
-    tensors: input.tensors,
-    ...(input.activations ? { activations: input.activations } : {}),
-    metrics: input.metrics,
-    lineage: { sourceRunId: target.sourceRunId, compression: input.compression, createdAt: target.now() },
-  });
-  writeModelPackage(join(target.modelsDir, input.label), pkg);
+  const dir = join(target.modelsDir, input.label);
+  writeModelPackage(
+    dir,
+    buildModelPackage({
+      id: modelId,
+      architecture: target.architecture,
+      tensors: input.tensors,
+      ...(input.activations ? { activations: input.activations } : {}),
+      metrics: input.metrics,
+      lineage: { sourceRunId: target.sourceRunId, compression: input.compression, createdAt: target.now() },
+    }),
+  );
+  const { manifest, weights, tensors } = readModelPackage(dir);
+  const model = inferenceModel(manifest, weights, tensors);
+  let accuracy: { testAccuracy?: number };
+  try {
+    accuracy = measureAccuracy(dataset, model, onProgress);
+  } finally {
+    model.dispose();
+  }
   return {
     modelId,
     label: input.label,
     compression: input.compression,
-    metrics: pkg.manifest.metrics,
+    metrics: recordModelMetrics(dir, accuracy),
     ...(input.layers ? { layers: input.layers } : {}),
   };
 }
@@ -108,8 +122,9 @@ export function modelTensors(model: Model): NamedTensor[] {
 }
 
 /**
- * Times the stored variants side by side (timeInference) on the weights each package restores,
- * records each one's samples/s in its manifest, and returns them with it.
+ * Times the stored variants side by side (timeInference), each as its package runs (the int8
+ * kernels, or the float32 weights it restores), records each one's samples/s in its manifest, and
+ * returns them with it.
  */
 export function timeStoredVariants(
   target: VariantTarget,
@@ -118,12 +133,15 @@ export function timeStoredVariants(
   onProgress: (done: number, total: number) => void,
 ): CompressedVariant[] {
   const dirs = variants.map((v) => join(target.modelsDir, v.label));
-  const models: Model[] = [];
+  const models: InferenceModel[] = [];
   try {
-    for (const dir of dirs) models.push(modelWithTensors(target.architecture, readModelPackage(dir).tensors));
+    for (const dir of dirs) {
+      const { manifest, weights, tensors } = readModelPackage(dir);
+      models.push(inferenceModel(manifest, weights, tensors));
+    }
     const speeds = timeInference(dataset, models, onProgress);
     return variants.map((v, i) => ({ ...v, metrics: recordModelMetrics(dirs[i]!, { samplesPerSec: speeds[i]! }) }));
   } finally {
-    tf.dispose(models.flatMap((m) => [...m.variables]));
+    for (const model of models) model.dispose();
   }
 }

@@ -18,9 +18,16 @@ export interface NativeKernels {
   /** Mean softmax cross-entropy against int32 labels, its gradient into dlogits, and lossAndHits = [loss, rows whose argmax is their label]. */
   softmaxCrossEntropy(logits: Float32Array, labels: Int32Array, dlogits: Float32Array, lossAndHits: Float32Array): void;
   adam(param: Float32Array, m: Float32Array, v: Float32Array, grad: Float32Array, stepSize: number, beta1: number, beta2: number, epsHat: number): void;
+  /** q = the uint8 codes of x: clamp(round-half-to-even(x / scale) + zero, 0, 255). */
+  quantizeU8(x: Float32Array, q: Uint8Array, scale: number, zero: number): void;
+  /**
+   * out (m × n) = act(xScale · wScale[j] · Σ_k (x − xZero)(w[j] − wZero[j]) + bias), x m × k uint8 codes, w n × k int8
+   * (each output channel's weights contiguous), wSum[j] = Σ_k w[j][k]; shape: [m, n, k, xZero, activation].
+   */
+  int8Dense(x: Uint8Array, w: Int8Array, wSum: Int32Array, out: Float32Array, shape: Int32Array, xScale: number, wScale: Float32Array, wZero: Int32Array, bias: Float32Array | null): void;
   setThreads(threads: number): void;
-  /** The BLAS build (OpenBLAS's config string) and its thread count. */
-  info(): { blas: string; threads: number };
+  /** The BLAS build (OpenBLAS's config string), its thread count, and the int8 dot-product instructions the build has (null: none). */
+  info(): { blas: string; threads: number; int8: string | null };
 }
 
 /**

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "int8-kernels.h"
 #include "kernels.h"
 #include "thread-pool.h"
 
@@ -257,6 +258,87 @@ static napi_value js_softmax_cross_entropy(napi_env env, napi_callback_info info
   return NULL;
 }
 
+/** A typed array argument of `type` (its data and element count), or NULL with a TypeError naming it. */
+static void *typed_arg(napi_env env, napi_value value, napi_typedarray_type type, const char *type_name, size_t *length, const char *name) {
+  napi_typedarray_type actual;
+  void *data;
+  if (napi_get_typedarray_info(env, value, &actual, length, &data, NULL, NULL) != napi_ok || actual != type) {
+    char message[128];
+    snprintf(message, sizeof message, "hpc-kernels: %s must be an %s", name, type_name);
+    napi_throw_type_error(env, NULL, message);
+    return NULL;
+  }
+  return data;
+}
+
+/** Checks that an argument holds exactly `expected` elements. */
+static bool holds(napi_env env, size_t actual, size_t expected, const char *name) {
+  if (actual == expected) return true;
+  char message[160];
+  snprintf(message, sizeof message, "hpc-kernels: %s holds %zu elements, the shape needs %zu", name, actual, expected);
+  napi_throw_range_error(env, NULL, message);
+  return false;
+}
+
+/** quantizeU8(x, q, scale, zero): q = the uint8 codes of x. */
+static napi_value js_quantize_u8(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  size_t floats, bytes;
+  float *x;
+  uint8_t *q;
+  if (!args_of(env, info, argv, 4) || !(x = f32_arg(env, argv[0], &floats, "x")) ||
+      !(q = typed_arg(env, argv[1], napi_uint8_array, "Uint8Array", &bytes, "q")) || !holds(env, bytes, floats, "q"))
+    return NULL;
+  double scale;
+  int32_t zero;
+  CHECK(napi_get_value_double(env, argv[2], &scale));
+  CHECK(napi_get_value_int32(env, argv[3], &zero));
+  if (!(scale > 0.0) || zero < 0 || zero > 255) {
+    napi_throw_range_error(env, NULL, "hpc-kernels: scale must be > 0 and zero 0 to 255");
+    return NULL;
+  }
+  quantize_u8(x, q, floats, (float)scale, zero);
+  return NULL;
+}
+
+/**
+ * int8Dense(x: Uint8Array, w: Int8Array, wSum: Int32Array, out, Int32Array[m, n, k, xZero, activation],
+ * xScale, wScale: Float32Array, wZero: Int32Array, bias | null)
+ */
+static napi_value js_int8_dense(napi_env env, napi_callback_info info) {
+  napi_value argv[9];
+  int shape[5];
+  size_t xs, ws, sums, outs, scales, zeros;
+  uint8_t *x;
+  int8_t *w;
+  int32_t *w_sum, *w_zero;
+  float *out, *w_scale;
+  tensor bias;
+  if (!args_of(env, info, argv, 9) || !(x = typed_arg(env, argv[0], napi_uint8_array, "Uint8Array", &xs, "x")) ||
+      !(w = typed_arg(env, argv[1], napi_int8_array, "Int8Array", &ws, "w")) ||
+      !(w_sum = typed_arg(env, argv[2], napi_int32_array, "Int32Array", &sums, "wSum")) || !(out = f32_arg(env, argv[3], &outs, "out")) ||
+      !ints_arg(env, argv[4], shape, 5, "shape") || !(w_scale = f32_arg(env, argv[6], &scales, "wScale")) ||
+      !(w_zero = typed_arg(env, argv[7], napi_int32_array, "Int32Array", &zeros, "wZero")) || !optional_tensor_arg(env, argv[8], "bias", &bias))
+    return NULL;
+  const int m = shape[0], n = shape[1], k = shape[2], x_zero = shape[3], act = shape[4];
+  if (m < 1 || n < 1 || k < 1 || k > INT8_DENSE_MAX_K || x_zero < 0 || x_zero > 255 || (act != ACT_LINEAR && act != ACT_RELU)) {
+    napi_throw_range_error(env, NULL, "hpc-kernels: int8Dense shape out of range (m, n ≥ 1; k 1 to 65535; xZero 0 to 255; activation 0 or 1)");
+    return NULL;
+  }
+  if (!holds(env, xs, (size_t)m * k, "x") || !holds(env, ws, (size_t)n * k, "w") || !holds(env, sums, n, "wSum") ||
+      !holds(env, outs, (size_t)m * n, "out") || !holds(env, scales, n, "wScale") || !holds(env, zeros, n, "wZero") ||
+      (bias.data && !holds(env, bias.floats, n, "bias")))
+    return NULL;
+  double x_scale;
+  CHECK(napi_get_value_double(env, argv[5], &x_scale));
+  if (!(x_scale > 0.0)) {
+    napi_throw_range_error(env, NULL, "hpc-kernels: xScale must be > 0");
+    return NULL;
+  }
+  int8_dense(x, w, w_sum, out, m, n, k, (float)x_scale, x_zero, w_scale, w_zero, bias.data, (activation)act);
+  return NULL;
+}
+
 /** adam(param, m, v, grad, stepSize, beta1, beta2, epsHat): updates param, m and v in place. */
 static napi_value js_adam(napi_env env, napi_callback_info info) {
   napi_value argv[8];
@@ -284,15 +366,19 @@ static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/** info(): { blas, threads } */
+/** info(): { blas, threads, int8 } */
 static napi_value js_info(napi_env env, napi_callback_info info) {
   (void)info;
-  napi_value result, blas, threads;
+  napi_value result, blas, threads, int8;
   CHECK(napi_create_object(env, &result));
   CHECK(napi_create_string_utf8(env, openblas_get_config(), NAPI_AUTO_LENGTH, &blas));
   CHECK(napi_create_int32(env, pool_threads(), &threads));
+  const char *dot = int8_dot_product();
+  if (dot) CHECK(napi_create_string_utf8(env, dot, NAPI_AUTO_LENGTH, &int8));
+  else CHECK(napi_get_null(env, &int8));
   CHECK(napi_set_named_property(env, result, "blas", blas));
   CHECK(napi_set_named_property(env, result, "threads", threads));
+  CHECK(napi_set_named_property(env, result, "int8", int8));
   return result;
 }
 
@@ -309,6 +395,8 @@ NAPI_MODULE_INIT() {
       {"biasReluGrad", NULL, js_bias_relu_grad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"softmaxCrossEntropy", NULL, js_softmax_cross_entropy, NULL, NULL, NULL, napi_enumerable, NULL},
       {"adam", NULL, js_adam, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"quantizeU8", NULL, js_quantize_u8, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"int8Dense", NULL, js_int8_dense, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, js_info, NULL, NULL, NULL, napi_enumerable, NULL},
   };
