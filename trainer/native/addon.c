@@ -68,14 +68,17 @@ static bool valid_geometry(const geometry *g) {
   return g->n && g->h && g->w && g->c && g->kh && g->kw && g->co && g->sh && g->sw && g->dh && g->dw;
 }
 
-/** Checks that a tensor argument holds exactly `expected` floats. */
-static bool sized(napi_env env, size_t actual, size_t expected, const char *name) {
+/** Checks that an argument holds exactly `expected` `units`, as `what` (the geometry, the shape) needs. */
+static bool counted(napi_env env, size_t actual, size_t expected, const char *name, const char *units, const char *what) {
   if (actual == expected) return true;
   char message[160];
-  snprintf(message, sizeof message, "hpc-kernels: %s holds %zu floats, the geometry needs %zu", name, actual, expected);
+  snprintf(message, sizeof message, "hpc-kernels: %s holds %zu %s, the %s needs %zu", name, actual, units, what, expected);
   napi_throw_range_error(env, NULL, message);
   return false;
 }
+
+/** Checks that a tensor argument holds exactly `expected` floats. */
+static bool sized(napi_env env, size_t actual, size_t expected, const char *name) { return counted(env, actual, expected, name, "floats", "geometry"); }
 
 #define in_floats geometry_in_floats
 #define out_floats geometry_out_floats
@@ -271,14 +274,8 @@ static void *typed_arg(napi_env env, napi_value value, napi_typedarray_type type
   return data;
 }
 
-/** Checks that an argument holds exactly `expected` elements. */
-static bool holds(napi_env env, size_t actual, size_t expected, const char *name) {
-  if (actual == expected) return true;
-  char message[160];
-  snprintf(message, sizeof message, "hpc-kernels: %s holds %zu elements, the shape needs %zu", name, actual, expected);
-  napi_throw_range_error(env, NULL, message);
-  return false;
-}
+/** Checks that an int8 kernel's argument holds exactly `expected` elements. */
+static bool holds(napi_env env, size_t actual, size_t expected, const char *name) { return counted(env, actual, expected, name, "elements", "shape"); }
 
 /** quantizeU8(x, q, scale, zero): q = the uint8 codes of x. */
 static napi_value js_quantize_u8(napi_env env, napi_callback_info info) {
