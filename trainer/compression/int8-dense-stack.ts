@@ -7,7 +7,6 @@ import type { NamedTensor } from './magnitude-pruning.js';
 
 /** One dense layer as the int8 kernel takes it. */
 interface Int8Layer {
-  name: string;
   /** Inputs and outputs. */
   k: number;
   n: number;
@@ -107,7 +106,6 @@ function int8Layer(entry: Extract<TensorEntry, { encoding: 'int8' }>, weights: U
     }
   }
   return {
-    name: entry.name,
     k,
     n,
     w,

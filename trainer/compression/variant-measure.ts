@@ -102,8 +102,8 @@ export function storeMeasuredVariant(target: VariantTarget, dataset: Dataset, in
 
 /**
  * The float32 tensors a package of `encoded` restores on loading (float16 widened, int8
- * dequantized, CSR made dense): what a variant's measurements run on, so they are the stored
- * model's, not the one before it was encoded.
+ * dequantized, CSR made dense): what quantization calibrates activations on and measures each
+ * tensor's restoration error against, so both are the stored model's.
  */
 export function restoredTensors(encoded: readonly EncodedTensor[], architecture: ModelArchitecture): NamedTensor[] {
   const pkg = buildModelPackage({
