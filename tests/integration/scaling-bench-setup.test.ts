@@ -39,11 +39,13 @@ describe('the scaling bench\'s simulated nodes', () => {
     const results = await Promise.all(peers.map((peer) => peer.next('stepped', 20_000)));
     // Each rank sends (N−1)/N of the buffer twice (reduce-scatter, then all-gather): 4 MiB at 25 MB/s is 168 ms,
     // less what a full bucket lets through at once on each of the path's two tbfs. Unshaped, it takes a few ms.
+    // The bound holds for the rank that started its step first: its peer's bytes reach it no faster than that.
+    // A rank that started later finds some of them already sent, so its own clock can read less.
     const boundMs = (((2 * (2 - 1)) / 2) * ELEMENTS * 4 - 2 * 98_304) / (RATE / 8) * 1000;
-    for (const { steps, correct } of results) {
-      expect(correct).toBe(true);
-      for (const step of steps) expect(step.exchangeMs).toBeGreaterThan(0.85 * boundMs);
-    }
+    for (const { correct } of results) expect(correct).toBe(true);
+    results[0]!.steps.forEach((_, i) => {
+      expect(Math.max(...results.map((r) => r.steps[i]!.exchangeMs))).toBeGreaterThan(0.85 * boundMs);
+    });
     for (const node of cluster.nodes) {
       const [qdisc] = json('tc', ['-n', node.namespace, '-s', '-j', 'qdisc', 'show', 'dev', node.nodeLink]);
       expect(qdisc.bytes, `bytes sent through ${node.namespace}'s tbf`).toBeGreaterThan(2 * ELEMENTS * 4);
