@@ -33,14 +33,15 @@ describe('timing inference side by side', () => {
   it('times the models in turn, round by round, and gives each its speed: twice the cost, half the samples/s', () => {
     const calls: string[] = [];
     const progress: [number, number][] = [];
-    const [slow, fast] = timeInference(dataset, [modelCosting('slow', 10, calls), modelCosting('fast', 5, calls)], (done, total) => progress.push([done, total]));
+    const [slow, fast] = timeInference(dataset, [modelCosting('slow', 20, calls), modelCosting('fast', 10, calls)], (done, total) => progress.push([done, total]));
     // 3 batches of 1,000 rows a pass: a warm-up pass of each, then every round one pass of each, in turn.
     const passes = calls.filter((_, i) => i % 3 === 0);
     expect(passes).toEqual(Array.from({ length: INFERENCE_TIMING_ROUNDS + 1 }, () => ['slow', 'fast']).flat());
     expect(progress.at(-1)).toEqual([2 * (INFERENCE_TIMING_ROUNDS + 1), 2 * (INFERENCE_TIMING_ROUNDS + 1)]);
-    expect(slow).toBeLessThanOrEqual(ROWS / 0.030);
-    expect(fast).toBeLessThanOrEqual(ROWS / 0.015);
-    expect(fast! / slow!).toBeGreaterThan(1.6);
+    expect(slow).toBeLessThanOrEqual(ROWS / 0.060);
+    expect(fast).toBeLessThanOrEqual(ROWS / 0.030);
+    // Each pass also creates tensors and takes a softmax, the same for both, which pulls the ratio below 2.
+    expect(fast! / slow!).toBeGreaterThan(1.5);
     expect(fast! / slow!).toBeLessThan(2.2);
   });
 });
