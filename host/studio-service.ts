@@ -86,6 +86,7 @@ export class StudioService implements StudioApi {
     this.servedModels = new ServedModels({ spawnTrainer: deps.spawnTrainer, env: deps.env });
     this.appDeployments = new AppDeployments({
       openModel: (modelId) => this.models.open(modelId),
+      runConfig: (runId) => deps.store.summary(runId, false).config,
       connect: deps.peers.connector,
       spawnTrainer: deps.spawnTrainer,
       env: deps.env,
@@ -275,6 +276,9 @@ export class StudioService implements StudioApi {
   startDeployment: StudioApi['startDeployment'] = ({ modelId, peers }) => this.appDeployments.start(modelId, peers);
 
   predictDeployment: StudioApi['predictDeployment'] = ({ deploymentId, batch }) => this.appDeployments.predict(deploymentId, batch);
+
+  predictDeploymentFile: StudioApi['predictDeploymentFile'] = ({ deploymentId, name, contentBase64 }) =>
+    this.appDeployments.predictFile(deploymentId, name, Buffer.from(contentBase64, 'base64'));
 
   getDeployment: StudioApi['getDeployment'] = async ({ deploymentId }) => this.appDeployments.status(deploymentId);
 

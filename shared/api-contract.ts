@@ -3,7 +3,7 @@ import { EvaluationProgress, RunEvaluation } from './evaluation.js';
 import { ClusterFileChunk, ClusterJobSpec, ClusterRun, ClusterRunId, ClusterRunRef, ClusterTarget, LOCAL_CLUSTER } from './cluster-job.js';
 import { ClusterStatusResult } from './cluster-status.js';
 import { DatasetPreview, PreviewDatasetParams } from './dataset-preview.js';
-import { DeployedModel, DeploymentId, DeploymentStatus, DeploymentSummary, DeployModelParams, PredictParams, PredictResult, RowBatch, ServedPredictionsResult } from './deployment.js';
+import { DeployedModel, DeploymentId, DeploymentStatus, DeploymentSummary, DeployModelParams, FilePredictionSummary, PredictFileParams, PredictParams, PredictResult, RowBatch, ServedPredictionsResult } from './deployment.js';
 import { DatasetChunk, DatasetManifest, DatasetStatusResult, FinishedUpload, Sha256, UploadId } from './dataset-upload.js';
 import { HardwareSample, SAMPLE_INTERVAL_MS } from './hardware-sample.js';
 import { PeerDescription } from './peer-description.js';
@@ -179,6 +179,8 @@ export const apiMethods = {
   listDeployments: { params: z.object({}), result: z.array(DeploymentStatus) },
   /** Undeploys from every peer. */
   stopDeployment: { params: z.object({ deploymentId: DeploymentId }), result: z.object({}) },
+  /** Every row of a file (JSON rows or IDX images, as `predict --input` reads them) through a deployment, in batches spread over its peers. */
+  predictDeploymentFile: { params: PredictFileParams, result: FilePredictionSummary },
 } as const;
 
 /** Params nested under one key, whose name a form's field errors leave out. */

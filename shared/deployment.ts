@@ -179,3 +179,29 @@ export async function sendInFlight(count: number, inFlight: number, send: (batch
   };
   await Promise.all(Array.from({ length: Math.max(1, inFlight) }, worker));
 }
+
+/** A file predicted through a deployment in one call (the Deploy panel): at most this many bytes, before base64. */
+export const MAX_PREDICTION_FILE_BYTES = 15 * 1024 * 1024;
+
+/**
+ * A file of rows for a deployment, as `predict --input` reads it: JSON rows (`{"inputs": [[…]]}` or
+ * a list of rows), or IDX images (gzipped or not) normalised as the model's training run did.
+ */
+export const PredictFileParams = z.object({
+  deploymentId: DeploymentId,
+  name: z.string({ error: 'must be a file name of 1 to 255 characters' }).min(1, { error: 'must be a file name of 1 to 255 characters' }).max(255, { error: 'must be a file name of 1 to 255 characters' }),
+  contentBase64: z
+    .string({ error: 'must be the file in base64' })
+    .min(1, { error: 'the file is empty' })
+    .max(Math.ceil(MAX_PREDICTION_FILE_BYTES / 3) * 4, { error: `the file must be at most ${MAX_PREDICTION_FILE_BYTES / 1024 / 1024} MiB` }),
+});
+
+/** Every row of a file through a deployment, summarised. */
+export const FilePredictionSummary = z.object({
+  deploymentId: DeploymentId,
+  rows: z.number().int().nonnegative(),
+  /** Rows predicted as each class, by class id (empty for regression). */
+  classCounts: z.array(z.number().int().nonnegative()),
+  seconds: z.number().nonnegative(),
+});
+export type FilePredictionSummary = z.infer<typeof FilePredictionSummary>;

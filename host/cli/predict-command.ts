@@ -49,7 +49,7 @@ export async function predictCommand(options: PredictOptions): Promise<number> {
     // The data directory's lock says whether another process is training that run now.
     const lock = new DataDirLock(options.dataDir);
     const model = new ModelStore(runs, (runId) => lock.holder()?.runId === runId).open(modelId);
-    const rows = await readPredictionInputs(inputFile, { modelId, trainedWith: () => runs.summary(model.manifest.lineage.sourceRunId, false).config });
+    const rows = await readPredictionInputs(inputFile, { label: '--input', modelId, trainedWith: () => runs.summary(model.manifest.lineage.sourceRunId, false).config });
     const problem = inputShapeProblem(rows, model.manifest.architecture, modelId);
     if (problem) throw new BadInput('input', problem);
     const width = rows[0]!.length;

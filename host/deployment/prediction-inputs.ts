@@ -10,8 +10,9 @@ import { ApiError } from '../../shared/rpc-protocol.js';
 
 const FIELD = 'input';
 
-function refuse(message: string): never {
-  throw ApiError.forField(FIELD, message);
+/** `label` is how the caller names the input: `--input` in the CLI, `input` in the app. */
+function refuse(label: string, message: string): never {
+  throw ApiError.forField(FIELD, `${label}: ${message}`);
 }
 const Rows = z.array(z.array(z.number()));
 /** `{"inputs": [[...], ...]}` or the rows alone. */
@@ -19,6 +20,8 @@ const JsonInputs = z.union([Rows, z.object({ inputs: Rows })]);
 
 /** Where the model's training run normalised its pixels, needed to feed it raw IDX images. */
 export interface InputSource {
+  /** How refusals name the input: `--input` (the CLI), `input` (the app). */
+  label: string;
   modelId: string;
   /** The config of the run the model was trained in (read only for IDX input). */
   trainedWith: () => RunConfig;
@@ -34,15 +37,20 @@ export async function readPredictionInputs(file: string, source: InputSource): P
   try {
     raw = await readFile(file);
   } catch (error) {
-    refuse(`--input: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    refuse(source.label, `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
+  return predictionRows(raw, file, source);
+}
+
+/** The rows of a prediction file's bytes (`file` names it in refusals), as readPredictionInputs reads a file. */
+export async function predictionRows(raw: Uint8Array, file: string, source: InputSource): Promise<number[][]> {
   const gzipped = raw[0] === 0x1f && raw[1] === 0x8b;
   let bytes: Uint8Array = raw;
   if (gzipped) {
     try {
       bytes = gunzipSync(raw);
     } catch (error) {
-      refuse(`--input: ${file} is not valid gzip (${(error as Error).message})`);
+      refuse(source.label, `${file} is not valid gzip (${(error as Error).message})`);
     }
   }
   if (bytes[0] === 0 && bytes[1] === 0) return idxRows(bytes, file, source);
@@ -50,14 +58,14 @@ export async function readPredictionInputs(file: string, source: InputSource): P
   try {
     json = JSON.parse(Buffer.from(bytes).toString('utf8'));
   } catch (error) {
-    refuse(`--input: ${file} is neither JSON nor an IDX images file (${(error as Error).message})`);
+    refuse(source.label, `${file} is neither JSON nor an IDX images file (${(error as Error).message})`);
   }
   const parsed = JsonInputs.safeParse(json);
   if (!parsed.success) {
-    refuse(`--input: ${file} must hold {"inputs": [[numbers…], …]} or a list of rows (lists of numbers)`);
+    refuse(source.label, `${file} must hold {"inputs": [[numbers…], …]} or a list of rows (lists of numbers)`);
   }
   const rows = Array.isArray(parsed.data) ? parsed.data : parsed.data.inputs;
-  if (rows.length === 0) refuse(`--input: ${file} holds no rows`);
+  if (rows.length === 0) refuse(source.label, `${file} holds no rows`);
   return rows;
 }
 
@@ -66,23 +74,23 @@ async function idxRows(bytes: Uint8Array, file: string, source: InputSource): Pr
   try {
     images = parseIdx(bytes, file);
   } catch (error) {
-    if (error instanceof IdxFormatError) refuse(`--input: ${error.message}`);
+    if (error instanceof IdxFormatError) refuse(source.label, `${error.message}`);
     throw error;
   }
   let trainedWith: RunConfig;
   try {
     trainedWith = source.trainedWith();
   } catch (error) {
-    refuse(`--input: IDX images are normalised as the model's training run did, but that run cannot be read: ${(error as Error).message}`);
+    refuse(source.label, `IDX images are normalised as the model's training run did, but that run cannot be read: ${(error as Error).message}`);
   }
   const dataset = trainedWith.dataset;
   if (dataset.kind !== 'fashion-mnist') {
-    refuse(`--input: ${file} is IDX images, but model ${source.modelId} was trained on ${dataset.kind} data; give its rows as JSON`);
+    refuse(source.label, `${file} is IDX images, but model ${source.modelId} was trained on ${dataset.kind} data; give its rows as JSON`);
   }
   const [count, ...pixelDims] = images.dims;
   const size = pixelDims.reduce((a, b) => a * b, 1);
-  if (!count || pixelDims.length === 0) refuse(`--input: ${file} holds no images (dimensions ${images.dims.join('×')})`);
-  const { mean, std } = await trainingStatistics(dataset.dir, trainedWith.limit);
+  if (!count || pixelDims.length === 0) refuse(source.label, `${file} holds no images (dimensions ${images.dims.join('×')})`);
+  const { mean, std } = await trainingStatistics(dataset.dir, trainedWith.limit, source.label);
   return Array.from({ length: count }, (_, i) => {
     const row = new Array<number>(size);
     for (let j = 0; j < size; j++) row[j] = (Math.fround(images.data[i * size + j]! / 255) - mean) / std;
@@ -91,12 +99,12 @@ async function idxRows(bytes: Uint8Array, file: string, source: InputSource): Pr
 }
 
 /** The mean and spread of the pixels the run trained on: the same training split (its `limit`, less validation) the trainer measured. */
-async function trainingStatistics(dir: string, limit: number | undefined): Promise<{ mean: number; std: number }> {
+async function trainingStatistics(dir: string, limit: number | undefined, label: string): Promise<{ mean: number; std: number }> {
   let train;
   try {
     train = await readIdxFile(join(dir, FASHION_MNIST_FILES.trainImages));
   } catch (error) {
-    refuse(`--input: the model's training images (${join(dir, FASHION_MNIST_FILES.trainImages)}) are needed to normalise IDX input like training did: ${(error as Error).message}`);
+    refuse(label, `the model's training images (${join(dir, FASHION_MNIST_FILES.trainImages)}) are needed to normalise IDX input like training did: ${(error as Error).message}`);
   }
   const pixels = train.dims.slice(1).reduce((a, b) => a * b, 1);
   const used = Math.min(limit ?? train.dims[0]!, train.dims[0]!);

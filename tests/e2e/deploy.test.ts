@@ -29,7 +29,7 @@ describe('deploying a model in the browser', () => {
     await agent?.stop();
   });
 
-  it('deploys a run to an agent and this machine, predicts a file of rows over both, and shows each peer\'s figures', async () => {
+  it('deploys a run to an agent and this machine, predicts JSON rows and IDX test images over both, and shows each peer\'s figures', async () => {
     const { page, errors } = await openPage(session.browser, session.url, { countConsoleErrors: true });
     await page.getByTestId('add-peer-toggle').click();
     await page.getByTestId('peer-url').fill(agent.listening.url);
@@ -60,7 +60,22 @@ describe('deploying a model in the browser', () => {
     const rows = await page.getByTestId('deployment-peer-rows').allTextContents();
     expect(rows.map(Number).reduce((a, b) => a + b, 0)).toBe(500);
     expect(rows.map(Number).every((n) => n > 0)).toBe(true);
+
+    // Fashion-MNIST's own test images, normalised as the run trained: the same classes as the CLI's `predict` gives.
+    const images = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz';
+    await page.getByTestId('deployment-input').setInputFiles(images);
+    await expect.poll(() => page.getByTestId('deployment-result').textContent(), { timeout: 60_000 }).toMatch(/^\s*10000 rows in /);
+    const cli = jsonLines((await runCli(['predict', '--model', runId, '--input', images, '--json', '--data-dir', dataDir])).stdout);
+    const counts = Array.from({ length: 10 }, (_, c) => cli.filter((l) => l.type === 'prediction' && l.classId === c).length);
+    expect((await page.getByTestId('deployment-result').textContent())!.trim()).toMatch(new RegExp(`per class:\\s+${counts.map((n, c) => `${c}: ${n}`).join(', ')}$`));
+    expect((await page.getByTestId('deployment-peer-rows').allTextContents()).map(Number).reduce((a, b) => a + b, 0)).toBe(10_500);
     await page.screenshot({ path: join(SHOTS, 'deploy-panel.png') });
+
+    // A file that is neither: refused by name, nothing predicted.
+    const notes = join(dataDir, 'notes.txt');
+    writeFileSync(notes, 'not rows');
+    await page.getByTestId('deployment-input').setInputFiles(notes);
+    await expect.poll(() => page.getByTestId('deployment-error').textContent(), { timeout: 20_000 }).toMatch(/^input: notes\.txt is neither JSON nor an IDX images file/);
 
     await page.getByTestId('deployment-stop').click();
     await expect.poll(() => page.getByTestId('deployment').count()).toBe(0);

@@ -1,20 +1,10 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import { IN_FLIGHT_PER_PEER, sendInFlight, type DeploymentStatus } from '../../../shared/deployment.js';
+import { MAX_PREDICTION_FILE_BYTES, type DeploymentStatus, type FilePredictionSummary } from '../../../shared/deployment.js';
 import { ApiError } from '../../../shared/rpc-protocol.js';
-import { encodeRowBatch } from '../row-batch.js';
+import { formatBytes } from '../../../shared/run-labels.js';
+import { readFileBase64 } from '../file-transfer.js';
 import { useConnectionStore } from './connection.js';
-
-/** Rows per request the panel sends. */
-const BATCH = 64;
-
-export interface PredictionSummary {
-  deploymentId: string;
-  rows: number;
-  /** Rows predicted as each class, by class id. */
-  classCounts: number[];
-  seconds: number;
-}
 
 function errorsByField(e: unknown): Record<string, string> {
   return e instanceof ApiError && e.error.fields ? Object.fromEntries(e.error.fields.map((f) => [f.field, f.message])) : { '(deploy)': (e as Error).message };
@@ -28,7 +18,7 @@ export const useDeploymentsStore = defineStore('deployments', () => {
   /** The deploy form's errors by field (`modelId`, `peers`, `model`), or `(deploy)` for the rest. */
   const errors = ref<Record<string, string>>({});
   const predicting = ref<string | null>(null);
-  const lastPrediction = ref<PredictionSummary | null>(null);
+  const lastPrediction = ref<FilePredictionSummary | null>(null);
   const predictError = ref<string | null>(null);
   /** A model another panel asked to deploy (a run page, a compression run's row): the Deploy form opens with it. */
   const offered = ref<{ modelId: string; seq: number } | null>(null);
@@ -66,20 +56,14 @@ export const useDeploymentsStore = defineStore('deployments', () => {
     deployments.value = deployments.value.filter((d) => d.deploymentId !== deploymentId);
   }
 
-  /** Every row through the deployment, in batches spread over its peers; the answer summarised per class. */
-  async function predict(deploymentId: string, rows: number[][]): Promise<void> {
+  /** Every row of a file (JSON rows, or IDX images) through the deployment, batches spread over its peers; the answer summarised per class. */
+  async function predictFile(deploymentId: string, file: File): Promise<void> {
     const client = connection.client!;
     predictError.value = null;
     predicting.value = deploymentId;
-    const started = performance.now();
-    const classCounts: number[] = [];
     try {
-      const live = deployments.value.find((d) => d.deploymentId === deploymentId)?.peers.filter((p) => p.state === 'serving').length ?? 1;
-      await sendInFlight(Math.ceil(rows.length / BATCH), live * IN_FLIGHT_PER_PEER, async (b) => {
-        const answer = await client.api.predictDeployment({ deploymentId, batch: encodeRowBatch(rows.slice(b * BATCH, (b + 1) * BATCH)) });
-        for (const c of answer.classIds ?? []) classCounts[c] = (classCounts[c] ?? 0) + 1;
-      });
-      lastPrediction.value = { deploymentId, rows: rows.length, classCounts: Array.from(classCounts, (n) => n ?? 0), seconds: (performance.now() - started) / 1000 };
+      if (file.size > MAX_PREDICTION_FILE_BYTES) throw new Error(`${file.name} is ${formatBytes(file.size)}; a file to predict must be at most ${formatBytes(MAX_PREDICTION_FILE_BYTES)}`);
+      lastPrediction.value = await client.api.predictDeploymentFile({ deploymentId, name: file.name, contentBase64: await readFileBase64(file) });
       upsert(await client.api.getDeployment({ deploymentId }));
     } catch (e) {
       predictError.value = (e as Error).message;
@@ -88,22 +72,5 @@ export const useDeploymentsStore = defineStore('deployments', () => {
     }
   }
 
-  /** A JSON file of rows (`{"inputs": [[…]]}` or a list of rows), each the model's input flattened, through the deployment. */
-  async function predictJson(deploymentId: string, name: string, text: string): Promise<void> {
-    let rows: unknown;
-    try {
-      const json = JSON.parse(text) as unknown;
-      rows = Array.isArray(json) ? json : (json as { inputs?: unknown } | null)?.inputs;
-    } catch (e) {
-      predictError.value = `${name} is not JSON: ${(e as Error).message}`;
-      return;
-    }
-    if (!Array.isArray(rows) || rows.length === 0 || !rows.every((r) => Array.isArray(r) && r.every((v) => typeof v === 'number'))) {
-      predictError.value = `${name} must hold {"inputs": [[numbers…], …]} or a list of rows`;
-      return;
-    }
-    await predict(deploymentId, rows as number[][]);
-  }
-
-  return { deployments, starting, errors, predicting, lastPrediction, predictError, offered, offer, start, stop, predict, predictJson };
+  return { deployments, starting, errors, predicting, lastPrediction, predictError, offered, offer, start, stop, predictFile };
 });
