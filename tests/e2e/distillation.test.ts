@@ -33,13 +33,14 @@ describe('distilling a finished run in the browser', () => {
     await expect.poll(() => page.getByTestId('compress-student-error').textContent()).toMatch(/must be smaller than its teacher/);
 
     await page.getByTestId('compress-student').fill('mlp:16');
-    await page.getByTestId('compress-epochs').fill('2');
+    // Epochs enough that the student still trains when the temperature change arrives, on a loaded machine too.
+    await page.getByTestId('compress-epochs').fill('60');
     await page.getByTestId('compress-start').click();
     await expect.poll(() => page.getByTestId('temperature-input').isVisible(), { timeout: 30_000 }).toBe(true);
     await page.getByTestId('temperature-input').fill('2');
     await page.getByTestId('apply-button').click();
     const studentId = await startedRunDone(page, dataDir, [teacherId]);
-    expect(configOf(studentId)).toMatchObject({ model: 'mlp', hidden: [16], epochs: 2, distillation: { teacherRunId: teacherId, temperature: 4, alpha: 0.5 } });
+    expect(configOf(studentId)).toMatchObject({ model: 'mlp', hidden: [16], epochs: 60, distillation: { teacherRunId: teacherId, temperature: 4, alpha: 0.5 } });
     const log = readFileSync(join(dataDir, 'runs', studentId, 'run.log.jsonl'), 'utf8').trim().split('\n').slice(1).map((l) => RunRecord.parse(JSON.parse(l)));
     expect(log.some((r) => r.type === 'hyperparams' && r.temperature === 2)).toBe(true);
 
