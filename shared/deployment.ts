@@ -168,18 +168,6 @@ export type DeploymentStatus = z.infer<typeof DeploymentStatus>;
 
 export const ServedPredictionsResult = PredictResult.extend({ peer: z.string() });
 
-/** Requests in flight per serving peer: one being computed while the next crosses the wire. */
-export const IN_FLIGHT_PER_PEER = 2;
-
-/** Sends batches 0…count−1 through `send`, `inFlight` at a time, each next one as soon as one is answered. */
-export async function sendInFlight(count: number, inFlight: number, send: (batch: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < count) await send(next++);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, inFlight) }, worker));
-}
-
 /** A file predicted through a deployment in one call (the Deploy panel): at most this many bytes, before base64. */
 export const MAX_PREDICTION_FILE_BYTES = 15 * 1024 * 1024;
 

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { IN_FLIGHT_PER_PEER, sendInFlight, type PeerServingStats, type PredictResult, type RowBatch } from '../../shared/deployment.js';
+import type { PeerServingStats, PredictResult, RowBatch } from '../../shared/deployment.js';
 import { ApiError } from '../../shared/rpc-protocol.js';
 import { encodeRowBatch } from './row-batch-encoder.js';
 
@@ -137,15 +137,23 @@ export function neverServed(peer: string, reason: string): PeerServingStats {
   return { peer, state: 'dead', reason, requests: 0, rows: 0, errors: 0, requestsPerSec: 0, rowsPerSec: 0, p50Ms: null, p99Ms: null };
 }
 
-/** Every batch answered, in order, with IN_FLIGHT_PER_PEER requests in flight per live peer. */
+/** Requests in flight per serving peer: one being computed while the next crosses the wire. */
+const IN_FLIGHT_PER_PEER = 2;
+
+/** Every batch answered, in order, with IN_FLIGHT_PER_PEER requests in flight per live peer, each next one sent as soon as one is answered. */
 export async function predictInBatches(deployment: ModelDeployment, rows: number[][], batch: number, progress: (rowsDone: number) => void): Promise<ServedPredictions[]> {
   const answers = new Array<ServedPredictions>(Math.ceil(rows.length / batch));
+  let next = 0;
   let done = 0;
-  await sendInFlight(answers.length, deployment.livePeers.length * IN_FLIGHT_PER_PEER, async (b) => {
-    answers[b] = await deployment.predict(encodeRowBatch(rows.slice(b * batch, (b + 1) * batch)));
-    done += answers[b].outputs.length;
-    progress(done);
-  });
+  const worker = async () => {
+    while (next < answers.length) {
+      const b = next++;
+      answers[b] = await deployment.predict(encodeRowBatch(rows.slice(b * batch, (b + 1) * batch)));
+      done += answers[b].outputs.length;
+      progress(done);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, deployment.livePeers.length * IN_FLIGHT_PER_PEER) }, worker));
   return answers;
 }
 
