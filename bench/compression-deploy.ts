@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     const runId = (JSON.parse(trained.trim().split('\n').at(-1)!) as { runId: string }).runId;
     const runs = new RunStore(dataDir);
     const model = new ModelStore(runs, () => false).open(runId);
-    const rows = (await readPredictionInputs(TEST_IMAGES, { label: '--input', modelId: runId, trainedWith: () => runs.summary(runId, false).config })).slice(0, ROWS);
+    const rows = (await readPredictionInputs(TEST_IMAGES, { label: '--input', modelId: runId, architecture: model.manifest.architecture, trainedWith: () => runs.summary(runId, false).config })).slice(0, ROWS);
 
     process.stderr.write(`local: ${rows.length} rows in requests of ${BATCH}…\n`);
     const local = await measure([await LocalPredictor.start(forkTrainer(join(root, 'dist', 'trainer', 'main.js')), model)], rows);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { inputShapeProblem, MAX_PREDICT_ROWS, MAX_PREDICT_VALUES, type PeerServingStats } from '../../shared/deployment.js';
+import { MAX_PREDICT_ROWS, MAX_PREDICT_VALUES, type PeerServingStats } from '../../shared/deployment.js';
 import { MAX_PEERS, PeerAddress } from '../../shared/distributed.js';
 import { ApiError } from '../../shared/rpc-protocol.js';
 import { ModelDeployment, neverServed, predictInBatches } from '../deployment/model-deployment.js';
@@ -49,9 +49,12 @@ export async function predictCommand(options: PredictOptions): Promise<number> {
     // The data directory's lock says whether another process is training that run now.
     const lock = new DataDirLock(options.dataDir);
     const model = new ModelStore(runs, (runId) => lock.holder()?.runId === runId).open(modelId);
-    const rows = await readPredictionInputs(inputFile, { label: '--input', modelId, trainedWith: () => runs.summary(model.manifest.lineage.sourceRunId, false).config });
-    const problem = inputShapeProblem(rows, model.manifest.architecture, modelId);
-    if (problem) throw new BadInput('input', problem);
+    const rows = await readPredictionInputs(inputFile, {
+      label: '--input',
+      modelId,
+      architecture: model.manifest.architecture,
+      trainedWith: () => runs.summary(model.manifest.lineage.sourceRunId, false).config,
+    });
     const width = rows[0]!.length;
     if (batch * width > MAX_PREDICT_VALUES) {
       throw new BadInput('batch', `--batch: ${batch} rows of ${width} values exceed a request's ${MAX_PREDICT_VALUES} numbers; use at most ${Math.floor(MAX_PREDICT_VALUES / width)}`);

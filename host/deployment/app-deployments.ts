@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { inputShapeProblem, MAX_PREDICT_VALUES, type DeploymentStatus, type FilePredictionSummary, type PeerServingStats, type RowBatch } from '../../shared/deployment.js';
+import { MAX_PREDICT_VALUES, type DeploymentStatus, type FilePredictionSummary, type PeerServingStats, type RowBatch } from '../../shared/deployment.js';
 import type { ModelArchitecture } from '../../shared/model-package.js';
 import type { RunConfig } from '../../shared/run-config.js';
 import { ApiError } from '../../shared/rpc-protocol.js';
@@ -83,9 +83,7 @@ export class AppDeployments {
   async predictFile(deploymentId: string, name: string, content: Uint8Array): Promise<FilePredictionSummary> {
     const entry = this.entry(deploymentId);
     const started = this.now();
-    const rows = await predictionRows(content, name, { label: 'input', modelId: entry.modelId, trainedWith: () => this.deps.runConfig(entry.sourceRunId) });
-    const problem = inputShapeProblem(rows, entry.architecture, entry.modelId);
-    if (problem) throw ApiError.forField('input', problem);
+    const rows = await predictionRows(content, name, { label: 'input', modelId: entry.modelId, architecture: entry.architecture, trainedWith: () => this.deps.runConfig(entry.sourceRunId) });
     const batch = Math.max(1, Math.min(FILE_BATCH, Math.floor(MAX_PREDICT_VALUES / rows[0]!.length)));
     const answers = await predictInBatches(entry.deployment, rows, batch, () => this.emit(deploymentId, false));
     this.emit(deploymentId, true);

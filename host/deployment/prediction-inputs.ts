@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
+import { inputShapeProblem } from '../../shared/deployment.js';
+import type { ModelArchitecture } from '../../shared/model-package.js';
 import type { RunConfig } from '../../shared/run-config.js';
 import { holdOutValidation } from '../../trainer/data/dataset.js';
 import { FASHION_MNIST_FILES, pixelStatistics } from '../../trainer/data/fashion-mnist.js';
@@ -18,11 +20,13 @@ const Rows = z.array(z.array(z.number()));
 /** `{"inputs": [[...], ...]}` or the rows alone. */
 const JsonInputs = z.union([Rows, z.object({ inputs: Rows })]);
 
-/** Where the model's training run normalised its pixels, needed to feed it raw IDX images. */
+/** The model the rows are for, and where its training run normalised its pixels (for raw IDX images). */
 export interface InputSource {
   /** How refusals name the input: `--input` (the CLI), `input` (the app). */
   label: string;
   modelId: string;
+  /** Every row must be as wide as its input. */
+  architecture: ModelArchitecture;
   /** The config of the run the model was trained in (read only for IDX input). */
   trainedWith: () => RunConfig;
 }
@@ -42,8 +46,18 @@ export async function readPredictionInputs(file: string, source: InputSource): P
   return predictionRows(raw, file, source);
 }
 
-/** The rows of a prediction file's bytes (`file` names it in refusals), as readPredictionInputs reads a file. */
+/**
+ * The rows of a prediction file's bytes (`file` names it in refusals), as readPredictionInputs
+ * reads a file, each checked to be as wide as the model's input.
+ */
 export async function predictionRows(raw: Uint8Array, file: string, source: InputSource): Promise<number[][]> {
+  const rows = await decodedRows(raw, file, source);
+  const problem = inputShapeProblem(rows, source.architecture, source.modelId);
+  if (problem) throw ApiError.forField(FIELD, problem);
+  return rows;
+}
+
+async function decodedRows(raw: Uint8Array, file: string, source: InputSource): Promise<number[][]> {
   const gzipped = raw[0] === 0x1f && raw[1] === 0x8b;
   let bytes: Uint8Array = raw;
   if (gzipped) {
